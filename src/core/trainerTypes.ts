@@ -1,0 +1,81 @@
+/**
+ * What a trainer reports and what the worker loop and the headless command consume. Pure types.
+ */
+
+/** Loss components of one step (spec §2.1, §4). Zero where a method has no such term. */
+export interface StepLosses {
+  /** Everything the optimisers minimised this step. */
+  total: number;
+  /** ℓ_local of the Mixer objective (two-way CE over the two mixed classes). */
+  local: number;
+  /** ℓ_global of the Mixer objective (mode given by `etaMode`). */
+  global: number;
+  /** η-weighted Mixer objective ℓ_local + η·ℓ_global (or the code-faithful mixup CE). */
+  mixer: number;
+  /** Weighted mask loss w·(L1 − 2·Var) (or w·L1). */
+  mask: number;
+  /** Unweighted L1 part of the mask loss. */
+  maskL1: number;
+  /** Unweighted batch-global variance of the mask. */
+  maskVar: number;
+  /** Mixup CE of the online encoder on the backbone's mixed batch (L_mix_q). */
+  mixQ: number;
+  /** Clean one-hot CE of the online encoder (L_one_q); 0 where a method has none. */
+  oneQ: number;
+}
+
+export interface StepMetrics {
+  step: number;
+  epoch: number;
+  /** λ of the Mixer's own sample (learned methods; NaN otherwise). */
+  lamMb: number;
+  /** λ of the backbone's sample (every mixing method; 1 for ERM). */
+  lamBb: number;
+  /** Mean of the backbone mask's channel 0 (weight of the un-shuffled image). */
+  maskMean: number;
+  loss: StepLosses;
+  /** Training accuracy on the batch (argmax against the dominant label of mixed samples). */
+  acc: { train: number };
+  /** Wall time of the step, ms (host side, including readback amortised per report). */
+  msPerStep: number;
+}
+
+export interface EvalResult {
+  step: number;
+  /** Test accuracy of the online encoder (head `one`, or `mix` for methods without it). */
+  testAccQ: number;
+  /** Test accuracy of the momentum (EMA) encoder; NaN where a method has none. */
+  testAccK: number;
+}
+
+/** One probe pair rendered by the current method: everything the mask gallery shows. */
+export interface ProbePair {
+  indexA: number;
+  indexB: number;
+  labelA: number;
+  labelB: number;
+  /** λ the mask was asked for. */
+  lam: number;
+  /** Effective λ: mean of channel 0 (weight of A). */
+  lamEff: number;
+  /** Images as float RGB(A-free) in [0,1], HWC, channels as in the dataset. */
+  imageA: Float32Array;
+  imageB: Float32Array;
+  mixed: Float32Array;
+  /** Mask m (weight of B), H×W in [0,1]. */
+  mask: Float32Array;
+  /** Share of A's / B's ground-truth object visible in the mix (shapes only; NaN otherwise). */
+  objectKeptA: number;
+  objectKeptB: number;
+}
+
+export interface ProbeResult {
+  step: number;
+  height: number;
+  width: number;
+  channels: number;
+  pairs: ProbePair[];
+}
+
+/** Which sub-objective a single step updates (SAMix/AutoMix can step one side only). */
+export type StepPart = 'both' | 'mixer' | 'classifier';
