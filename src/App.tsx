@@ -1,0 +1,160 @@
+/**
+ * Layout and wiring only: URL state, the trainer hook, and the panels.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { LIVE_FIELDS, type BackendName, type LiveField, type RunConfig } from './core/config';
+import { MetricChart, type ChartRow, type SeriesDef } from './charts/MetricChart';
+import { BackendPanel } from './components/BackendPanel';
+import { ErrorBanner } from './components/ErrorBanner';
+import { MaskGallery } from './components/MaskGallery';
+import { RunControls } from './components/RunControls';
+import { StatusBar } from './components/StatusBar';
+import { useTrainer } from './hooks/useTrainer';
+import { backendToSearch, configToHash, parseUrlState } from './ui/urlState';
+
+const LOSS_SERIES: SeriesDef[] = [
+  { key: 'local', label: 'local (Mixer)', color: '#2563eb' },
+  { key: 'global', label: 'global (Mixer)', color: '#dc2626' },
+  { key: 'mixer', label: 'η-weighted total', color: '#7c3aed' },
+  { key: 'mask', label: 'mask loss', color: '#059669' },
+  { key: 'mixQ', label: 'classifier mix CE', color: '#d97706' },
+  { key: 'oneQ', label: 'classifier clean CE', color: '#6b7280' },
+];
+const ACC_SERIES: SeriesDef[] = [
+  { key: 'train', label: 'train', color: '#9ca3af' },
+  { key: 'testQ', label: 'test (online)', color: '#2563eb' },
+  { key: 'testK', label: 'test (momentum)', color: '#dc2626' },
+];
+
+/** Default sizes on CPU or software backends, so the first masks appear within seconds. */
+const SLOW_BACKEND_SIZES = { batch: 32, width: 8 } as const;
+
+export function App() {
+  const initial = useMemo(() => parseUrlState(window.location.search, window.location.hash), []);
+  const [config, setConfig] = useState<RunConfig>(initial.config);
+  const [forced, setForced] = useState<BackendName | null>(initial.backend);
+  const [notes, setNotes] = useState<string[]>(initial.notes);
+  const [smoothing, setSmoothing] = useState(0.6);
+  const [logY, setLogY] = useState(false);
+  const [cursor, setCursor] = useState<number | null>(null);
+  const touched = useRef(new Set<string>(new URLSearchParams(window.location.hash.slice(1)).keys()));
+  const trainer = useTrainer(forced);
+  const hidden = initial.hidden;
+  const hasRun = trainer.status !== 'idle' || trainer.step > 0;
+
+  // Scale the default model down on slow backends unless the user chose the sizes.
+  const backend = trainer.backend;
+  useEffect(() => {
+    if (!backend?.isSoftware) return;
+    const patch: Partial<RunConfig> = {};
+    if (!touched.current.has('batch')) patch.batch = SLOW_BACKEND_SIZES.batch;
+    if (!touched.current.has('width')) patch.width = SLOW_BACKEND_SIZES.width;
+    if (Object.keys(patch).length) setConfig((c) => ({ ...c, ...patch }));
+  }, [backend]);
+
+  useEffect(() => {
+    const url = `${window.location.pathname}${backendToSearch(forced)}${configToHash(config, hidden)}`;
+    window.history.replaceState(null, '', url);
+  }, [config, forced, hidden]);
+
+  const onChange = useCallback(
+    (patch: Partial<RunConfig>) => {
+      for (const k of Object.keys(patch)) touched.current.add(k);
+      setConfig((c) => ({ ...c, ...patch }));
+      const live = Object.fromEntries(
+        Object.entries(patch).filter(([k]) => (LIVE_FIELDS as readonly string[]).includes(k)),
+      ) as Partial<Pick<RunConfig, LiveField>>;
+      if (Object.keys(live).length && (trainer.status === 'running' || trainer.status === 'paused')) trainer.setLive(live);
+    },
+    [trainer],
+  );
+
+  const onStep = useCallback(
+    (part: 'both' | 'mixer' | 'classifier') => {
+      if (!hasRun) trainer.start(config, false);
+      trainer.step(part);
+    },
+    [hasRun, trainer, config],
+  );
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const t = e.target as HTMLElement | null;
+      if (t && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(t.tagName)) return;
+      if (e.key === ' ') {
+        e.preventDefault();
+        if (trainer.status === 'running') trainer.pause();
+        else if (trainer.status === 'paused') trainer.resume();
+        else if (!hasRun) trainer.start(config, true);
+      } else if (e.key === 'ArrowRight' && trainer.status !== 'running') onStep('both');
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [trainer, hasRun, config, onStep]);
+
+  const { metrics, evals, marks } = trainer.data;
+  const version = trainer.version;
+  const lossRows = useMemo<ChartRow[]>(
+    () => metrics.map((m) => ({ step: m.step, ...m.loss }) as ChartRow),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [metrics, version],
+  );
+  const accRows = useMemo<ChartRow[]>(() => {
+    const rows: ChartRow[] = metrics.map((m) => ({ step: m.step, train: m.acc.train }));
+    for (const e of evals) rows.push({ step: e.step, testQ: e.testAccQ, testK: e.testAccK });
+    return rows.sort((a, b) => a.step - b.step);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [metrics, evals, version]);
+
+  return (
+    <div className="app">
+      <header className="top">
+        <h1>SAMix Playground</h1>
+        <p>Scenario-Agnostic Mixup, trained live in your browser. A Mixer network learns the masks below.</p>
+      </header>
+      <ErrorBanner errors={trainer.errors} notes={notes} onDismissError={trainer.dismissError} onDismissNotes={() => setNotes([])} />
+      <StatusBar trainer={trainer} budget={config.steps} batch={config.batch} />
+      <main className="grid">
+        <div className="left">
+          {!hidden.has('controls') && (
+            <RunControls
+              config={config}
+              status={trainer.status}
+              hasRun={hasRun}
+              onChange={onChange}
+              onStart={() => trainer.start(config, true)}
+              onPause={trainer.pause}
+              onResume={trainer.resume}
+              onStep={onStep}
+              onReset={trainer.reset}
+            />
+          )}
+          {!hidden.has('backend') && (
+            <BackendPanel info={trainer.backend} forced={forced} onForce={setForced} />
+          )}
+          {!hidden.has('masks') && (
+            <MaskGallery probe={trainer.probe} classes={trainer.dataset?.classes ?? []} onRepick={() => trainer.repickProbes(null)} />
+          )}
+        </div>
+        <div className="right">
+          <div className="chart-options">
+            <label title="Debiased exponential moving average of the plotted series; the raw line stays faint behind.">
+              Smoothing{' '}
+              <input type="range" min={0} max={0.99} step={0.01} value={smoothing} aria-label="Smoothing" onChange={(e) => setSmoothing(Number(e.target.value))} />{' '}
+              {smoothing.toFixed(2)}
+            </label>
+            <label>
+              <input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} /> log-y (losses)
+            </label>
+          </div>
+          {!hidden.has('loss') && (
+            <MetricChart title="Loss components" series={LOSS_SERIES} rows={lossRows} smoothing={smoothing} logY={logY} marks={marks} cursorStep={cursor} onCursor={setCursor} />
+          )}
+          {!hidden.has('accuracy') && (
+            <MetricChart title="Accuracy" series={ACC_SERIES} rows={accRows} smoothing={smoothing} logY={false} marks={marks} cursorStep={cursor} onCursor={setCursor} yDomain={[0, 1]} />
+          )}
+        </div>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,112 @@
+/**
+ * The mask gallery: for each probe pair (two test images tracked through training) image A, image
+ * B, the mask m (weight of B) as a heatmap with a colour bar and per-pixel read-out, the mixed image,
+ * λ asked and λ obtained, the soft-label bar and, on `shapes`, how much of each object survives.
+ */
+import { useMemo, useState } from 'react';
+import type { ProbePair, ProbeResult } from '../core/trainerTypes';
+import { imageToRgba, maskColor, maskToRgba } from '../ui/pixels';
+import { PixelCanvas } from './PixelCanvas';
+
+interface Props {
+  probe: ProbeResult | null;
+  classes: string[];
+  onRepick: () => void;
+}
+
+function pct(v: number): string {
+  return Number.isFinite(v) ? `${(v * 100).toFixed(0)}%` : '–';
+}
+
+function ColorBar() {
+  const stops = Array.from({ length: 11 }, (_, i) => {
+    const [r, g, b] = maskColor(i / 10);
+    return `rgb(${r},${g},${b}) ${i * 10}%`;
+  });
+  return (
+    <div className="colorbar" aria-label="Mask colour scale: 0 = all A, 1 = all B">
+      <span>0 (A)</span>
+      <div style={{ background: `linear-gradient(to right, ${stops.join(',')})` }} />
+      <span>1 (B)</span>
+    </div>
+  );
+}
+
+function PairRow({ pair, probe, index, classes }: { pair: ProbePair; probe: ProbeResult; index: number; classes: string[] }) {
+  const { width, height, channels } = probe;
+  const [hover, setHover] = useState<{ x: number; y: number } | null>(null);
+  const imgs = useMemo(
+    () => ({
+      a: imageToRgba(pair.imageA, width, height, channels),
+      b: imageToRgba(pair.imageB, width, height, channels),
+      m: maskToRgba(pair.mask, width, height),
+      x: imageToRgba(pair.mixed, width, height, channels),
+    }),
+    [pair, width, height, channels],
+  );
+  const nameA = classes[pair.labelA] ?? String(pair.labelA);
+  const nameB = classes[pair.labelB] ?? String(pair.labelB);
+  const readout = hover ? pair.mask[hover.y * width + hover.x] : null;
+  return (
+    <div className="pair" data-testid={`probe-pair-${index}`}>
+      <figure>
+        <PixelCanvas rgba={imgs.a} width={width} height={height} label={`Image A: ${nameA}`} />
+        <figcaption>A · {nameA}</figcaption>
+      </figure>
+      <figure>
+        <PixelCanvas rgba={imgs.b} width={width} height={height} label={`Image B: ${nameB}`} />
+        <figcaption>B · {nameB}</figcaption>
+      </figure>
+      <figure>
+        <PixelCanvas
+          rgba={imgs.m}
+          width={width}
+          height={height}
+          label={`Mask ${index + 1}`}
+          testId={`mask-canvas-${index}`}
+          onHover={(x, y) => setHover({ x, y })}
+          onLeave={() => setHover(null)}
+        />
+        <figcaption>
+          {readout !== null && hover ? `m(${hover.x},${hover.y}) = ${readout.toFixed(3)}` : 'mask m (weight of B)'}
+        </figcaption>
+      </figure>
+      <figure>
+        <PixelCanvas rgba={imgs.x} width={width} height={height} label={`Mixed image ${index + 1}`} />
+        <figcaption>mixed</figcaption>
+      </figure>
+      <div className="pair-stats">
+        <div>
+          λ asked {pair.lam.toFixed(2)} · got <strong>{pair.lamEff.toFixed(3)}</strong>
+        </div>
+        <div className="label-bar" aria-label={`Soft label: ${pct(pair.lamEff)} ${nameA}, ${pct(1 - pair.lamEff)} ${nameB}`}>
+          <span style={{ width: pct(pair.lamEff) }}>{nameA}</span>
+          <span style={{ width: pct(1 - pair.lamEff) }}>{nameB}</span>
+        </div>
+        {Number.isFinite(pair.objectKeptA) && (
+          <div title="Share of each source's object visible in the mixed image (ground-truth masks of shapes)">
+            object kept: A {pct(pair.objectKeptA)} · B {pct(pair.objectKeptB)}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function MaskGallery({ probe, classes, onRepick }: Props) {
+  return (
+    <section aria-label="Masks" className="panel masks-panel">
+      <header className="panel-head">
+        <h2>Masks</h2>
+        <span>{probe ? `probe pairs at step ${probe.step}` : 'waiting for the first masks…'}</span>
+        <button type="button" className="small" onClick={onRepick} disabled={!probe}>
+          Re-pick pairs
+        </button>
+      </header>
+      <ColorBar />
+      {probe?.pairs.map((p, i) => (
+        <PairRow key={`${p.indexA}-${p.indexB}`} pair={p} probe={probe} index={i} classes={classes} />
+      ))}
+    </section>
+  );
+}

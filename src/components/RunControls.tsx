@@ -1,0 +1,160 @@
+/**
+ * Run controls: the buttons (Start, Pause, Resume, Step, Reset, and one-sided steps for learned
+ * methods) and the settings. Live settings (α, η, learning rates, mask-loss weight) apply to a
+ * running run at once; the others take effect at the next Start. Every control's tooltip says what
+ * it does and its default. Values are checked by the shared validator before they are used.
+ */
+import { useState } from 'react';
+import {
+  DATASET_NAMES,
+  DEFAULT_ALPHA,
+  DEFAULT_CONFIG,
+  ETA_MODES,
+  FIELD_RULES,
+  LEARNED_METHODS,
+  LIVE_FIELDS,
+  METHOD_NAMES,
+  checkField,
+  type RunConfig,
+} from '../core/config';
+import type { RunStatus } from '../worker/protocol';
+
+type NumericField = {
+  [K in keyof RunConfig]: RunConfig[K] extends number ? K : never;
+}[keyof RunConfig];
+
+const NUMERIC: Array<{ field: NumericField; label: string; step?: number }> = [
+  { field: 'seed', label: 'Seed' },
+  { field: 'batch', label: 'Batch' },
+  { field: 'steps', label: 'Steps' },
+  { field: 'width', label: 'Width W' },
+  { field: 'lr', label: 'LR', step: 0.01 },
+  { field: 'mixerLr', label: 'Mixer LR', step: 0.01 },
+  { field: 'alpha', label: 'α', step: 0.1 },
+  { field: 'eta', label: 'η', step: 0.1 },
+  { field: 'maskLossWeight', label: 'Mask w', step: 0.01 },
+  { field: 'emaBase', label: 'EMA m₀', step: 0.001 },
+  { field: 'emaEnd', label: 'EMA m_end', step: 0.0001 },
+];
+
+function tooltip(field: keyof RunConfig): string {
+  const live = (LIVE_FIELDS as readonly string[]).includes(field) ? ' Changes live while training.' : '';
+  const def = field === 'alpha' ? `0 (method default, e.g. SAMix ${DEFAULT_ALPHA.samix})` : String(DEFAULT_CONFIG[field]);
+  return `${FIELD_RULES[field].help} Default: ${def}.${live}`;
+}
+
+interface Props {
+  config: RunConfig;
+  status: RunStatus;
+  hasRun: boolean;
+  onChange: (patch: Partial<RunConfig>) => void;
+  onStart: () => void;
+  onPause: () => void;
+  onResume: () => void;
+  onStep: (part: 'both' | 'mixer' | 'classifier') => void;
+  onReset: () => void;
+}
+
+function NumberInput({ field, label, step, value, onCommit }: { field: NumericField; label: string; step?: number; value: number; onCommit: (v: number) => void }) {
+  const [text, setText] = useState(String(value));
+  const [shown, setShown] = useState(value);
+  const [error, setError] = useState('');
+  if (shown !== value) {
+    setShown(value);
+    setText(String(value));
+  }
+  const commit = (): void => {
+    const r = checkField(field, text);
+    if (r.ok) {
+      setError('');
+      if (r.value !== value) onCommit(r.value as number);
+    } else setError(r.issue.message);
+  };
+  return (
+    <label className="field" title={tooltip(field)}>
+      <span>{label}</span>
+      <input
+        type="number"
+        aria-label={label}
+        value={text}
+        step={step ?? 1}
+        aria-invalid={error !== ''}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === 'Enter' && commit()}
+      />
+      {error && <em className="field-error">{error}</em>}
+    </label>
+  );
+}
+
+export function RunControls(p: Props) {
+  const { config, status } = p;
+  const running = status === 'running';
+  const learned = LEARNED_METHODS.includes(config.method);
+  const canStep = p.hasRun ? status === 'paused' || status === 'idle' : status !== 'loading';
+  return (
+    <section aria-label="Run controls" className="panel controls-panel">
+      <div className="buttons">
+        {!p.hasRun || status === 'done' || status === 'error' || status === 'idle' ? (
+          <button type="button" className="primary" onClick={p.onStart} disabled={status === 'loading'}>
+            Start
+          </button>
+        ) : running ? (
+          <button type="button" className="primary" onClick={p.onPause}>
+            Pause
+          </button>
+        ) : (
+          <button type="button" className="primary" onClick={p.onResume} disabled={status === 'loading'}>
+            Resume
+          </button>
+        )}
+        <button type="button" onClick={() => p.onStep('both')} disabled={!canStep} title="Train exactly one batch (→ key).">
+          Step
+        </button>
+        {learned && (
+          <>
+            <button type="button" onClick={() => p.onStep('mixer')} disabled={!canStep || !p.hasRun} title="Update only the Mixer on one batch.">
+              Step Mixer only
+            </button>
+            <button type="button" onClick={() => p.onStep('classifier')} disabled={!canStep || !p.hasRun} title="Update only the classifier (encoder and heads) on one batch.">
+              Step classifier only
+            </button>
+          </>
+        )}
+        <button type="button" onClick={p.onReset} disabled={!p.hasRun} title="Discard the run; the next Start begins from step 0.">
+          Reset
+        </button>
+      </div>
+      <div className="fields">
+        <label className="field" title={tooltip('method')}>
+          <span>Method</span>
+          <select aria-label="Method" value={config.method} onChange={(e) => p.onChange({ method: e.target.value as RunConfig['method'] })}>
+            {METHOD_NAMES.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
+        </label>
+        <label className="field" title={tooltip('dataset')}>
+          <span>Dataset</span>
+          <select aria-label="Dataset" value={config.dataset} onChange={(e) => p.onChange({ dataset: e.target.value as RunConfig['dataset'] })}>
+            {DATASET_NAMES.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
+        </label>
+        <label className="field" title={tooltip('etaMode')}>
+          <span>Global term</span>
+          <select aria-label="Global term" value={config.etaMode} onChange={(e) => p.onChange({ etaMode: e.target.value as RunConfig['etaMode'] })}>
+            {ETA_MODES.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
+        </label>
+        {NUMERIC.map((n) => (
+          <NumberInput key={n.field} {...n} value={config[n.field]} onCommit={(v) => p.onChange({ [n.field]: v })} />
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * The whole run configuration round-trips through the URL so a link reproduces a run: the query
+ * string carries the backend (`?backend=wasm`), the hash carries the configuration fields that
+ * differ from the defaults (`#method=mixup&eta=1`) and `<panel>_hide=true` keys for embedding.
+ * Invalid values are dropped and out-of-range numbers clamped, each with a note for the page.
+ * Pure TypeScript (no DOM), so it is unit-tested in Node.
+ */
+import {
+  BACKEND_NAMES,
+  DEFAULT_CONFIG,
+  FIELD_RULES,
+  checkField,
+  clampField,
+  type BackendName,
+  type RunConfig,
+} from '../core/config';
+
+export interface UrlState {
+  config: RunConfig;
+  backend: BackendName | null;
+  /** Panels hidden with `<name>_hide=true`. */
+  hidden: Set<string>;
+  /** One human-readable note per value that was clamped or ignored. */
+  notes: string[];
+}
+
+export function parseUrlState(search: string, hash: string): UrlState {
+  const notes: string[] = [];
+  const query = new URLSearchParams(search.replace(/^\?/, ''));
+  let backend: BackendName | null = null;
+  const rawBackend = query.get('backend');
+  if (rawBackend !== null && rawBackend !== '' && rawBackend !== 'auto') {
+    if ((BACKEND_NAMES as readonly string[]).includes(rawBackend)) backend = rawBackend as BackendName;
+    else {
+      notes.push(
+        `Unknown backend "${rawBackend}" in ?backend=; allowed: ${BACKEND_NAMES.join(', ')}, auto. Using automatic selection.`,
+      );
+    }
+  }
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const config: RunConfig = { ...DEFAULT_CONFIG };
+  const hidden = new Set<string>();
+  for (const [key, raw] of params) {
+    if (key.endsWith('_hide')) {
+      if (raw === 'true' || raw === '1') hidden.add(key.slice(0, -5));
+      continue;
+    }
+    if (!(key in FIELD_RULES)) {
+      notes.push(`Ignored unknown URL setting "${key}".`);
+      continue;
+    }
+    const field = key as keyof RunConfig;
+    const r = checkField(field, raw);
+    if (r.ok) {
+      (config as unknown as Record<string, unknown>)[field] = r.value;
+      continue;
+    }
+    const rule = FIELD_RULES[field];
+    const n = Number(raw);
+    if (rule.kind === 'number' && raw.trim() !== '' && Number.isFinite(n)) {
+      const c = clampField(field, n);
+      (config as unknown as Record<string, unknown>)[field] = c;
+      notes.push(`${r.issue.message}; clamped to ${c}.`);
+    } else {
+      notes.push(`${r.issue.message}; kept the default ${JSON.stringify(DEFAULT_CONFIG[field])}.`);
+    }
+  }
+  return { config, backend, hidden, notes };
+}
+
+/** The hash for a configuration: only fields that differ from the defaults, in field order. */
+export function configToHash(config: RunConfig, hidden: Iterable<string> = []): string {
+  const params = new URLSearchParams();
+  for (const key of Object.keys(FIELD_RULES) as Array<keyof RunConfig>) {
+    if (config[key] !== DEFAULT_CONFIG[key]) params.set(key, String(config[key]));
+  }
+  for (const h of hidden) params.set(`${h}_hide`, 'true');
+  const s = params.toString();
+  return s ? `#${s}` : '';
+}
+
+export function backendToSearch(backend: BackendName | null): string {
+  return backend ? `?backend=${backend}` : '';
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
+import type { EvalResult, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
+import type { ImageDataset } from '../data/types';
+import { createHandler, type HandlerDeps, type TrainerLike } from './handler';
+import type { FromWorker, ToWorker } from './protocol';
+
+/** A trainer double that counts steps and records what it was asked, with no tensors. */
+class FakeTrainer implements TrainerLike {
+  stepCount = 0;
+  epoch = 0;
+  parts: StepPart[] = [];
+  live: Array<Partial<RunConfig>> = [];
+  disposed = false;
+  failAt = -1;
+  step(part: StepPart = 'both'): unknown {
+    if (this.stepCount + 1 === this.failAt) throw new Error('NaN in global');
+    this.stepCount++;
+    this.parts.push(part);
+    return this.stepCount;
+  }
+  async read(pending: unknown[]): Promise<StepMetrics[]> {
+    return (pending as number[]).map((step) => ({
+      step,
+      epoch: 0,
+      lamMb: 0.5,
+      lamBb: 0.5,
+      maskMean: 0.5,
+      loss: { total: 1, local: 0, global: 0, mixer: 0, mask: 0, maskL1: 0, maskVar: 0, mixQ: 1, oneQ: 0 },
+      acc: { train: 0.5 },
+      msPerStep: 0,
+    }));
+  }
+  async evaluate(): Promise<EvalResult> {
+    return { step: this.stepCount, testAccQ: 0.1, testAccK: 0.1 };
+  }
+  async probe(): Promise<ProbeResult> {
+    return { step: this.stepCount, height: 1, width: 1, channels: 1, pairs: [] };
+  }
+  setLive(patch: Partial<RunConfig>): void {
+    this.live.push(patch);
+  }
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+const tinyData: ImageDataset = {
+  name: 'shapes',
+  classes: ['a', 'b'],
+  height: 1,
+  width: 1,
+  channels: 1,
+  train: { count: 2, images: new Uint8Array(2), labels: new Uint8Array([0, 1]) },
+  test: { count: 4, images: new Uint8Array(4), labels: new Uint8Array([0, 1, 0, 1]) },
+  mean: [0],
+  std: [1],
+  flip: false,
+};
+
+function setup(loadDelay = 0) {
+  const out: FromWorker[] = [];
+  const trainers: FakeTrainer[] = [];
+  let clock = 0;
+  const deps: HandlerDeps = {
+    selectBackend: async () => ({ active: 'wasm', adapter: 'test', isSoftware: true, forced: null, skipped: [], initMs: 1 }),
+    loadDataset: async () => {
+      await new Promise((r) => setTimeout(r, loadDelay));
+      return tinyData;
+    },
+    createTrainer: () => {
+      const t = new FakeTrainer();
+      trainers.push(t);
+      return t;
+    },
+    memory: () => ({ numTensors: 0, numBytes: 0 }),
+    now: () => (clock += 10),
+    yieldNow: () => new Promise((r) => setTimeout(r, 1)),
+  };
+  const handle = createHandler((m) => out.push(m), deps);
+  return { out, trainers, send: (m: ToWorker) => handle(m) };
+}
+
+const cfg = (patch: Partial<RunConfig> = {}): RunConfig => ({ ...DEFAULT_CONFIG, steps: 1000, evalEvery: 5, ...patch });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const statuses = (out: FromWorker[]) => out.flatMap((m) => (m.type === 'status' ? [m.status] : []));
+
+describe('worker handler', () => {
+  it('a step sent while the run is still loading is applied after it loads, exactly once', async () => {
+    const { out, trainers, send } = setup(20);
+    const started = send({ type: 'start', runId: 1, config: cfg(), autoRun: false });
+    const stepped = send({ type: 'step', runId: 1, part: 'mixer' });
+    await Promise.all([started, stepped]);
+    expect(trainers[0].stepCount).toBe(1);
+    expect(trainers[0].parts).toEqual(['mixer']);
+    const metrics = out.filter((m) => m.type === 'metrics');
+    expect(metrics.map((m) => (m.type === 'metrics' ? m.points.map((p) => p.step) : []))).toEqual([[1]]);
+    expect(statuses(out).slice(-1)).toEqual(['paused']);
+  });
+
+  it('pause stops the loop and holds the step count; resume continues', async () => {
+    const { trainers, send } = setup();
+    await send({ type: 'start', runId: 1, config: cfg(), autoRun: true });
+    await sleep(30);
+    await send({ type: 'pause', runId: 1 });
+    const held = trainers[0].stepCount;
+    expect(held).toBeGreaterThan(0);
+    await sleep(30);
+    expect(trainers[0].stepCount).toBe(held);
+    await send({ type: 'resume', runId: 1 });
+    await sleep(30);
+    expect(trainers[0].stepCount).toBeGreaterThan(held);
+    await send({ type: 'reset', runId: 2 });
+  });
+
+  it('after a reset no message carries the old run id and the trainer is disposed', async () => {
+    const { out, trainers, send } = setup();
+    await send({ type: 'start', runId: 1, config: cfg(), autoRun: true });
+    await sleep(20);
+    await send({ type: 'reset', runId: 2 });
+    const cut = out.length;
+    await sleep(30);
+    expect(trainers[0].disposed).toBe(true);
+    expect(out.slice(cut).filter((m) => 'runId' in m && m.runId === 1)).toEqual([]);
+  });
+
+  it('stops by itself at the step budget and reports done', async () => {
+    const { out, trainers, send } = setup();
+    await send({ type: 'start', runId: 1, config: cfg({ steps: 7 }), autoRun: true });
+    await sleep(100);
+    expect(trainers[0].stepCount).toBe(7);
+    expect(statuses(out).slice(-1)).toEqual(['done']);
+    const steps = out.flatMap((m) => (m.type === 'metrics' ? m.points.map((p) => p.step) : []));
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(out.filter((m) => m.type === 'eval').length).toBe(2); // steps 5 and 7
+  });
+
+  it('a failing step pauses the run with a message and keeps the trainer', async () => {
+    const { out, trainers, send } = setup();
+    await send({ type: 'start', runId: 1, config: cfg(), autoRun: false });
+    trainers[0].failAt = 3;
+    await send({ type: 'resume', runId: 1 });
+    await sleep(50);
+    const err = out.find((m) => m.type === 'error');
+    expect(err && err.type === 'error' ? err.error.message : '').toBe('in step 3: NaN in global');
+    expect(statuses(out).slice(-1)).toEqual(['paused']);
+    expect(trainers[0].disposed).toBe(false);
+    expect(trainers[0].stepCount).toBe(2);
+  });
+
+  it('live changes reach the trainer and are echoed with the step they apply from', async () => {
+    const { out, trainers, send } = setup();
+    await send({ type: 'start', runId: 1, config: cfg(), autoRun: false });
+    await send({ type: 'step', runId: 1, part: 'both' });
+    await send({ type: 'setLive', runId: 1, patch: { eta: 1 } });
+    expect(trainers[0].live).toEqual([{ eta: 1 }]);
+    expect(out.find((m) => m.type === 'live')).toEqual({ type: 'live', runId: 1, step: 1, patch: { eta: 1 } });
+  });
+
+  it('messages for another run id are ignored', async () => {
+    const { trainers, send } = setup();
+    await send({ type: 'start', runId: 1, config: cfg(), autoRun: false });
+    await send({ type: 'step', runId: 99, part: 'both' });
+    expect(trainers[0].stepCount).toBe(0);
+  });
+});

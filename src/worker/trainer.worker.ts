@@ -1,0 +1,59 @@
+/// <reference lib="webworker" />
+/**
+ * Worker entry: registers the TF.js backends (imported here, inside the worker, so WebGPU is in the
+ * registry: tfjs #7914), points the wasm backend at its binaries, and wires `onmessage` to the
+ * handler. Everything else lives in handler.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { Trainer } from '../core/trainer';
+import { selectBackend } from './backend';
+import { loadDataset } from './datasets';
+import { createHandler } from './handler';
+import { serializeError, type FromWorker, type ToWorker } from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+});
+// Threads only pay off with more than two cores and cross-origin isolation (browser-stack §7.1).
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', self.crossOriginIsolated && navigator.hardwareConcurrency > 2);
+
+const post = (msg: FromWorker, transfer: Transferable[] = []): void => self.postMessage(msg, transfer);
+
+/** A MessageChannel hop yields to queued messages without the timer clamping of background tabs. */
+const channel = new MessageChannel();
+const waiting: Array<() => void> = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+const yieldNow = (): Promise<void> =>
+  new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(0);
+  });
+
+const handle = createHandler(post, {
+  selectBackend,
+  loadDataset: (config) => loadDataset(config, import.meta.env.BASE_URL),
+  createTrainer: (config, data) => new Trainer(config, data),
+  memory: () => {
+    const m = tf.memory();
+    return { numTensors: m.numTensors, numBytes: m.numBytes };
+  },
+  now: () => performance.now(),
+  yieldNow,
+});
+
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  handle(e.data).catch((err: unknown) => post({ type: 'error', runId: null, error: serializeError(err), fatal: false }));
+};
+self.addEventListener('unhandledrejection', (e) => {
+  post({ type: 'error', runId: null, error: serializeError(e.reason), fatal: false });
+});
