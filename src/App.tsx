@@ -1,15 +1,18 @@
 /**
  * Layout and wiring only: URL state, the trainer hook, and the panels.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { LIVE_FIELDS, type BackendName, type LiveField, type RunConfig } from './core/config';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { LEARNED_METHODS, LIVE_FIELDS, effectiveAlpha, type BackendName, type LiveField, type RunConfig } from './core/config';
 import { MetricChart, type ChartRow, type SeriesDef } from './charts/MetricChart';
 import { BackendPanel } from './components/BackendPanel';
+import { Diagnostics } from './components/Diagnostics';
 import { ErrorBanner } from './components/ErrorBanner';
 import { MaskGallery } from './components/MaskGallery';
 import { RunControls } from './components/RunControls';
 import { StatusBar } from './components/StatusBar';
+import { Timeline } from './components/Timeline';
 import { useTrainer } from './hooks/useTrainer';
+import { frameToProbe, nearestFrame } from './ui/maskHistory';
 import { backendToSearch, configToHash, parseUrlState } from './ui/urlState';
 
 const LOSS_SERIES: SeriesDef[] = [
@@ -36,21 +39,23 @@ export function App() {
   const [notes, setNotes] = useState<string[]>(initial.notes);
   const [smoothing, setSmoothing] = useState(0.6);
   const [logY, setLogY] = useState(false);
-  const [cursor, setCursor] = useState<number | null>(null);
-  const touched = useRef(new Set<string>(new URLSearchParams(window.location.hash.slice(1)).keys()));
+  const [hoverStep, setHoverStep] = useState<number | null>(null);
+  const [frameIdx, setFrameIdx] = useState<number | null>(null);
+  const [touched, setTouched] = useState(() => new Set<string>(new URLSearchParams(window.location.hash.slice(1)).keys()));
   const trainer = useTrainer(forced);
   const hidden = initial.hidden;
   const hasRun = trainer.status !== 'idle' || trainer.step > 0;
 
-  // Scale the default model down on slow backends unless the user chose the sizes.
+  // On slow backends the default model is scaled down unless the user chose the sizes.
   const backend = trainer.backend;
-  useEffect(() => {
-    if (!backend?.isSoftware) return;
-    const patch: Partial<RunConfig> = {};
-    if (!touched.current.has('batch')) patch.batch = SLOW_BACKEND_SIZES.batch;
-    if (!touched.current.has('width')) patch.width = SLOW_BACKEND_SIZES.width;
-    if (Object.keys(patch).length) setConfig((c) => ({ ...c, ...patch }));
-  }, [backend]);
+  const shown = useMemo<RunConfig>(() => {
+    if (!backend?.isSoftware) return config;
+    return {
+      ...config,
+      batch: touched.has('batch') ? config.batch : SLOW_BACKEND_SIZES.batch,
+      width: touched.has('width') ? config.width : SLOW_BACKEND_SIZES.width,
+    };
+  }, [config, backend, touched]);
 
   useEffect(() => {
     const url = `${window.location.pathname}${backendToSearch(forced)}${configToHash(config, hidden)}`;
@@ -59,7 +64,7 @@ export function App() {
 
   const onChange = useCallback(
     (patch: Partial<RunConfig>) => {
-      for (const k of Object.keys(patch)) touched.current.add(k);
+      setTouched((t) => new Set([...t, ...Object.keys(patch)]));
       setConfig((c) => ({ ...c, ...patch }));
       const live = Object.fromEntries(
         Object.entries(patch).filter(([k]) => (LIVE_FIELDS as readonly string[]).includes(k)),
@@ -69,12 +74,24 @@ export function App() {
     [trainer],
   );
 
+  const startRun = useCallback(
+    (autoRun: boolean) => {
+      setFrameIdx(null);
+      trainer.start(shown, autoRun);
+    },
+    [trainer, shown],
+  );
+  const resetRun = useCallback(() => {
+    setFrameIdx(null);
+    trainer.reset();
+  }, [trainer]);
+
   const onStep = useCallback(
     (part: 'both' | 'mixer' | 'classifier') => {
-      if (!hasRun) trainer.start(config, false);
-      trainer.step(part);
+      if (!hasRun) startRun(false);
+      trainer.stepOnce(part);
     },
-    [hasRun, trainer, config],
+    [hasRun, trainer, startRun],
   );
 
   useEffect(() => {
@@ -85,14 +102,25 @@ export function App() {
         e.preventDefault();
         if (trainer.status === 'running') trainer.pause();
         else if (trainer.status === 'paused') trainer.resume();
-        else if (!hasRun) trainer.start(config, true);
+        else if (!hasRun) startRun(true);
       } else if (e.key === 'ArrowRight' && trainer.status !== 'running') onStep('both');
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [trainer, hasRun, config, onStep]);
+  }, [trainer, hasRun, startRun, onStep]);
 
-  const { metrics, evals, marks } = trainer.data;
+  const { metrics, evals, marks, frames, images } = trainer.data;
+  const frame = frameIdx !== null ? frames[frameIdx] : undefined;
+  const frameImages = frame ? images.get(frame.pairKey) : undefined;
+  const shownProbe = frame && frameImages ? frameToProbe(frame, frameImages) : trainer.probe;
+  const cursor = hoverStep ?? frame?.step ?? null;
+  const onCursor = useCallback(
+    (step: number | null) => {
+      setHoverStep(step);
+      if (step !== null && frames.length > 0) setFrameIdx(nearestFrame(frames, step));
+    },
+    [frames],
+  );
   const version = trainer.version;
   const lossRows = useMemo<ChartRow[]>(
     () => metrics.map((m) => ({ step: m.step, ...m.loss }) as ChartRow),
@@ -113,27 +141,34 @@ export function App() {
         <p>Scenario-Agnostic Mixup, trained live in your browser. A Mixer network learns the masks below.</p>
       </header>
       <ErrorBanner errors={trainer.errors} notes={notes} onDismissError={trainer.dismissError} onDismissNotes={() => setNotes([])} />
-      <StatusBar trainer={trainer} budget={config.steps} batch={config.batch} />
+      <StatusBar trainer={trainer} budget={shown.steps} batch={shown.batch} />
       <main className="grid">
         <div className="left">
           {!hidden.has('controls') && (
             <RunControls
-              config={config}
+              config={shown}
               status={trainer.status}
               hasRun={hasRun}
               onChange={onChange}
-              onStart={() => trainer.start(config, true)}
+              onStart={() => startRun(true)}
               onPause={trainer.pause}
               onResume={trainer.resume}
               onStep={onStep}
-              onReset={trainer.reset}
+              onReset={resetRun}
             />
           )}
           {!hidden.has('backend') && (
             <BackendPanel info={trainer.backend} forced={forced} onForce={setForced} />
           )}
           {!hidden.has('masks') && (
-            <MaskGallery probe={trainer.probe} classes={trainer.dataset?.classes ?? []} onRepick={() => trainer.repickProbes(null)} />
+            <MaskGallery
+              probe={shownProbe}
+              isHistory={frame !== undefined}
+              classes={trainer.dataset?.classes ?? []}
+              onRepick={() => trainer.repickProbes(null)}
+            >
+              <Timeline frames={frames} selected={frameIdx} onSelect={setFrameIdx} />
+            </MaskGallery>
           )}
         </div>
         <div className="right">
@@ -148,10 +183,22 @@ export function App() {
             </label>
           </div>
           {!hidden.has('loss') && (
-            <MetricChart title="Loss components" series={LOSS_SERIES} rows={lossRows} smoothing={smoothing} logY={logY} marks={marks} cursorStep={cursor} onCursor={setCursor} />
+            <MetricChart title="Loss components" series={LOSS_SERIES} rows={lossRows} smoothing={smoothing} logY={logY} marks={marks} cursorStep={cursor} onCursor={onCursor} />
           )}
           {!hidden.has('accuracy') && (
-            <MetricChart title="Accuracy" series={ACC_SERIES} rows={accRows} smoothing={smoothing} logY={false} marks={marks} cursorStep={cursor} onCursor={setCursor} yDomain={[0, 1]} />
+            <MetricChart title="Accuracy" series={ACC_SERIES} rows={accRows} smoothing={smoothing} logY={false} marks={marks} cursorStep={cursor} onCursor={onCursor} yDomain={[0, 1]} />
+          )}
+          {!hidden.has('diagnostics') && (
+            <Diagnostics
+              metrics={metrics}
+              frames={frames}
+              alpha={effectiveAlpha(shown)}
+              margin={shown.maskMargin}
+              size={shownProbe ? { width: shownProbe.width, height: shownProbe.height } : null}
+              lams={shownProbe ? shownProbe.pairs.map((p) => p.lam) : []}
+              version={version}
+              checkCollapse={LEARNED_METHODS.includes(shown.method)}
+            />
           )}
         </div>
       </main>

@@ -3,7 +3,7 @@
  * B, the mask m (weight of B) as a heatmap with a colour bar and per-pixel read-out, the mixed image,
  * λ asked and λ obtained, the soft-label bar and, on `shapes`, how much of each object survives.
  */
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { ProbePair, ProbeResult } from '../core/trainerTypes';
 import { imageToRgba, maskColor, maskToRgba } from '../ui/pixels';
 import { PixelCanvas } from './PixelCanvas';
@@ -12,6 +12,9 @@ interface Props {
   probe: ProbeResult | null;
   classes: string[];
   onRepick: () => void;
+  /** True when showing a frame of the history rather than the live masks. */
+  isHistory: boolean;
+  children?: ReactNode;
 }
 
 function pct(v: number): string {
@@ -93,16 +96,19 @@ function PairRow({ pair, probe, index, classes }: { pair: ProbePair; probe: Prob
   );
 }
 
-export function MaskGallery({ probe, classes, onRepick }: Props) {
+export function MaskGallery({ probe, classes, onRepick, isHistory, children }: Props) {
   return (
     <section aria-label="Masks" className="panel masks-panel">
       <header className="panel-head">
         <h2>Masks</h2>
-        <span>{probe ? `probe pairs at step ${probe.step}` : 'waiting for the first masks…'}</span>
+        <span>
+          {probe ? `probe pairs at step ${probe.step}${isHistory ? ' (history)' : ' (live)'}` : 'waiting for the first masks…'}
+        </span>
         <button type="button" className="small" onClick={onRepick} disabled={!probe}>
           Re-pick pairs
         </button>
       </header>
+      {children}
       <ColorBar />
       {probe?.pairs.map((p, i) => (
         <PairRow key={`${p.indexA}-${p.indexB}`} pair={p} probe={probe} index={i} classes={classes} />

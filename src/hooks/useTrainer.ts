@@ -7,7 +7,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BackendName, LiveField, RunConfig } from '../core/config';
 import type { EvalResult, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
-import type { BackendInfo, DatasetInfo, FromWorker, MemoryInfo, RunStatus, SerializedError, ToWorker } from '../worker/protocol';
+import { appendFrame, pairKeyOf, toFrame, type MaskFrame } from '../ui/maskHistory';
+import type { BackendInfo, BenchRequest, BenchRow, DatasetInfo, FromWorker, MemoryInfo, RunStatus, SerializedError, ToWorker } from '../worker/protocol';
 
 /** Points kept per run in memory; older points are thinned (every other one dropped). */
 export const MAX_POINTS = 20_000;
@@ -21,7 +22,13 @@ export interface RunData {
   metrics: StepMetrics[];
   evals: EvalResult[];
   marks: LiveMark[];
+  /** Compact mask history of the probe pairs (the timeline). */
+  frames: MaskFrame[];
+  /** Source images of each set of probe pairs, by pair key. */
+  images: Map<string, ProbeResult>;
 }
+
+const emptyRunData = (): RunData => ({ metrics: [], evals: [], marks: [], frames: [], images: new Map() });
 
 export interface TrainerState {
   backend: BackendInfo | null;
@@ -34,6 +41,8 @@ export interface TrainerState {
   probe: ProbeResult | null;
   dataset: DatasetInfo | null;
   errors: SerializedError[];
+  /** Rows of a side-by-side benchmark, and whether it finished. */
+  bench: { rows: BenchRow[]; done: boolean } | null;
   /** Bumped whenever `data` changed. */
   version: number;
 }
@@ -43,11 +52,12 @@ export interface TrainerApi extends TrainerState {
   start(config: RunConfig, autoRun: boolean): void;
   pause(): void;
   resume(): void;
-  step(part?: StepPart): void;
+  stepOnce(part?: StepPart): void;
   reset(): void;
   setLive(patch: Partial<Pick<RunConfig, LiveField>>): void;
   repickProbes(pairs: Array<[number, number]> | null): void;
   dismissError(index: number): void;
+  runBench(request: BenchRequest): void;
 }
 
 const EMPTY: TrainerState = {
@@ -61,6 +71,7 @@ const EMPTY: TrainerState = {
   probe: null,
   dataset: null,
   errors: [],
+  bench: null,
   version: 0,
 };
 
@@ -71,7 +82,7 @@ function thin<T>(arr: T[]): T[] {
 export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
   const workerRef = useRef<Worker | null>(null);
   const runIdRef = useRef(0);
-  const dataRef = useRef<RunData>({ metrics: [], evals: [], marks: [] });
+  const dataRef = useRef<RunData>(emptyRunData());
   const [state, setState] = useState<TrainerState>(EMPTY);
 
   useEffect(() => {
@@ -119,7 +130,9 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
           setState((s) => ({ ...s, version: s.version + 1 }));
           return;
         case 'probe':
-          setState((s) => ({ ...s, probe: msg.result }));
+          d.frames = appendFrame(d.frames, toFrame(msg.result));
+          d.images.set(pairKeyOf(msg.result), msg.result);
+          setState((s) => ({ ...s, probe: msg.result, version: s.version + 1 }));
           return;
         case 'live': {
           const label = Object.entries(msg.patch)
@@ -129,6 +142,12 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
           setState((s) => ({ ...s, version: s.version + 1 }));
           return;
         }
+        case 'benchRow':
+          setState((s) => ({ ...s, bench: { rows: [...(s.bench?.rows ?? []), msg.row], done: false } }));
+          return;
+        case 'benchDone':
+          setState((s) => ({ ...s, bench: { rows: msg.rows, done: true } }));
+          return;
         case 'error':
           setState((s) => ({ ...s, errors: [...s.errors, msg.error], status: msg.fatal ? 'error' : s.status }));
           return;
@@ -162,7 +181,7 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
   const start = useCallback(
     (config: RunConfig, autoRun: boolean) => {
       runIdRef.current += 1;
-      dataRef.current = { metrics: [], evals: [], marks: [] };
+      dataRef.current = emptyRunData();
       setState((s) => ({ ...s, runId: runIdRef.current, step: 0, epoch: 0, probe: null, version: s.version + 1 }));
       send({ type: 'start', runId: runIdRef.current, config, autoRun });
     },
@@ -170,13 +189,13 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
   );
   const reset = useCallback(() => {
     runIdRef.current += 1;
-    dataRef.current = { metrics: [], evals: [], marks: [] };
+    dataRef.current = emptyRunData();
     setState((s) => ({ ...s, runId: runIdRef.current, status: 'idle', step: 0, epoch: 0, probe: null, version: s.version + 1 }));
     send({ type: 'reset', runId: runIdRef.current });
   }, [send]);
   const pause = useCallback(() => send({ type: 'pause', runId: runIdRef.current }), [send]);
   const resume = useCallback(() => send({ type: 'resume', runId: runIdRef.current }), [send]);
-  const step = useCallback((part: StepPart = 'both') => send({ type: 'step', runId: runIdRef.current, part }), [send]);
+  const stepOnce = useCallback((part: StepPart = 'both') => send({ type: 'step', runId: runIdRef.current, part }), [send]);
   const setLive = useCallback(
     (patch: Partial<Pick<RunConfig, LiveField>>) => send({ type: 'setLive', runId: runIdRef.current, patch }),
     [send],
@@ -190,6 +209,14 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
     [],
   );
 
+  const runBench = useCallback(
+    (request: BenchRequest) => {
+      setState((s) => ({ ...s, bench: { rows: [], done: false } }));
+      send({ type: 'bench', request });
+    },
+    [send],
+  );
+
   return useMemo(
     () => ({
       ...state,
@@ -197,14 +224,14 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
       start,
       pause,
       resume,
-      step,
+      stepOnce,
       reset,
       setLive,
       repickProbes,
       dismissError,
+      runBench,
     }),
     // dataRef.current changes identity on start/reset, which also bump `state`.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [state, start, pause, resume, step, reset, setLive, repickProbes, dismissError],
+    [state, start, pause, resume, stepOnce, reset, setLive, repickProbes, dismissError, runBench],
   );
 }

@@ -17,6 +17,7 @@ import {
   type RunStatus,
   type ToWorker,
 } from './protocol';
+import { runBench } from './bench';
 import { defaultProbePairs } from './probePairs';
 
 /** What the handler needs from a trainer (src/core/trainer.ts implements it). */
@@ -247,6 +248,18 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
           disposeRun();
           runId = msg.runId;
           setStatus('idle');
+        });
+        return;
+      }
+      case 'bench': {
+        await exclusive(async () => {
+          disposeRun();
+          setStatus('idle', 'Benchmark running…');
+          try {
+            await runBench(msg.request, post, deps);
+          } catch (e) {
+            fail(e, 'benchmark');
+          }
         });
         return;
       }

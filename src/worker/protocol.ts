@@ -5,7 +5,7 @@
  * buffers, errors as data. Types and constants only: both sides import this file, so it must not
  * import TF.js.
  */
-import type { BackendName, LiveField, RunConfig } from '../core/config';
+import type { BackendName, LiveField, MethodName, RunConfig } from '../core/config';
 import type { EvalResult, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'error';
@@ -55,6 +55,30 @@ export interface MemoryInfo {
   numBytes: number;
 }
 
+/** A side-by-side speed measurement: every listed backend × method in one worker session. */
+export interface BenchRequest {
+  backends: BackendName[];
+  methods: MethodName[];
+  config: RunConfig;
+  warmup: number;
+  steps: number;
+}
+
+export interface BenchRow {
+  backend: BackendName;
+  adapter: string;
+  method: MethodName;
+  /** First step including shader compilation / kernel warm-up, ms. */
+  firstStepMs: number;
+  medianMs: number;
+  p10Ms: number;
+  p90Ms: number;
+  /** numTensors after warm-up and after the timed steps (flat = no leak). */
+  tensorsAfterWarmup: number;
+  tensorsAfterRun: number;
+  error: string;
+}
+
 export type ToWorker =
   | { type: 'init'; forced: BackendName | null }
   | { type: 'start'; runId: number; config: RunConfig; autoRun: boolean }
@@ -63,7 +87,8 @@ export type ToWorker =
   | { type: 'step'; runId: number; part: StepPart }
   | { type: 'setLive'; runId: number; patch: Partial<Pick<RunConfig, LiveField>> }
   | { type: 'probe'; runId: number; pairs: Array<[number, number]> | null }
-  | { type: 'reset'; runId: number };
+  | { type: 'reset'; runId: number }
+  | { type: 'bench'; request: BenchRequest };
 
 export type FromWorker =
   | { type: 'backend'; info: BackendInfo }
@@ -73,6 +98,8 @@ export type FromWorker =
   | { type: 'eval'; runId: number; result: EvalResult }
   | { type: 'probe'; runId: number; result: ProbeResult }
   | { type: 'live'; runId: number; step: number; patch: Partial<Pick<RunConfig, LiveField>> }
+  | { type: 'benchRow'; row: BenchRow }
+  | { type: 'benchDone'; rows: BenchRow[] }
   | { type: 'error'; runId: number | null; error: SerializedError; fatal: boolean };
 
 /** Posts a message, transferring the listed buffers. */
