@@ -1,0 +1,190 @@
+/**
+ * `npm run train -- --method samix --dataset shapes --steps 200 --seed 1 --out run.jsonl`
+ *
+ * Headless training on Node (TF.js wasm or cpu backend). Writes one JSON line per logged step —
+ * {"step","epoch","lamMb","lamBb","maskMean","loss":{…},"acc":{"train"},"msPerStep"} — and a final
+ * {"type":"summary","testAccQ","testAccK","steps","seconds"} to --out (or stdout); progress goes to
+ * stderr. Flags: every RunConfig field in kebab case (--method --dataset --steps --seed --batch --lr
+ * --alpha --eta --eta-mode --width --mixer-lr …) plus --out --backend wasm|cpu --epochs --config FILE
+ * (JSON with camelCase flag names / RunConfig fields; flags win) --data PATH --log-every N.
+ * Every configuration value goes through `validateConfig`. Bad flags or values: exit code 2 and one
+ * line naming the flag and the allowed values; a failure while loading or training: exit code 1.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { FIELD_RULES, validateConfig, type RunConfig } from '../core/config';
+import { Trainer } from '../core/trainer';
+import type { StepMetrics } from '../core/trainerTypes';
+import { loadDatasetNode } from '../data/nodeLoad';
+
+/** Options that are not RunConfig fields. */
+interface CliOptions {
+  out?: string;
+  backend: 'wasm' | 'cpu';
+  epochs?: number;
+  data?: string;
+  logEvery: number;
+}
+
+const CLI_KEYS = ['out', 'backend', 'epochs', 'data', 'logEvery', 'config'] as const;
+const CONFIG_KEYS = Object.keys(FIELD_RULES) as Array<keyof RunConfig>;
+
+const kebab = (camel: string): string => camel.replace(/([a-z0-9])([A-Z]+)/g, '$1-$2').toLowerCase();
+const FLAG_TO_KEY = new Map<string, string>([...CONFIG_KEYS, ...CLI_KEYS].map((k) => [`--${kebab(k)}`, k]));
+
+/** Thrown for a bad flag or value: exit code 2 with this one-line message. */
+class UsageError extends Error {}
+
+/** `--flag value` pairs → camelCase keys with raw string values. */
+function parseArgv(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i];
+    const key = FLAG_TO_KEY.get(flag);
+    if (!key) throw new UsageError(`unknown flag "${flag}"; allowed: ${[...FLAG_TO_KEY.keys()].join(' ')}`);
+    const value = argv[i + 1];
+    if (value === undefined || (value.startsWith('--') && FLAG_TO_KEY.has(value))) {
+      throw new UsageError(`${flag} needs a value`);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Reads the --config JSON: an object whose keys are RunConfig fields or the CLI options. */
+function readConfigFile(path: string): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--config ${path}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new UsageError(`--config ${path}: expected a JSON object of settings`);
+  }
+  return raw as Record<string, unknown>;
+}
+
+function positive(flag: string, raw: unknown, integer: boolean): number {
+  const n = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(
+      `${flag} must be a positive ${integer ? 'integer' : 'number'}; got ${JSON.stringify(raw)}`,
+    );
+  }
+  return n;
+}
+
+/** Splits and validates everything; returns the run configuration and the CLI options. */
+export function resolveSettings(argv: string[]): { config: RunConfig; cli: CliOptions } {
+  const flags = parseArgv(argv);
+  const file = flags.config !== undefined ? readConfigFile(flags.config) : {};
+  const merged: Record<string, unknown> = { ...file, ...flags };
+  delete merged.config;
+  const cli: CliOptions = { backend: 'wasm', logEvery: 1 };
+  const partial: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(merged)) {
+    if (key === 'out' || key === 'data') cli[key] = String(value);
+    else if (key === 'backend') {
+      if (value !== 'wasm' && value !== 'cpu')
+        throw new UsageError(`--backend must be one of wasm, cpu; got ${JSON.stringify(value)}`);
+      cli.backend = value;
+    } else if (key === 'epochs') cli.epochs = positive('--epochs', value, false);
+    else if (key === 'logEvery') cli.logEvery = positive('--log-every', value, true);
+    else partial[key] = value;
+  }
+  const { config, issues } = validateConfig(partial);
+  if (issues.length > 0) {
+    const { field, message } = issues[0];
+    const named = CONFIG_KEYS.includes(field as keyof RunConfig)
+      ? message.replace(field, `--${kebab(field)}`)
+      : message;
+    throw new UsageError(named);
+  }
+  return { config, cli };
+}
+
+/** The JSON line of one logged step. */
+function stepLine(m: StepMetrics): string {
+  return JSON.stringify({
+    step: m.step,
+    epoch: m.epoch,
+    lamMb: m.lamMb,
+    lamBb: m.lamBb,
+    maskMean: m.maskMean,
+    loss: {
+      total: m.loss.total,
+      local: m.loss.local,
+      global: m.loss.global,
+      mask: m.loss.mask,
+      mixQ: m.loss.mixQ,
+      oneQ: m.loss.oneQ,
+      mixer: m.loss.mixer,
+    },
+    acc: { train: m.acc.train },
+    msPerStep: m.msPerStep,
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { config, cli } = resolveSettings(argv);
+  const ds = await loadDatasetNode(config.dataset, { dataPath: cli.data, seed: config.seed });
+  let cfg = config;
+  if (cli.epochs !== undefined) {
+    const trainCount = cfg.trainSize > 0 ? Math.min(cfg.trainSize, ds.train.count) : ds.train.count;
+    const steps = Math.ceil((cli.epochs * trainCount) / cfg.batch);
+    const checked = validateConfig({ steps }, cfg);
+    if (checked.issues.length > 0)
+      throw new UsageError(`--epochs ${cli.epochs} gives ${steps} steps; ${checked.issues[0].message}`);
+    cfg = checked.config;
+  }
+  if (!(await tf.setBackend(cli.backend)) || tf.getBackend() !== cli.backend)
+    throw new Error(`backend ${cli.backend} failed to start`);
+  const fd = cli.out ? openSync(cli.out, 'w') : 1;
+  const write = (line: string): void => void writeSync(fd, `${line}\n`);
+  const trainer = new Trainer(cfg, ds);
+  const t0 = performance.now();
+  let pending = [];
+  let intervalStart = performance.now();
+  process.stderr.write(
+    `train: ${cfg.method} on ${ds.name} (${trainer.data.trainCount} images), ${cfg.steps} steps, ${cli.backend}\n`,
+  );
+  for (let s = 1; s <= cfg.steps; s++) {
+    pending.push(trainer.step());
+    if (s % cli.logEvery !== 0 && s !== cfg.steps) continue;
+    const metrics = await trainer.read(pending);
+    const last = {
+      ...metrics[metrics.length - 1],
+      msPerStep: (performance.now() - intervalStart) / metrics.length,
+    };
+    write(stepLine(last));
+    process.stderr.write(
+      `step ${s}/${cfg.steps} epoch ${last.epoch.toFixed(2)} loss ${last.loss.total.toFixed(4)} acc ${last.acc.train.toFixed(3)} ${last.msPerStep.toFixed(0)} ms/step\n`,
+    );
+    pending = [];
+    intervalStart = performance.now();
+  }
+  const ev = await trainer.evaluate();
+  const seconds = (performance.now() - t0) / 1000;
+  write(
+    JSON.stringify({
+      type: 'summary',
+      testAccQ: ev.testAccQ,
+      testAccK: ev.testAccK,
+      steps: cfg.steps,
+      seconds,
+    }),
+  );
+  process.stderr.write(
+    `test accuracy q ${ev.testAccQ.toFixed(4)} k ${ev.testAccK.toFixed(4)} in ${seconds.toFixed(1)} s\n`,
+  );
+  trainer.dispose();
+  if (fd !== 1) closeSync(fd);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  const err = e as Error;
+  process.stderr.write(`train: ${err.message.split('\n')[0]}\n`);
+  process.exit(e instanceof UsageError ? 2 : 1);
+});

@@ -1,0 +1,140 @@
+/**
+ * The step of the hand-crafted methods (spec §7): ERM, the pixel methods (a mask from
+ * `METHODS[name].makeMask`, applied by `mixWithMask` unless the method returns its own mixed batch)
+ * and ManifoldMix (hidden features mixed inside the forward at a layer from `pickManifoldLayer`,
+ * 0 = the input). One optimiser, one closure over θ_q and the heads the method trains: `mix` on the
+ * mixed batch, `one` on clean images (ERM, or any baseline with `cleanCE`, spec §7.10).
+ *
+ * Random draws, in order: batch (indices, augmentation), λ ~ Beta(α, α), σ, then whatever the method
+ * draws itself (box, spectrum, layer). ERM draws nothing after the batch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { effectiveAlpha } from '../config';
+import { accuracy, crossEntropy, mixupCE } from '../losses';
+import { mixWithMask } from '../mask';
+import { pickManifoldLayer } from '../methods/manifoldmix';
+import { METHODS } from '../methods/registry';
+import type { MaskResult } from '../methods/types';
+import { classify, type SlModel } from '../model';
+import type { FeatureMix } from '../nets/resnet';
+import { applyBnUpdates, discardBnUpdates, type BnUpdate } from '../nets/batchNorm';
+import { cosineLr } from '../schedule';
+import { packMetrics, sumScalars, type PackedKey } from './metrics';
+import { permuteLabels, type SlContext, type StepOutput } from './supervised';
+
+/**
+ * PuzzleMix saliency of the current online model: sqrt(mean_c (∂CE/∂x)²), train-mode BN without
+ * touching the moving statistics. @returns `[N, H, W, 1]` ≥ 0
+ */
+export function inputSaliency(model: SlModel, x: tf.Tensor4D, y: tf.Tensor1D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const g = tf.grad((xi: tf.Tensor) =>
+      crossEntropy(classify(model.q, xi as tf.Tensor4D, 'mix', { training: true }), y),
+    )(x);
+    return tf.sqrt(tf.mean(tf.square(g), 3, true)) as tf.Tensor4D; // [N, H, W, 1]
+  });
+}
+
+/** A method's label weight as a number or a device tensor (`[N]` or scalar). */
+function labelWeight(lam: MaskResult['lam']): number | tf.Tensor {
+  return lam instanceof Float32Array ? tf.tensor1d(lam) : lam;
+}
+
+/** Dominant label per row: y where λ ≥ ½, else y[σ]. */
+function dominantLabels(y: tf.Tensor1D, yB: tf.Tensor1D, lam: number | tf.Tensor): tf.Tensor1D {
+  if (typeof lam === 'number') return lam >= 0.5 ? y : yB;
+  return tf.where(tf.broadcastTo(tf.greaterEqual(lam, 0.5), y.shape), y, yB) as tf.Tensor1D;
+}
+
+/** How a step mixes its batch: the input of the classifier and the label weights. */
+interface MixPlan {
+  /** Mixed images for pixel methods (`[N, H, W, C]`), else null (clean x, maybe mixed inside). */
+  mixed: tf.Tensor4D | null;
+  /** Label weight of y: a number, or a device tensor (scalar or `[N]`). */
+  lam: number | tf.Tensor;
+  /** y[σ], `[N]`. */
+  yB: tf.Tensor1D;
+  /** ManifoldMix's feature mixing. */
+  mixAtStage?: FeatureMix;
+  /** Mean weight of the un-shuffled image. */
+  maskMean: tf.Scalar;
+}
+
+/** Draws λ, σ and the method's own randomness, and builds the mixed batch (no gradient). */
+function planMix(c: SlContext, x: tf.Tensor4D, y: tf.Tensor1D): MixPlan {
+  const { cfg, rng, model } = c;
+  const method = METHODS[cfg.method];
+  const alpha = effectiveAlpha(cfg);
+  const lam = rng.beta(alpha, alpha);
+  const perm = rng.permutation(cfg.batch);
+  const yB = permuteLabels(y, perm);
+  if (method.kind === 'feature') {
+    return {
+      mixed: null,
+      lam,
+      yB,
+      mixAtStage: { stage: pickManifoldLayer(rng), perm, lam },
+      maskMean: tf.scalar(lam),
+    };
+  }
+  if (!method.makeMask) throw new Error(`method ${cfg.method} has no mask`);
+  const res = method.makeMask({ x, perm, lam, rng, inputSaliency: () => inputSaliency(model, x, y) });
+  const own = (res as MaskResult & { mixed?: tf.Tensor4D }).mixed;
+  return {
+    mixed: own ?? mixWithMask(x, perm, res.m), // [N, H, W, C]
+    lam: labelWeight(res.lam),
+    yB,
+    maskMean: tf.sub(1, tf.mean(res.m)) as tf.Scalar,
+  };
+}
+
+/** One hand-crafted-method step (ERM, pixel methods, ManifoldMix). */
+export function handcraftedStep(c: SlContext): StepOutput {
+  const { cfg, model, rng } = c;
+  const isErm = METHODS[cfg.method].kind === 'none';
+  const { x, y } = c.data.nextBatch(rng, cfg.batch, cfg.augment);
+  const bnQ: BnUpdate[] = [];
+  const kept: tf.Tensor[] = [];
+  let lamHost = 1;
+  try {
+    const packed = tf.tidy(() => {
+      const out: Partial<Record<PackedKey, tf.Scalar>> = {};
+      const plan = isErm ? null : planMix(c, x, y);
+      if (plan && typeof plan.lam !== 'number') out.lamEff = tf.mean(plan.lam) as tf.Scalar;
+      lamHost = !plan ? 1 : typeof plan.lam === 'number' ? plan.lam : NaN;
+      out.maskMean = plan ? plan.maskMean : tf.scalar(1);
+      const { grads } = tf.variableGrads(() => {
+        const bn = { training: true, bnUpdates: bnQ };
+        if (!plan) {
+          const logits = classify(model.q, x, 'one', bn); // [N, classes]
+          const oneQ = crossEntropy(logits, y);
+          const acc = accuracy(logits, y);
+          keepAll(kept, oneQ, acc);
+          Object.assign(out, { oneQ, acc });
+          return oneQ;
+        }
+        const logits = classify(model.q, plan.mixed ?? x, 'mix', { ...bn, mixAtStage: plan.mixAtStage }); // [N, classes]
+        const mixQ = mixupCE(logits, y, plan.yB, plan.lam);
+        const acc = accuracy(logits, dominantLabels(y, plan.yB, plan.lam));
+        const oneQ = cfg.cleanCE ? crossEntropy(classify(model.q, x, 'one', bn), y) : undefined;
+        keepAll(kept, mixQ, acc, oneQ);
+        Object.assign(out, { mixQ, acc, oneQ });
+        return oneQ ? (tf.add(mixQ, oneQ) as tf.Scalar) : mixQ;
+      }, c.optQ.vars);
+      c.optQ.step(grads, cosineLr(c.step, cfg.steps, cfg.lr, 0));
+      applyBnUpdates(bnQ);
+      out.total = sumScalars([out.mixQ, out.oneQ]);
+      return packMetrics(out);
+    });
+    return { packed, lamMb: NaN, lamBb: lamHost };
+  } finally {
+    discardBnUpdates(bnQ);
+    for (const t of kept) t.dispose();
+    x.dispose();
+    y.dispose();
+  }
+}
+
+function keepAll(into: tf.Tensor[], ...ts: Array<tf.Scalar | undefined>): void {
+  for (const t of ts) if (t) into.push(tf.keep(t));
+}
