@@ -38,6 +38,7 @@ export default defineConfig({
   ],
   webServer: {
     command: 'npx vite preview --port 4173 --strictPort',
+    cwd: '..',
     url: 'http://localhost:4173',
     reuseExistingServer: false,
     timeout: 60_000,

@@ -11,6 +11,7 @@ import { MaskGallery } from './components/MaskGallery';
 import { RunControls } from './components/RunControls';
 import { StatusBar } from './components/StatusBar';
 import { Timeline } from './components/Timeline';
+import { useTestApi } from './hooks/useTestApi';
 import { useTrainer } from './hooks/useTrainer';
 import { frameToProbe, nearestFrame } from './ui/maskHistory';
 import { backendToSearch, configToHash, parseUrlState } from './ui/urlState';
@@ -110,6 +111,7 @@ export function App() {
   }, [trainer, hasRun, startRun, onStep]);
 
   const { metrics, evals, marks, frames, images } = trainer.data;
+  useTestApi(trainer);
   const frame = frameIdx !== null ? frames[frameIdx] : undefined;
   const frameImages = frame ? images.get(frame.pairKey) : undefined;
   const shownProbe = frame && frameImages ? frameToProbe(frame, frameImages) : trainer.probe;

@@ -18,7 +18,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { StepMetrics } from '../core/trainerTypes';
-import { betaPdf, collapseWarning, histogram, maskStats } from '../ui/diagnostics';
+import { COLLAPSE_GRACE_STEPS, betaPdf, collapseWarning, histogram, maskStats } from '../ui/diagnostics';
 import type { MaskFrame } from '../ui/maskHistory';
 
 interface Props {
@@ -64,7 +64,7 @@ export function Diagnostics({ metrics, frames, alpha, margin, size, lams, versio
 
   const last = frames[frames.length - 1];
   const warning =
-    checkCollapse && last && size ? collapseWarning(last.masks.map((q) => Array.from(q, (v) => v / 255)), lams, size.width, size.height) : null;
+    checkCollapse && last && last.step >= COLLAPSE_GRACE_STEPS && size ? collapseWarning(last.masks.map((q) => Array.from(q, (v) => v / 255)), lams, size.width, size.height) : null;
 
   return (
     <section aria-label="Mixup diagnostics" className="panel">

@@ -75,6 +75,12 @@ export function maskStats(m: ArrayLike<number>, width: number, height: number): 
   return { mean, variance: v / n, binariness: bin / n, totalVariation: edges ? tv / edges : 0 };
 }
 
+/**
+ * Learned masks start near the constant 0.5 (the Mixer's small init); the collapse warning waits
+ * this many steps before judging them.
+ */
+export const COLLAPSE_GRACE_STEPS = 200;
+
 /** Variance below this counts as a spatially constant mask. */
 export const CONSTANT_VARIANCE = 1e-4;
 

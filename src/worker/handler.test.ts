@@ -164,3 +164,26 @@ describe('worker handler', () => {
     expect(trainers[0].stepCount).toBe(0);
   });
 });
+
+describe('worker handler start-up order', () => {
+  it('a start sent before the backend is ready waits for backend selection', async () => {
+    const order: string[] = [];
+    const h = createHandler(() => undefined, {
+      selectBackend: async () => {
+        await sleep(20);
+        order.push('backend');
+        return { active: 'wasm', adapter: '', isSoftware: true, forced: null, skipped: [], initMs: 1 };
+      },
+      loadDataset: async () => {
+        order.push('data');
+        return tinyData;
+      },
+      createTrainer: () => new FakeTrainer(),
+      memory: () => ({ numTensors: 0, numBytes: 0 }),
+      now: () => 0,
+      yieldNow: () => Promise.resolve(),
+    });
+    await Promise.all([h({ type: 'init', forced: null }), h({ type: 'start', runId: 1, config: cfg(), autoRun: false })]);
+    expect(order).toEqual(['backend', 'data']);
+  });
+});

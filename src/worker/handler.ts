@@ -186,11 +186,14 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
   return async (msg: ToWorker): Promise<void> => {
     switch (msg.type) {
       case 'init': {
-        try {
-          post({ type: 'backend', info: await deps.selectBackend(msg.forced) });
-        } catch (e) {
-          post({ type: 'error', runId: null, error: serializeError(e), fatal: true });
-        }
+        // Exclusive, so a Start sent while the backend is still starting waits for it.
+        await exclusive(async () => {
+          try {
+            post({ type: 'backend', info: await deps.selectBackend(msg.forced) });
+          } catch (e) {
+            post({ type: 'error', runId: null, error: serializeError(e), fatal: true });
+          }
+        });
         return;
       }
       case 'start':

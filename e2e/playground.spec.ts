@@ -1,0 +1,60 @@
+import { expect, test } from '@playwright/test';
+import { Playground } from './app';
+
+const TINY = '#batch=8&width=4&steps=2000&evalEvery=10&testSize=64';
+
+test('SAMix on shapes: loss components stream, masks render, live η, timeline scrub, URL round trip', async ({ page, context }) => {
+  const app = new Playground(page);
+  await app.open('?backend=wasm', TINY);
+  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
+  await app.button('Start').click();
+  await app.waitForStep(6);
+
+  // local and global are separate series with real values.
+  const last = await page.evaluate(() => window.__samix?.lastMetrics());
+  expect(last?.loss.local).toBeGreaterThan(0);
+  expect(last?.loss.global).toBeGreaterThan(0);
+  await expect(page.locator('section[aria-label="Loss components"] .recharts-legend-item-text', { hasText: 'local (Mixer)' })).toBeVisible();
+
+  // Masks render: the canvases are painted (opaque pixels), one per probe pair.
+  const masks = page.getByRole('region', { name: 'Masks' }).getByRole('img', { name: /^Mask \d$/ });
+  await expect(masks).toHaveCount(4);
+  const opaque = await masks.first().evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) n += d[i] === 255 ? 1 : 0;
+    return n / (c.width * c.height);
+  });
+  expect(opaque).toBe(1);
+
+  // A live η change is applied without a reset and marked on the charts.
+  const before = await app.stepCount();
+  const eta = page.getByLabel('η', { exact: true });
+  await eta.fill('1');
+  await eta.press('Enter');
+  await expect(page.locator('section[aria-label="Loss components"]').getByText('eta=1')).toBeVisible({ timeout: 30_000 });
+  expect(await app.stepCount()).toBeGreaterThanOrEqual(before);
+  await expect(page).toHaveURL(/eta=1/);
+
+  // The timeline scrubs back to an earlier step.
+  await app.waitForStep(before + 4);
+  await app.button('Pause').click();
+  await expect(app.state).toHaveText('paused');
+  const slider = page.getByRole('slider', { name: 'Mask history step' });
+  const liveStep = Number((await page.getByTestId('timeline-step').textContent())?.replace('step ', ''));
+  await slider.focus();
+  for (let i = 0; i < 3; i++) await slider.press('ArrowLeft');
+  await expect.poll(async () => Number((await page.getByTestId('timeline-step').textContent())?.replace('step ', ''))).toBeLessThan(liveStep);
+  await expect(page.getByRole('region', { name: 'Masks' })).toContainText('(history)');
+
+  // A copied URL reloads the same configuration.
+  const url = page.url();
+  const again = await context.newPage();
+  await again.goto(url);
+  await expect(again.getByLabel('η', { exact: true })).toHaveValue('1');
+  await expect(again.getByLabel('Batch', { exact: true })).toHaveValue('8');
+  await expect(again.getByLabel('Method', { exact: true })).toHaveValue('samix');
+  await again.close();
+
+  expect(app.errors).toEqual([]);
+});
