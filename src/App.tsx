@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { LEARNED_METHODS, LIVE_FIELDS, effectiveAlpha, type BackendName, type LiveField, type RunConfig } from './core/config';
 import { MetricChart, type ChartRow, type SeriesDef } from './charts/MetricChart';
 import { BackendPanel } from './components/BackendPanel';
+import { DatasetsPanel } from './components/DatasetsPanel';
 import { Diagnostics } from './components/Diagnostics';
 import { ErrorBanner } from './components/ErrorBanner';
 import { MaskGallery } from './components/MaskGallery';
@@ -161,6 +162,15 @@ export function App() {
           )}
           {!hidden.has('backend') && (
             <BackendPanel info={trainer.backend} forced={forced} onForce={setForced} />
+          )}
+          {!hidden.has('datasets') && (
+            <DatasetsPanel
+              dataImport={trainer.dataImport}
+              cached={trainer.cachedDatasets}
+              onImport={trainer.importData}
+              onDelete={trainer.deleteDataset}
+              onUse={(name) => onChange({ dataset: name as RunConfig['dataset'] })}
+            />
           )}
           {!hidden.has('masks') && (
             <MaskGallery

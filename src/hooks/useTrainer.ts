@@ -8,6 +8,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BackendName, LiveField, RunConfig } from '../core/config';
 import type { EvalResult, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
 import { appendFrame, pairKeyOf, toFrame, type MaskFrame } from '../ui/maskHistory';
+import type { CachedDatasetSummary } from '../worker/datasetCache';
+import type { ImportOptions, UserDataSource } from '../worker/userData';
 import type { BackendInfo, BenchRequest, BenchRow, DatasetInfo, FromWorker, MemoryInfo, RunStatus, SerializedError, ToWorker } from '../worker/protocol';
 
 /** Points kept per run in memory; older points are thinned (every other one dropped). */
@@ -30,6 +32,16 @@ export interface RunData {
 
 const emptyRunData = (): RunData => ({ metrics: [], evals: [], marks: [], frames: [], images: new Map() });
 
+export interface DataImportState {
+  requestId: number;
+  startedAt: number;
+  phase: string;
+  loaded: number;
+  total: number;
+  result: { info: DatasetInfo; classCounts: { train: number[]; test: number[] } } | null;
+  error: SerializedError | null;
+}
+
 export interface TrainerState {
   backend: BackendInfo | null;
   status: RunStatus;
@@ -41,6 +53,10 @@ export interface TrainerState {
   probe: ProbeResult | null;
   dataset: DatasetInfo | null;
   errors: SerializedError[];
+  /** The latest user-data import: progress, then its result or its error. */
+  dataImport: DataImportState | null;
+  /** Datasets cached in IndexedDB. */
+  cachedDatasets: CachedDatasetSummary[];
   /** Rows of a side-by-side benchmark, and whether it finished. */
   bench: { rows: BenchRow[]; done: boolean } | null;
   /** Bumped whenever `data` changed. */
@@ -58,6 +74,8 @@ export interface TrainerApi extends TrainerState {
   repickProbes(pairs: Array<[number, number]> | null): void;
   dismissError(index: number): void;
   runBench(request: BenchRequest): void;
+  importData(source: UserDataSource, options: ImportOptions): void;
+  deleteDataset(name: string): void;
 }
 
 const EMPTY: TrainerState = {
@@ -71,6 +89,8 @@ const EMPTY: TrainerState = {
   probe: null,
   dataset: null,
   errors: [],
+  dataImport: null,
+  cachedDatasets: [],
   bench: null,
   version: 0,
 };
@@ -142,6 +162,33 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
           setState((s) => ({ ...s, version: s.version + 1 }));
           return;
         }
+        case 'dataProgress':
+          setState((s) =>
+            s.dataImport && s.dataImport.requestId === msg.requestId
+              ? { ...s, dataImport: { ...s.dataImport, phase: msg.phase, loaded: msg.loaded, total: msg.total } }
+              : msg.requestId === 0
+                ? { ...s, note: `${msg.phase}: ${Math.round((100 * msg.loaded) / Math.max(1, msg.total))}%` }
+                : s,
+          );
+          return;
+        case 'dataImported':
+        case 'dataFailed':
+          setState((s) =>
+            s.dataImport?.requestId === msg.requestId
+              ? {
+                  ...s,
+                  dataImport: {
+                    ...s.dataImport,
+                    result: msg.type === 'dataImported' ? { info: msg.info, classCounts: msg.classCounts } : null,
+                    error: msg.type === 'dataFailed' ? msg.error : null,
+                  },
+                }
+              : s,
+          );
+          return;
+        case 'datasets':
+          setState((s) => ({ ...s, cachedDatasets: msg.entries }));
+          return;
         case 'benchRow':
           setState((s) => ({ ...s, bench: { rows: [...(s.bench?.rows ?? []), msg.row], done: false } }));
           return;
@@ -167,6 +214,7 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
     worker.addEventListener('message', onMessage);
     worker.addEventListener('error', onError);
     worker.postMessage({ type: 'init', forced: forcedBackend } satisfies ToWorker);
+    worker.postMessage({ type: 'listDatasets' } satisfies ToWorker);
     return () => {
       worker.removeEventListener('message', onMessage);
       worker.removeEventListener('error', onError);
@@ -217,6 +265,21 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
     [send],
   );
 
+  const importRef = useRef(0);
+  const importData = useCallback(
+    (source: UserDataSource, options: ImportOptions) => {
+      importRef.current += 1;
+      const requestId = importRef.current;
+      setState((s) => ({
+        ...s,
+        dataImport: { requestId, startedAt: performance.now(), phase: 'starting', loaded: 0, total: 1, result: null, error: null },
+      }));
+      send({ type: 'importData', requestId, source, options });
+    },
+    [send],
+  );
+  const deleteDataset = useCallback((name: string) => send({ type: 'deleteDataset', name }), [send]);
+
   return useMemo(
     () => ({
       ...state,
@@ -230,8 +293,10 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
       repickProbes,
       dismissError,
       runBench,
+      importData,
+      deleteDataset,
     }),
     // dataRef.current changes identity on start/reset, which also bump `state`.
-    [state, start, pause, resume, stepOnce, reset, setLive, repickProbes, dismissError, runBench],
+    [state, start, pause, resume, stepOnce, reset, setLive, repickProbes, dismissError, runBench, importData, deleteDataset],
   );
 }

@@ -14,7 +14,7 @@ function quantile(sorted: number[], q: number): number {
 
 export async function runBench(req: BenchRequest, post: Post, deps: HandlerDeps): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const data = await deps.loadDataset(req.config);
+  const data = await deps.loadDataset(req.config, () => undefined);
   for (const backend of req.backends) {
     let adapter = '';
     let error = '';

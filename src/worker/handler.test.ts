@@ -58,7 +58,15 @@ const tinyData: ImageDataset = {
   flip: false,
 };
 
-function setup(loadDelay = 0) {
+const noImports = {
+  importData: async () => {
+    throw new Error('no imports in this test');
+  },
+  listDatasets: async () => [],
+  deleteDataset: async () => undefined,
+};
+
+function setup(loadDelay = 0, imports: Partial<HandlerDeps> = noImports) {
   const out: FromWorker[] = [];
   const trainers: FakeTrainer[] = [];
   let clock = 0;
@@ -76,6 +84,8 @@ function setup(loadDelay = 0) {
     memory: () => ({ numTensors: 0, numBytes: 0 }),
     now: () => (clock += 10),
     yieldNow: () => new Promise((r) => setTimeout(r, 1)),
+    ...noImports,
+    ...imports,
   };
   const handle = createHandler((m) => out.push(m), deps);
   return { out, trainers, send: (m: ToWorker) => handle(m) };
@@ -182,8 +192,46 @@ describe('worker handler start-up order', () => {
       memory: () => ({ numTensors: 0, numBytes: 0 }),
       now: () => 0,
       yieldNow: () => Promise.resolve(),
+      ...noImports,
     });
     await Promise.all([h({ type: 'init', forced: null }), h({ type: 'start', runId: 1, config: cfg(), autoRun: false })]);
     expect(order).toEqual(['backend', 'data']);
+  });
+});
+
+describe('worker handler data imports', () => {
+  it('a failing import reports the file and problem while the run keeps training', async () => {
+    const { out, trainers, send } = setup(0, {
+      importData: async (_s, _o, progress) => {
+        progress('reading data_batch_1.bin', 10, 20);
+        await sleep(20);
+        throw new Error('data_batch_1.bin: size 3072 is not a multiple of 3,073 bytes');
+      },
+    });
+    await send({ type: 'start', runId: 1, config: cfg(), autoRun: true });
+    await sleep(10);
+    const before = trainers[0].stepCount;
+    await send({
+      type: 'importData',
+      requestId: 5,
+      source: { kind: 'cifar10', files: [] },
+      options: { size: 32, channels: 3 },
+    });
+    await sleep(20);
+    expect(trainers[0].stepCount).toBeGreaterThan(before);
+    expect(statuses(out).slice(-1)).toEqual(['running']);
+    const failed = out.find((m) => m.type === 'dataFailed');
+    expect(failed && failed.type === 'dataFailed' ? failed.error.message : '').toBe(
+      'data_batch_1.bin: size 3072 is not a multiple of 3,073 bytes',
+    );
+    expect(out.find((m) => m.type === 'dataProgress')).toMatchObject({ requestId: 5, loaded: 10, total: 20 });
+    await send({ type: 'reset', runId: 2 });
+  });
+
+  it('a successful import reports class counts per split', async () => {
+    const { out, send } = setup(0, { importData: async () => ({ ...tinyData, name: 'folder' }) });
+    await send({ type: 'importData', requestId: 1, source: { kind: 'zip', file: new File([], 'x.zip') }, options: { size: 32, channels: 3 } });
+    const done = out.find((m) => m.type === 'dataImported');
+    expect(done).toMatchObject({ requestId: 1, info: { name: 'folder', trainCount: 2, testCount: 4 }, classCounts: { train: [1, 1], test: [2, 2] } });
   });
 });

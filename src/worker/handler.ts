@@ -18,6 +18,8 @@ import {
   type ToWorker,
 } from './protocol';
 import { runBench } from './bench';
+import type { CachedDatasetSummary } from './datasetCache';
+import type { ImportOptions, Progress, UserDataSource } from './userData';
 import { defaultProbePairs } from './probePairs';
 
 /** What the handler needs from a trainer (src/core/trainer.ts implements it). */
@@ -34,7 +36,11 @@ export interface TrainerLike {
 
 export interface HandlerDeps {
   selectBackend(forced: BackendName | null): Promise<BackendInfo>;
-  loadDataset(config: RunConfig): Promise<ImageDataset>;
+  loadDataset(config: RunConfig, progress: Progress): Promise<ImageDataset>;
+  /** Imports user data and keeps it for runs; resolves to the dataset (its name selects it). */
+  importData(source: UserDataSource, options: ImportOptions, progress: Progress): Promise<ImageDataset>;
+  listDatasets(): Promise<CachedDatasetSummary[]>;
+  deleteDataset(name: string): Promise<void>;
   createTrainer(config: RunConfig, data: ImageDataset): TrainerLike;
   memory(): MemoryInfo;
   now(): number;
@@ -62,6 +68,29 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
   let lastFlush = 0;
   let lastProbe = -Infinity;
   let chain: Promise<unknown> = Promise.resolve();
+
+  /** Progress callback posting at most every 100 ms (and always the final value). */
+  function progressFor(requestId: number): Progress {
+    let last = -Infinity;
+    return (phase, loaded, total) => {
+      const t = deps.now();
+      if (t - last < 100 && loaded < total) return;
+      last = t;
+      post({ type: 'dataProgress', requestId, phase, loaded, total });
+    };
+  }
+
+  function datasetInfo(d: ImageDataset) {
+    return {
+      name: d.name,
+      classes: d.classes,
+      height: d.height,
+      width: d.width,
+      channels: d.channels,
+      trainCount: d.train.count,
+      testCount: d.test.count,
+    };
+  }
 
   /** Runs `fn` after every earlier trainer operation has finished (no interleaving across awaits). */
   function exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -155,20 +184,8 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
       config = cfg;
       setStatus('loading', `Loading ${cfg.dataset}…`);
       try {
-        if (!data || data.name !== cfg.dataset) data = await deps.loadDataset(cfg);
-        post({
-          type: 'dataset',
-          runId,
-          info: {
-            name: data.name,
-            classes: data.classes,
-            height: data.height,
-            width: data.width,
-            channels: data.channels,
-            trainCount: data.train.count,
-            testCount: data.test.count,
-          },
-        });
+        if (!data || data.name !== cfg.dataset) data = await deps.loadDataset(cfg, progressFor(0));
+        post({ type: 'dataset', runId, info: datasetInfo(data) });
         trainer = deps.createTrainer(cfg, data);
         pairs = defaultProbePairs(data, 4);
         lastProbe = -Infinity;
@@ -266,6 +283,32 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
         });
         return;
       }
+      case 'importData': {
+        // Not exclusive: a run keeps training while files are read and parsed.
+        try {
+          const ds = await deps.importData(msg.source, msg.options, progressFor(msg.requestId));
+          if (data && data.name === ds.name) data = null; // the next start uses the new import
+          const count = (labels: Uint8Array) => ds.classes.map((_, c) => labels.filter((l) => l === c).length);
+          post({
+            type: 'dataImported',
+            requestId: msg.requestId,
+            info: datasetInfo(ds),
+            classCounts: { train: count(ds.train.labels), test: count(ds.test.labels) },
+          });
+        } catch (e) {
+          post({ type: 'dataFailed', requestId: msg.requestId, error: serializeError(e) });
+        }
+        post({ type: 'datasets', entries: await deps.listDatasets() });
+        return;
+      }
+      case 'listDatasets':
+        post({ type: 'datasets', entries: await deps.listDatasets() });
+        return;
+      case 'deleteDataset':
+        await deps.deleteDataset(msg.name);
+        if (data && data.name === msg.name && !trainer) data = null;
+        post({ type: 'datasets', entries: await deps.listDatasets() });
+        return;
       default:
         assertNever(msg);
     }

@@ -7,6 +7,8 @@
  */
 import type { BackendName, LiveField, MethodName, RunConfig } from '../core/config';
 import type { EvalResult, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
+import type { CachedDatasetSummary } from './datasetCache';
+import type { ImportOptions, UserDataSource } from './userData';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'error';
 
@@ -88,7 +90,10 @@ export type ToWorker =
   | { type: 'setLive'; runId: number; patch: Partial<Pick<RunConfig, LiveField>> }
   | { type: 'probe'; runId: number; pairs: Array<[number, number]> | null }
   | { type: 'reset'; runId: number }
-  | { type: 'bench'; request: BenchRequest };
+  | { type: 'bench'; request: BenchRequest }
+  | { type: 'importData'; requestId: number; source: UserDataSource; options: ImportOptions }
+  | { type: 'listDatasets' }
+  | { type: 'deleteDataset'; name: string };
 
 export type FromWorker =
   | { type: 'backend'; info: BackendInfo }
@@ -98,6 +103,10 @@ export type FromWorker =
   | { type: 'eval'; runId: number; result: EvalResult }
   | { type: 'probe'; runId: number; result: ProbeResult }
   | { type: 'live'; runId: number; step: number; patch: Partial<Pick<RunConfig, LiveField>> }
+  | { type: 'dataProgress'; requestId: number; phase: string; loaded: number; total: number }
+  | { type: 'dataImported'; requestId: number; info: DatasetInfo; classCounts: { train: number[]; test: number[] } }
+  | { type: 'dataFailed'; requestId: number; error: SerializedError }
+  | { type: 'datasets'; entries: CachedDatasetSummary[] }
   | { type: 'benchRow'; row: BenchRow }
   | { type: 'benchDone'; rows: BenchRow[] }
   | { type: 'error'; runId: number | null; error: SerializedError; fatal: boolean };

@@ -13,9 +13,11 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { Trainer } from '../core/trainer';
 import { selectBackend } from './backend';
-import { loadDataset } from './datasets';
+import { DatasetCache } from './datasetCache';
+import { DatasetSource } from './datasets';
 import { createHandler } from './handler';
 import { serializeError, type FromWorker, type ToWorker } from './protocol';
+import { decodeInWorker, importUserData } from './userData';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -39,9 +41,21 @@ const yieldNow = (): Promise<void> =>
     channel.port2.postMessage(0);
   });
 
+const cache = DatasetCache.open();
+const sources = new DatasetSource(cache, import.meta.env.BASE_URL, (message) =>
+  post({ type: 'error', runId: null, error: { name: 'CacheNote', message }, fatal: false }),
+);
+
 const handle = createHandler(post, {
   selectBackend,
-  loadDataset: (config) => loadDataset(config, import.meta.env.BASE_URL),
+  loadDataset: (config, progress) => sources.load(config, progress),
+  importData: async (source, options, progress) => {
+    const ds = await importUserData(source, options, progress, decodeInWorker);
+    await sources.addImported(ds);
+    return ds;
+  },
+  listDatasets: async () => (await cache).list(),
+  deleteDataset: async (name) => (await cache).remove(name),
   createTrainer: (config, data) => new Trainer(config, data),
   memory: () => {
     const m = tf.memory();
