@@ -160,6 +160,17 @@ export function App() {
               onReset={resetRun}
             />
           )}
+          {!hidden.has('masks') && (
+            <MaskGallery
+              probe={shownProbe}
+              isHistory={frame !== undefined}
+              classes={trainer.dataset?.classes ?? []}
+              onRepick={() => trainer.repickProbes(null)}
+              onPairs={(pairs) => trainer.repickProbes(pairs)}
+            >
+              <Timeline frames={frames} selected={frameIdx} onSelect={setFrameIdx} />
+            </MaskGallery>
+          )}
           {!hidden.has('backend') && (
             <BackendPanel info={trainer.backend} forced={forced} onForce={setForced} />
           )}
@@ -171,16 +182,6 @@ export function App() {
               onDelete={trainer.deleteDataset}
               onUse={(name) => onChange({ dataset: name as RunConfig['dataset'] })}
             />
-          )}
-          {!hidden.has('masks') && (
-            <MaskGallery
-              probe={shownProbe}
-              isHistory={frame !== undefined}
-              classes={trainer.dataset?.classes ?? []}
-              onRepick={() => trainer.repickProbes(null)}
-            >
-              <Timeline frames={frames} selected={frameIdx} onSelect={setFrameIdx} />
-            </MaskGallery>
           )}
         </div>
         <div className="right">

@@ -3,7 +3,7 @@
  * debiased-EMA smoothed line, animations off, downsampled past a few thousand points, optional log
  * y, vertical marks where a setting changed live, a shared cursor step and a CSV download.
  */
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -54,6 +54,35 @@ function downloadCsv(name: string, series: SeriesDef[], rows: ChartRow[]): void 
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** The last rows of a chart as a table (raw values), newest first. */
+function DataTable({ title, series, rows }: { title: string; series: SeriesDef[]; rows: ChartRow[] }) {
+  const shown = rows.slice(-200).reverse();
+  return (
+    <div className="chart-table">
+      <table aria-label={`${title} data`}>
+        <thead>
+          <tr>
+            <th>step</th>
+            {series.map((s) => (
+              <th key={s.key}>{s.label}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((r, i) => (
+            <tr key={`${r.step}-${i}`}>
+              <td>{r.step}</td>
+              {series.map((s) => (
+                <td key={s.key}>{Number.isFinite(r[s.key]) ? r[s.key].toFixed(4) : ''}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function MetricChart(props: Props) {
   const { title, series, rows, smoothing, logY, marks, cursorStep, onCursor, maxPoints = 1500 } = props;
   const plotted = useMemo(() => {
@@ -72,6 +101,7 @@ export function MetricChart(props: Props) {
   }, [rows, series, smoothing, logY, maxPoints]);
 
   const last = rows[rows.length - 1];
+  const [showTable, setShowTable] = useState(false);
   return (
     <section aria-label={title} className="panel chart-panel">
       <header className="panel-head">
@@ -80,10 +110,14 @@ export function MetricChart(props: Props) {
           {rows.length} points
           {last ? ` · step ${last.step}` : ''}
         </span>
+        <button type="button" className="small" onClick={() => setShowTable(!showTable)} aria-expanded={showTable}>
+          Table
+        </button>
         <button type="button" className="small" onClick={() => downloadCsv(title, series, rows)} disabled={!rows.length}>
           CSV
         </button>
       </header>
+      {showTable && <DataTable title={title} series={series} rows={rows} />}
       <div className="chart-box">
         <ResponsiveContainer width="100%" height="100%">
           <LineChart
@@ -96,7 +130,7 @@ export function MetricChart(props: Props) {
             onMouseLeave={() => onCursor?.(null)}
           >
             <CartesianGrid stroke="#e5e7eb" strokeDasharray="3 3" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11 }} />
+            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
             <YAxis
               scale={logY ? 'log' : 'linear'}
               domain={props.yDomain ?? ['auto', 'auto']}

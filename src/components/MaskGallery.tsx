@@ -14,6 +14,8 @@ interface Props {
   onRepick: () => void;
   /** True when showing a frame of the history rather than the live masks. */
   isHistory: boolean;
+  /** Replaces the probe pairs (clicking two images makes them the first pair). */
+  onPairs: (pairs: Array<[number, number]>) => void;
   children?: ReactNode;
 }
 
@@ -35,7 +37,16 @@ function ColorBar() {
   );
 }
 
-function PairRow({ pair, probe, index, classes }: { pair: ProbePair; probe: ProbeResult; index: number; classes: string[] }) {
+interface RowProps {
+  pair: ProbePair;
+  probe: ProbeResult;
+  index: number;
+  classes: string[];
+  picked: number | null;
+  onPick: (testIndex: number) => void;
+}
+
+function PairRow({ pair, probe, index, classes, picked, onPick }: RowProps) {
   const { width, height, channels } = probe;
   const [hover, setHover] = useState<{ x: number; y: number } | null>(null);
   const imgs = useMemo(
@@ -53,11 +64,25 @@ function PairRow({ pair, probe, index, classes }: { pair: ProbePair; probe: Prob
   return (
     <div className="pair" data-testid={`probe-pair-${index}`}>
       <figure>
-        <PixelCanvas rgba={imgs.a} width={width} height={height} label={`Image A: ${nameA}`} />
+        <PixelCanvas
+          rgba={imgs.a}
+          width={width}
+          height={height}
+          label={`Image A: ${nameA}`}
+          selected={picked === pair.indexA}
+          onClick={() => onPick(pair.indexA)}
+        />
         <figcaption>A · {nameA}</figcaption>
       </figure>
       <figure>
-        <PixelCanvas rgba={imgs.b} width={width} height={height} label={`Image B: ${nameB}`} />
+        <PixelCanvas
+          rgba={imgs.b}
+          width={width}
+          height={height}
+          label={`Image B: ${nameB}`}
+          selected={picked === pair.indexB}
+          onClick={() => onPick(pair.indexB)}
+        />
         <figcaption>B · {nameB}</figcaption>
       </figure>
       <figure>
@@ -96,7 +121,18 @@ function PairRow({ pair, probe, index, classes }: { pair: ProbePair; probe: Prob
   );
 }
 
-export function MaskGallery({ probe, classes, onRepick, isHistory, children }: Props) {
+export function MaskGallery({ probe, classes, onRepick, isHistory, onPairs, children }: Props) {
+  const [picked, setPicked] = useState<number | null>(null);
+  const onPick = (i: number): void => {
+    if (!probe) return;
+    if (picked === null || picked === i) {
+      setPicked(picked === i ? null : i);
+      return;
+    }
+    const rest = probe.pairs.map((p): [number, number] => [p.indexA, p.indexB]).slice(0, -1);
+    onPairs([[picked, i], ...rest]);
+    setPicked(null);
+  };
   return (
     <section aria-label="Masks" className="panel masks-panel">
       <header className="panel-head">
@@ -110,8 +146,21 @@ export function MaskGallery({ probe, classes, onRepick, isHistory, children }: P
       </header>
       {children}
       <ColorBar />
+      <p className="hint">
+        {picked === null
+          ? 'Click two images (A or B of any pair) to mix them as a new probe pair.'
+          : `Image ${picked} picked: click a second image.`}
+      </p>
       {probe?.pairs.map((p, i) => (
-        <PairRow key={`${p.indexA}-${p.indexB}`} pair={p} probe={probe} index={i} classes={classes} />
+        <PairRow
+          key={`${p.indexA}-${p.indexB}`}
+          pair={p}
+          probe={probe}
+          index={i}
+          classes={classes}
+          picked={picked}
+          onPick={onPick}
+        />
       ))}
     </section>
   );

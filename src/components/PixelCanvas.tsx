@@ -13,9 +13,10 @@ interface Props {
   onHover?: (x: number, y: number) => void;
   onLeave?: () => void;
   onClick?: () => void;
+  selected?: boolean;
 }
 
-export function PixelCanvas({ rgba, width, height, scale = 3, label, testId, onHover, onLeave, onClick }: Props) {
+export function PixelCanvas({ rgba, width, height, scale = 3, label, testId, onHover, onLeave, onClick, selected }: Props) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const ctx = ref.current?.getContext('2d');
@@ -30,7 +31,7 @@ export function PixelCanvas({ rgba, width, height, scale = 3, label, testId, onH
       role="img"
       aria-label={label}
       data-testid={testId}
-      className={onClick ? 'pixels clickable' : 'pixels'}
+      className={`pixels${onClick ? ' clickable' : ''}${selected ? ' selected' : ''}`}
       style={{ width: width * scale, height: height * scale }}
       onMouseMove={(e) => {
         if (!onHover) return;

@@ -12,6 +12,10 @@ export interface SamixTestApi {
   frameCount(): number;
   marks(): Array<{ step: number; label: string }>;
   status(): string;
+  /** Approximate bytes received from the worker (transferred buffers + structured metrics). */
+  bytesReceived(): number;
+  /** Probe messages received (mask refreshes). */
+  probesReceived(): number;
 }
 
 declare global {
@@ -29,6 +33,8 @@ export function useTestApi(trainer: TrainerApi): void {
       frameCount: () => d.frames.length,
       marks: () => d.marks.slice(),
       status: () => trainer.status,
+      bytesReceived: () => trainer.traffic.bytes,
+      probesReceived: () => trainer.traffic.probes,
     };
   }, [trainer]);
 }

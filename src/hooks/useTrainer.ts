@@ -63,8 +63,16 @@ export interface TrainerState {
   version: number;
 }
 
+/** Message traffic from the worker, for the responsiveness benchmark. */
+export interface Traffic {
+  bytes: number;
+  probes: number;
+  metrics: number;
+}
+
 export interface TrainerApi extends TrainerState {
   data: RunData;
+  traffic: Traffic;
   start(config: RunConfig, autoRun: boolean): void;
   pause(): void;
   resume(): void;
@@ -103,6 +111,7 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
   const workerRef = useRef<Worker | null>(null);
   const runIdRef = useRef(0);
   const dataRef = useRef<RunData>(emptyRunData());
+  const trafficRef = useRef<Traffic>({ bytes: 0, probes: 0, metrics: 0 });
   const [state, setState] = useState<TrainerState>(EMPTY);
 
   useEffect(() => {
@@ -123,6 +132,14 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
       const msg = e.data;
       if ('runId' in msg && msg.runId !== null && msg.runId !== runIdRef.current) return; // stale run
       const d = dataRef.current;
+      const traffic = trafficRef.current;
+      if (msg.type === 'probe') {
+        traffic.probes++;
+        for (const p of msg.result.pairs) traffic.bytes += 4 * (p.imageA.length + p.imageB.length + p.mixed.length + p.mask.length);
+      } else if (msg.type === 'metrics') {
+        traffic.metrics++;
+        traffic.bytes += msg.points.length * 200; // ~20 numbers per point, structured-cloned
+      }
       switch (msg.type) {
         case 'backend':
           setState((s) => ({ ...s, backend: msg.info, note: `Backend ready: ${msg.info.active}.` }));
@@ -284,6 +301,7 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
     () => ({
       ...state,
       data: dataRef.current,
+      traffic: trafficRef.current,
       start,
       pause,
       resume,

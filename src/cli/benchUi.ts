@@ -1,0 +1,95 @@
+/**
+ * Responsiveness benchmark (issue: the main thread stays free while training). Drives the built app
+ * in headless Chromium: SAMix trains for `seconds` with every panel open, then again with the panels
+ * hidden (`*_hide=true`), and reports main-thread long tasks (PerformanceObserver 'longtask'), how
+ * often the loss chart redraws (mutations of its SVG paths), how often masks refresh (probe
+ * messages), bytes per second from the worker, and ms/step with the UI open against hidden.
+ */
+import type { Page } from '@playwright/test';
+import { withPreviewPage } from './benchBrowser';
+
+export interface UiBenchResult {
+  seconds: number;
+  backend: string;
+  steps: number;
+  longTasks: number;
+  longTaskMs: number;
+  maxLongTaskMs: number;
+  chartRefreshHz: number;
+  maskRefreshHz: number;
+  bytesPerSecond: number;
+  msPerStepOpen: number;
+  msPerStepHidden: number;
+}
+
+const OBSERVERS = `
+  window.__ui = { longTasks: [], chartMutations: 0 };
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__ui.longTasks.push(e.duration); })
+    .observe({ type: 'longtask', buffered: true });
+`;
+
+interface UiProbe {
+  longTasks: number[];
+  chartMutations: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+}
+
+async function trainFor(page: Page, url: string, seconds: number, watchChart: boolean) {
+  await page.goto(url);
+  await page.getByTestId('status-backend').filter({ hasText: /Backend: (webgpu|webgl|wasm|cpu)/ }).waitFor({ timeout: 60_000 });
+  if (watchChart) {
+    await page.evaluate(() => {
+      const w = window as unknown as { __ui: UiProbe };
+      const region = document.querySelector('section[aria-label="Loss components"]');
+      // One redraw = one batch of mutations of the chart's SVG.
+      new MutationObserver(() => w.__ui.chartMutations++).observe(region!, { subtree: true, attributes: true, childList: true });
+    });
+  }
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await page.waitForFunction(() => (window.__samix?.metricsCount() ?? 0) > 0, undefined, { timeout: 120_000 });
+  const t0 = Date.now();
+  const start = await page.evaluate(() => ({ bytes: window.__samix!.bytesReceived(), probes: window.__samix!.probesReceived() }));
+  const perStep: number[] = [];
+  while (Date.now() - t0 < seconds * 1000) {
+    await page.waitForTimeout(1000);
+    const m = await page.evaluate(() => window.__samix!.lastMetrics()?.msPerStep ?? NaN);
+    if (Number.isFinite(m)) perStep.push(m);
+  }
+  const end = await page.evaluate(() => ({
+    bytes: window.__samix!.bytesReceived(),
+    probes: window.__samix!.probesReceived(),
+    steps: window.__samix!.lastMetrics()?.step ?? 0,
+    ui: (window as unknown as { __ui: UiProbe }).__ui,
+    backend: document.querySelector('[data-testid="status-backend"] strong')?.textContent ?? '',
+  }));
+  const secs = (Date.now() - t0) / 1000;
+  return { ...end, secs, bytes: end.bytes - start.bytes, probes: end.probes - start.probes, msPerStep: median(perStep) };
+}
+
+export async function runUiBench(o: { seconds: number; hash: string; backend: string; skipBuild?: boolean }): Promise<UiBenchResult> {
+  return withPreviewPage(!!o.skipBuild, async (page, origin) => {
+    await page.addInitScript(OBSERVERS);
+    const query = o.backend ? `?backend=${o.backend}` : '';
+    const open = await trainFor(page, `${origin}/${query}${o.hash}`, o.seconds, true);
+    const hiddenHash = `${o.hash}${o.hash ? '&' : '#'}masks_hide=true&loss_hide=true&accuracy_hide=true&diagnostics_hide=true`;
+    const hidden = await trainFor(page, `${origin}/${query}${hiddenHash}`, Math.max(10, o.seconds / 2), false);
+    const lt = open.ui.longTasks;
+    return {
+      seconds: open.secs,
+      backend: open.backend,
+      steps: open.steps,
+      longTasks: lt.length,
+      longTaskMs: lt.reduce((a, b) => a + b, 0),
+      maxLongTaskMs: lt.length ? Math.max(...lt) : 0,
+      chartRefreshHz: open.ui.chartMutations / open.secs,
+      maskRefreshHz: open.probes / open.secs,
+      bytesPerSecond: open.bytes / open.secs,
+      msPerStepOpen: open.msPerStep,
+      msPerStepHidden: hidden.msPerStep,
+    };
+  });
+}
