@@ -2,16 +2,22 @@
  * Layout and wiring only: URL state, the trainer hook, and the panels.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { ProbeResult } from './core/trainerTypes';
 import { LEARNED_METHODS, LIVE_FIELDS, effectiveAlpha, type BackendName, type LiveField, type RunConfig } from './core/config';
 import { MetricChart, type ChartRow, type SeriesDef } from './charts/MetricChart';
 import { BackendPanel } from './components/BackendPanel';
 import { DatasetsPanel } from './components/DatasetsPanel';
+import { ExportPanel } from './components/ExportPanel';
+import { RunsPanel } from './components/RunsPanel';
+import type { RunBundle } from './export/runBundle';
 import { Diagnostics } from './components/Diagnostics';
 import { ErrorBanner } from './components/ErrorBanner';
 import { MaskGallery } from './components/MaskGallery';
 import { RunControls } from './components/RunControls';
 import { StatusBar } from './components/StatusBar';
 import { Timeline } from './components/Timeline';
+import { useAutoSave } from './hooks/useAutoSave';
+import { useSavedRuns } from './hooks/useSavedRuns';
 import { useTestApi } from './hooks/useTestApi';
 import { useTrainer } from './hooks/useTrainer';
 import { frameToProbe, nearestFrame } from './ui/maskHistory';
@@ -111,11 +117,33 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, [trainer, hasRun, startRun, onStep]);
 
-  const { metrics, evals, marks, frames, images } = trainer.data;
+  const saved = useSavedRuns();
+  const [viewing, setViewing] = useState<{ id: string; bundle: RunBundle } | null>(null);
+  useAutoSave(trainer, shown, saved);
   useTestApi(trainer);
+  const live = trainer.data;
+  const vb = viewing?.bundle;
+  const metrics = vb ? vb.metrics : live.metrics;
+  const evals = vb ? vb.evals : live.evals;
+  const marks = vb ? [] : live.marks;
+  const frames = useMemo(() => (vb ? (vb.history?.frames ?? []) : live.frames), [vb, live.frames]);
+  const images = vb ? (vb.history?.images ?? new Map<string, ProbeResult>()) : live.images;
+  const openRun = async (id: string) => {
+    const bundle = await saved.open(id);
+    if (bundle) {
+      setFrameIdx(null);
+      setViewing({ id, bundle });
+    }
+  };
   const frame = frameIdx !== null ? frames[frameIdx] : undefined;
   const frameImages = frame ? images.get(frame.pairKey) : undefined;
-  const shownProbe = frame && frameImages ? frameToProbe(frame, frameImages) : trainer.probe;
+  const lastFrame = frames[frames.length - 1];
+  const shownProbe =
+    frame && frameImages
+      ? frameToProbe(frame, frameImages)
+      : vb && lastFrame && images.get(lastFrame.pairKey)
+        ? frameToProbe(lastFrame, images.get(lastFrame.pairKey)!)
+        : trainer.probe;
   const cursor = hoverStep ?? frame?.step ?? null;
   const onCursor = useCallback(
     (step: number | null) => {
@@ -145,6 +173,14 @@ export function App() {
       </header>
       <ErrorBanner errors={trainer.errors} notes={notes} onDismissError={trainer.dismissError} onDismissNotes={() => setNotes([])} />
       <StatusBar trainer={trainer} budget={shown.steps} batch={shown.batch} />
+      {vb && (
+        <div className="viewing-banner" role="note">
+          Viewing a saved run: {vb.config.method} on {vb.config.dataset}, seed {vb.config.seed} ({vb.metrics.length} logged steps).{' '}
+          <button type="button" className="small" onClick={() => setViewing(null)}>
+            Back to live
+          </button>
+        </div>
+      )}
       <main className="grid">
         <div className="left">
           {!hidden.has('controls') && (
@@ -212,6 +248,26 @@ export function App() {
               version={version}
               checkCollapse={LEARNED_METHODS.includes(shown.method)}
             />
+          )}
+          {!hidden.has('export') && (
+            <ExportPanel
+              config={vb ? vb.config : shown}
+              metrics={metrics}
+              evals={evals}
+              frames={frames}
+              images={images}
+              trainCount={trainer.dataset?.trainCount ?? null}
+              onImport={async (file) => {
+                const r = await saved.importBundle(file);
+                if (r) {
+                  setFrameIdx(null);
+                  setViewing({ id: r.summary.id, bundle: r.bundle });
+                }
+              }}
+            />
+          )}
+          {!hidden.has('runs') && (
+            <RunsPanel saved={saved} viewingId={viewing?.id ?? null} onOpen={(id) => void openRun(id)} onBackToLive={() => setViewing(null)} />
           )}
         </div>
       </main>

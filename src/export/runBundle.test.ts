@@ -189,3 +189,44 @@ describe('run bundle', () => {
     );
   });
 });
+
+describe('run bundle with mask history', () => {
+  it('carries the timeline (frames and probe images) and can leave out the media files', () => {
+    const f = frame(4);
+    const side = Math.round(Math.sqrt(f.masks[0].length));
+    const channels = f.mixed[0].length / f.masks[0].length;
+    const img = new Float32Array(side * side * channels).fill(0.5);
+    const images = new Map([
+      [
+        f.pairKey,
+        {
+          step: 4,
+          width: side,
+          height: side,
+          channels,
+          pairs: f.masks.map((_, k) => ({
+            indexA: 2 * k,
+            indexB: 2 * k + 1,
+            labelA: 0,
+            labelB: 1,
+            lam: 0.5,
+            lamEff: 0.5,
+            imageA: img,
+            imageB: img,
+            mixed: img,
+            mask: new Float32Array(side * side),
+            objectKeptA: NaN,
+            objectKeptB: NaN,
+          })),
+        },
+      ],
+    ]);
+    const zip = buildRunBundle({ config, metrics, evals, frames: [f], history: { frames: [f], images }, media: false });
+    const names = Object.keys(unzipSync(zip));
+    expect(names).toContain('history.bin');
+    expect(names).not.toContain('masks.gif');
+    const back = readRunBundle(zip);
+    expect(back.history?.frames).toEqual([f]);
+    expect(back.history?.images.get(f.pairKey)?.pairs.map((p) => p.indexB)).toEqual(f.masks.map((_, k) => 2 * k + 1));
+  });
+});

@@ -17,6 +17,7 @@ import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { validateConfig, type RunConfig } from '../core/config';
 import type { EvalResult, StepMetrics } from '../core/trainerTypes';
 import type { MaskFrame } from '../ui/maskHistory';
+import { decodeHistory, encodeHistory, type History, type HistoryJson } from './history';
 import { encodeGif } from './gif';
 import { encodePng, sheet, type RgbaImage } from './png';
 
@@ -60,6 +61,10 @@ export interface RunBundleInput {
   /** Probe geometry; default: square masks, channels = mixed length / mask length. */
   frameShape?: FrameShape;
   weights?: ReadonlyArray<{ name: string; data: Uint8Array }>;
+  /** Mask history and probe images, so the timeline can be reopened (history.json + history.bin). */
+  history?: History;
+  /** Write masks.gif / masks.png (default true; the in-browser run store skips them). */
+  media?: boolean;
   /** Delay per GIF frame, ms (default 120). */
   gifDelayMs?: number;
 }
@@ -73,6 +78,7 @@ export interface RunBundle {
   weights: Array<{ name: string; data: Uint8Array }>;
   masksGif?: Uint8Array;
   masksPng?: Uint8Array;
+  history?: History;
 }
 
 /** A bundle that cannot be written or read; the message names the file and what is wrong. */
@@ -143,7 +149,12 @@ export function buildRunBundle(input: RunBundleInput): Uint8Array {
   const evalRows = input.evals.map((e) => [e.step, e.testAccQ, e.testAccK].map(num).join(','));
   files['evals.csv'] = strToU8(`${[EVALS_COLUMNS.join(','), ...evalRows].join('\n')}\n`);
   const frames = (input.frames ?? []).filter((f) => f.masks.length > 0);
-  if (frames.length > 0) {
+  if (input.history) {
+    const { json, bin } = encodeHistory(input.history);
+    files['history.json'] = strToU8(`${JSON.stringify(json, jsonNumbers)}\n`);
+    files['history.bin'] = bin;
+  }
+  if (frames.length > 0 && input.media !== false) {
     const shape = input.frameShape ?? inferShape(frames);
     const gifFrames = spread(frames.length, MAX_GIF_FRAMES).map((i) => frameRow(frames[i], shape));
     files['masks.gif'] = [encodeGif(gifFrames, input.gifDelayMs ?? 120), { level: 0 }];
@@ -221,6 +232,21 @@ function metricsFromJson(raw: unknown): StepMetrics[] {
   });
 }
 
+function readHistory(json: Uint8Array, bin: Uint8Array): History {
+  const raw = parseJson(json, 'history.json') as HistoryJson;
+  const fix = (xs: unknown[]) => xs.map((v, i) => toNumber(v, `history.json value ${i}`));
+  for (const f of raw.frames ?? []) {
+    f.lamEff = fix(f.lamEff);
+    f.objectKeptA = fix(f.objectKeptA);
+    f.objectKeptB = fix(f.objectKeptB);
+  }
+  try {
+    return decodeHistory(raw, bin);
+  } catch (e) {
+    throw new RunBundleError(e instanceof Error ? e.message : String(e));
+  }
+}
+
 /**
  * Reads a bundle written by `buildRunBundle` (this version or an older one).
  * @throws RunBundleError naming the version, the missing file or the bad configuration field
@@ -269,5 +295,8 @@ export function readRunBundle(zipBytes: Uint8Array): RunBundle {
     weights,
     ...(files['masks.gif'] ? { masksGif: files['masks.gif'] } : {}),
     ...(files['masks.png'] ? { masksPng: files['masks.png'] } : {}),
+    ...(files['history.json'] && files['history.bin']
+      ? { history: readHistory(files['history.json'], files['history.bin']) }
+      : {}),
   };
 }

@@ -1,0 +1,39 @@
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../core/config';
+import { buildRunBundle } from '../export/runBundle';
+import { MAX_RUNS, RunStore, type RunSummary } from './runStore';
+
+const summary = (i: number): RunSummary => ({
+  id: `r${i}`,
+  name: `run ${i}`,
+  method: 'samix',
+  dataset: 'shapes',
+  steps: 10,
+  finalAccQ: 0.5,
+  createdAt: 1000 + i,
+});
+const bundle = buildRunBundle({ config: DEFAULT_CONFIG, metrics: [], evals: [], media: false });
+
+describe('RunStore', () => {
+  it('saves, lists newest first, renames, reopens and deletes runs', async () => {
+    const store = await RunStore.open(new IDBFactory());
+    await store.save(summary(1), bundle);
+    await store.save(summary(2), bundle);
+    expect((await store.list()).map((r) => r.key)).toEqual(['r2', 'r1']);
+    await store.rename('r1', 'baseline');
+    expect((await store.list()).find((r) => r.key === 'r1')?.meta.name).toBe('baseline');
+    expect((await store.open('r2')).config).toEqual(DEFAULT_CONFIG);
+    await store.remove('r2');
+    expect((await store.list()).map((r) => r.key)).toEqual(['r1']);
+    await expect(store.open('r2')).rejects.toThrow('run r2 is no longer stored');
+  });
+
+  it('stays within the run bound by removing the oldest runs and says which', async () => {
+    const store = await RunStore.open(new IDBFactory());
+    for (let i = 0; i < MAX_RUNS; i++) await store.save(summary(i), bundle);
+    const removed = await store.save(summary(MAX_RUNS), bundle);
+    expect(removed).toEqual(['run 0']);
+    expect((await store.list()).length).toBe(MAX_RUNS);
+  });
+});
