@@ -6,6 +6,7 @@ import type { ProbeResult } from './core/trainerTypes';
 import { LEARNED_METHODS, LIVE_FIELDS, effectiveAlpha, type BackendName, type LiveField, type RunConfig } from './core/config';
 import { MetricChart, type ChartRow, type SeriesDef } from './charts/MetricChart';
 import { BackendPanel } from './components/BackendPanel';
+import { ComparePanel } from './components/ComparePanel';
 import { DatasetsPanel } from './components/DatasetsPanel';
 import { ExportPanel } from './components/ExportPanel';
 import { RunsPanel } from './components/RunsPanel';
@@ -247,6 +248,21 @@ export function App() {
               lams={shownProbe ? shownProbe.pairs.map((p) => p.lam) : []}
               version={version}
               checkCollapse={LEARNED_METHODS.includes(shown.method)}
+            />
+          )}
+          {!hidden.has('compare') && (
+            <ComparePanel
+              base={shown}
+              compare={trainer.compare}
+              classes={trainer.dataset?.classes ?? []}
+              initial={initial.compare}
+              running={!!trainer.compare && !trainer.compare.done && trainer.status === 'running'}
+              onRun={(entries) => {
+                setFrameIdx(null);
+                setViewing(null);
+                trainer.runCompare(entries);
+              }}
+              onStop={resetRun}
             />
           )}
           {!hidden.has('export') && (

@@ -232,3 +232,17 @@ describe('diffConfigs', () => {
     expect(diffConfigs(a, { ...a })).toEqual([]);
   });
 });
+
+describe('variants of one method', () => {
+  it('group by label without the seed suffix, so η variants get a row each', () => {
+    const rows = summarize([
+      run('samix', 1, { label: 'samix η=0 s1', q: 0.4 }),
+      run('samix', 2, { label: 'samix η=0 s2', q: 0.6 }),
+      run('samix', 1, { label: 'samix η=1 s1', q: 0.7 }),
+    ]);
+    expect(rows.map((r) => [r.label, r.method, r.n, r.finalQ.mean])).toEqual([
+      ['samix η=0', 'samix', 2, 0.5],
+      ['samix η=1', 'samix', 1, 0.7],
+    ]);
+  });
+});

@@ -28,16 +28,20 @@ export function hasCleanCE(method: MethodName, config: Pick<RunConfig, 'cleanCE'
  * `ratioToErm` is a method's mean ms/step over ERM's (NaN without a completed ERM run).
  */
 export function summarize(results: CompareRunResult[]): CompareRow[] {
-  const groups = new Map<MethodName, CompareRunResult[]>();
+  // Runs group by label without the seed suffix: the method, or a variant such as "samix η=0".
+  const groups = new Map<string, CompareRunResult[]>();
   for (const r of results) {
-    const g = groups.get(r.method);
+    const key = groupLabel(r.label);
+    const g = groups.get(key);
     if (g) g.push(r);
-    else groups.set(r.method, [r]);
+    else groups.set(key, [r]);
   }
-  const rows: CompareRow[] = [...groups].map(([method, all]) => {
+  const rows: CompareRow[] = [...groups].map(([label, all]) => {
     const ok = all.filter((r) => r.error === '');
+    const method: MethodName = all[0].method;
     return {
       method,
+      label,
       n: ok.length,
       failed: all.length - ok.length,
       finalQ: meanStd(ok.map((r) => r.finalTestAccQ)),
@@ -50,10 +54,15 @@ export function summarize(results: CompareRunResult[]): CompareRow[] {
       cleanCE: hasCleanCE(method, all[0].config),
     };
   });
-  const erm = rows.find((r) => r.method === 'erm');
+  const erm = rows.find((r) => r.label === 'erm') ?? rows.find((r) => r.method === 'erm');
   const base = erm ? erm.msPerStep : NaN;
   for (const r of rows) r.ratioToErm = base > 0 ? r.msPerStep / base : NaN;
   return rows;
+}
+
+/** A run label without its seed suffix (`samix s3` → `samix`). */
+export function groupLabel(label: string): string {
+  return label.replace(/ s\d+$/, '');
 }
 
 function sortValue(row: CompareRow, key: CompareSortKey): number | string {
@@ -109,7 +118,7 @@ export function toMarkdown(rows: CompareRow[], meta: CompareMeta): string {
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   const body = rows.map((r) =>
     line([
-      r.failed > 0 ? `${r.method} (${r.failed} failed)` : r.method,
+      r.failed > 0 ? `${r.label} (${r.failed} failed)` : r.label,
       formatPct(r.finalQ),
       formatPct(r.finalK),
       formatPct(r.bestQ),
@@ -153,7 +162,7 @@ export function toCsv(rows: CompareRow[]): string {
   const num = (v: number): string => (Number.isFinite(v) ? String(v) : '');
   const lines = rows.map((r) =>
     [
-      r.method,
+      r.label,
       String(r.n),
       String(r.failed),
       ...[r.finalQ, r.finalK, r.bestQ, r.bestK].flatMap((s) => [num(s.mean), num(s.std)]),

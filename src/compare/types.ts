@@ -61,6 +61,8 @@ export interface MeanStd {
 /** One line of the results table: a method aggregated over its seeds (failed runs excluded). */
 export interface CompareRow {
   method: MethodName;
+  /** Row label: the method, or a variant label (e.g. `samix η=0`) when entries were labelled so. */
+  label: string;
   /** Completed runs (seeds) the statistics are over. */
   n: number;
   /** Runs of this method that failed or were stopped (not in the statistics). */
@@ -88,7 +90,7 @@ export interface CompareRow {
 
 /** Columns {@link CompareRow}s can be sorted by. */
 export type CompareSortKey =
-  'method' | 'n' | 'finalQ' | 'finalK' | 'bestQ' | 'bestK' | 'msPerStep' | 'ratioToErm' | 'examplesSeen';
+  'method' | 'label' | 'n' | 'finalQ' | 'finalK' | 'bestQ' | 'bestK' | 'msPerStep' | 'ratioToErm' | 'examplesSeen';
 
 /** The context printed in the table caption. */
 export interface CompareMeta {

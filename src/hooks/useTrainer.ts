@@ -6,8 +6,9 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BackendName, LiveField, RunConfig } from '../core/config';
-import type { EvalResult, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
+import type { EvalResult, ProbePair, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
 import { appendFrame, pairKeyOf, toFrame, type MaskFrame } from '../ui/maskHistory';
+import type { CompareEntry, CompareRunResult } from '../compare/types';
 import type { CachedDatasetSummary } from '../worker/datasetCache';
 import type { ImportOptions, UserDataSource } from '../worker/userData';
 import type { BackendInfo, BenchRequest, BenchRow, DatasetInfo, FromWorker, MemoryInfo, RunStatus, SerializedError, ToWorker } from '../worker/protocol';
@@ -42,6 +43,15 @@ export interface DataImportState {
   error: SerializedError | null;
 }
 
+export interface CompareState {
+  entries: CompareEntry[];
+  progress: { index: number; step: number; total: number } | null;
+  /** Evaluations so far, per entry (the overlay curves). */
+  evals: EvalResult[][];
+  results: Array<{ result: CompareRunResult; probe: ProbePair | null; geometry: { width: number; height: number; channels: number } | null }>;
+  done: boolean;
+}
+
 export interface TrainerState {
   backend: BackendInfo | null;
   status: RunStatus;
@@ -57,6 +67,8 @@ export interface TrainerState {
   dataImport: DataImportState | null;
   /** Datasets cached in IndexedDB. */
   cachedDatasets: CachedDatasetSummary[];
+  /** The comparison queue, when one was started. */
+  compare: CompareState | null;
   /** Rows of a side-by-side benchmark, and whether it finished. */
   bench: { rows: BenchRow[]; done: boolean } | null;
   /** Bumped whenever `data` changed. */
@@ -84,6 +96,7 @@ export interface TrainerApi extends TrainerState {
   runBench(request: BenchRequest): void;
   importData(source: UserDataSource, options: ImportOptions): void;
   deleteDataset(name: string): void;
+  runCompare(entries: CompareEntry[]): void;
 }
 
 const EMPTY: TrainerState = {
@@ -99,6 +112,7 @@ const EMPTY: TrainerState = {
   errors: [],
   dataImport: null,
   cachedDatasets: [],
+  compare: null,
   bench: null,
   version: 0,
 };
@@ -203,6 +217,27 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
               : s,
           );
           return;
+        case 'compareProgress':
+          setState((s) => (s.compare ? { ...s, compare: { ...s.compare, progress: { index: msg.index, step: msg.step, total: msg.total } } } : s));
+          return;
+        case 'compareEval':
+          setState((s) => {
+            if (!s.compare) return s;
+            const evals = s.compare.evals.slice();
+            evals[msg.index] = [...(evals[msg.index] ?? []), msg.result];
+            return { ...s, compare: { ...s.compare, evals } };
+          });
+          return;
+        case 'compareResult':
+          setState((s) =>
+            s.compare
+              ? { ...s, compare: { ...s.compare, results: [...s.compare.results, { result: msg.result, probe: msg.probe, geometry: msg.geometry }] } }
+              : s,
+          );
+          return;
+        case 'compareDone':
+          setState((s) => (s.compare ? { ...s, compare: { ...s.compare, done: true } } : s));
+          return;
         case 'datasets':
           setState((s) => ({ ...s, cachedDatasets: msg.entries }));
           return;
@@ -295,6 +330,22 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
     },
     [send],
   );
+  const runCompare = useCallback(
+    (entries: CompareEntry[]) => {
+      runIdRef.current += 1;
+      dataRef.current = emptyRunData();
+      setState((s) => ({
+        ...s,
+        runId: runIdRef.current,
+        step: 0,
+        probe: null,
+        compare: { entries, progress: null, evals: [], results: [], done: false },
+        version: s.version + 1,
+      }));
+      send({ type: 'compare', runId: runIdRef.current, entries });
+    },
+    [send],
+  );
   const deleteDataset = useCallback((name: string) => send({ type: 'deleteDataset', name }), [send]);
 
   return useMemo(
@@ -313,8 +364,9 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
       runBench,
       importData,
       deleteDataset,
+      runCompare,
     }),
     // dataRef.current changes identity on start/reset, which also bump `state`.
-    [state, start, pause, resume, stepOnce, reset, setLive, repickProbes, dismissError, runBench, importData, deleteDataset],
+    [state, start, pause, resume, stepOnce, reset, setLive, repickProbes, dismissError, runBench, importData, deleteDataset, runCompare],
   );
 }

@@ -22,6 +22,8 @@ export interface UrlState {
   hidden: Set<string>;
   /** One human-readable note per value that was clamped or ignored. */
   notes: string[];
+  /** `compare=erm,mixup` or a preset id: what the Compare panel starts with. */
+  compare: string | null;
 }
 
 export function parseUrlState(search: string, hash: string): UrlState {
@@ -40,7 +42,12 @@ export function parseUrlState(search: string, hash: string): UrlState {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const config: RunConfig = { ...DEFAULT_CONFIG };
   const hidden = new Set<string>();
+  let compare: string | null = null;
   for (const [key, raw] of params) {
+    if (key === 'compare') {
+      compare = raw;
+      continue;
+    }
     if (key.endsWith('_hide')) {
       if (raw === 'true' || raw === '1') hidden.add(key.slice(0, -5));
       continue;
@@ -65,7 +72,7 @@ export function parseUrlState(search: string, hash: string): UrlState {
       notes.push(`${r.issue.message}; kept the default ${JSON.stringify(DEFAULT_CONFIG[field])}.`);
     }
   }
-  return { config, backend, hidden, notes };
+  return { config, backend, hidden, notes, compare };
 }
 
 /** The hash for a configuration: only fields that differ from the defaults, in field order. */

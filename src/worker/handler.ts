@@ -18,6 +18,7 @@ import {
   type ToWorker,
 } from './protocol';
 import { runBench } from './bench';
+import { runCompareQueue } from './compareQueue';
 import type { CachedDatasetSummary } from './datasetCache';
 import type { ImportOptions, Progress, UserDataSource } from './userData';
 import { defaultProbePairs } from './probePairs';
@@ -299,6 +300,26 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
           post({ type: 'dataFailed', requestId: msg.requestId, error: serializeError(e) });
         }
         post({ type: 'datasets', entries: await deps.listDatasets() });
+        return;
+      }
+      case 'compare': {
+        await exclusive(async () => {
+          disposeRun();
+          runId = msg.runId;
+          const gen = generation;
+          setStatus('running', `Comparing ${msg.entries.length} runs…`);
+          try {
+            const first = msg.entries[0]?.config;
+            if (first && (!data || data.name !== first.dataset)) data = await deps.loadDataset(first, progressFor(0));
+            if (data) {
+              post({ type: 'dataset', runId, info: datasetInfo(data) });
+              await runCompareQueue(msg.entries, data, runId, post, deps, () => gen !== generation);
+            }
+            if (gen === generation) setStatus('done', 'Comparison finished.');
+          } catch (e) {
+            fail(e, 'comparison');
+          }
+        });
         return;
       }
       case 'listDatasets':

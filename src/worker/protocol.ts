@@ -6,7 +6,8 @@
  * import TF.js.
  */
 import type { BackendName, LiveField, MethodName, RunConfig } from '../core/config';
-import type { EvalResult, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
+import type { EvalResult, ProbePair, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
+import type { CompareEntry, CompareRunResult } from '../compare/types';
 import type { CachedDatasetSummary } from './datasetCache';
 import type { ImportOptions, UserDataSource } from './userData';
 
@@ -92,6 +93,7 @@ export type ToWorker =
   | { type: 'reset'; runId: number }
   | { type: 'bench'; request: BenchRequest }
   | { type: 'importData'; requestId: number; source: UserDataSource; options: ImportOptions }
+  | { type: 'compare'; runId: number; entries: CompareEntry[] }
   | { type: 'listDatasets' }
   | { type: 'deleteDataset'; name: string };
 
@@ -107,6 +109,10 @@ export type FromWorker =
   | { type: 'dataImported'; requestId: number; info: DatasetInfo; classCounts: { train: number[]; test: number[] } }
   | { type: 'dataFailed'; requestId: number; error: SerializedError }
   | { type: 'datasets'; entries: CachedDatasetSummary[] }
+  | { type: 'compareProgress'; runId: number; index: number; step: number; total: number }
+  | { type: 'compareEval'; runId: number; index: number; result: EvalResult }
+  | { type: 'compareResult'; runId: number; index: number; result: CompareRunResult; probe: ProbePair | null; geometry: { width: number; height: number; channels: number } | null }
+  | { type: 'compareDone'; runId: number }
   | { type: 'benchRow'; row: BenchRow }
   | { type: 'benchDone'; rows: BenchRow[] }
   | { type: 'error'; runId: number | null; error: SerializedError; fatal: boolean };
