@@ -3,9 +3,15 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 const TF = ['@tensorflow/*'];
-const noTf = { group: TF, message: 'Only src/core, src/data and src/worker use TF.js; the UI talks to the worker.' };
+const noTf = {
+  group: TF,
+  message: 'Only src/core, src/data and src/worker use TF.js; the UI talks to the worker.',
+};
 const upward = (dirs) =>
-  dirs.map((d) => ({ group: [`**/${d}/*`, `../${d}/*`, `../../${d}/*`], message: `This layer must not import ${d}/.` }));
+  dirs.map((d) => ({
+    group: [`**/${d}/*`, `../${d}/*`, `../../${d}/*`],
+    message: `This layer must not import ${d}/.`,
+  }));
 
 export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'public', 'test-results', 'playwright-report'] },
@@ -22,12 +28,24 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [...upward(['worker', 'hooks', 'components', 'charts']), { group: ['react', 'react-dom', 'recharts'], message: 'core/data are UI-free.' }] },
+        {
+          patterns: [
+            ...upward(['worker', 'hooks', 'components', 'charts']),
+            { group: ['react', 'react-dom', 'recharts'], message: 'core/data are UI-free.' },
+          ],
+        },
       ],
     },
   },
   {
-    files: ['src/hooks/**/*.{ts,tsx}', 'src/components/**/*.{ts,tsx}', 'src/charts/**/*.{ts,tsx}', 'src/App.tsx', 'src/main.tsx', 'src/ui/**/*.{ts,tsx}'],
+    files: [
+      'src/hooks/**/*.{ts,tsx}',
+      'src/components/**/*.{ts,tsx}',
+      'src/charts/**/*.{ts,tsx}',
+      'src/App.tsx',
+      'src/main.tsx',
+      'src/ui/**/*.{ts,tsx}',
+    ],
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,

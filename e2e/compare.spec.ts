@@ -1,7 +1,9 @@
 import { expect, test } from '@playwright/test';
 import { Playground } from './app';
 
-test('a two-method comparison fills the table, overlays the curves and mixes the same pair per method', async ({ page }) => {
+test('a two-method comparison fills the table, overlays the curves and mixes the same pair per method', async ({
+  page,
+}) => {
   const app = new Playground(page);
   await app.open('?backend=wasm', '#batch=8&width=4&steps=12&evalEvery=6&testSize=32&compare=erm,mixup');
   await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });

@@ -59,16 +59,21 @@ test('CIFAR-10 files and an image folder load through the real file inputs and t
   expect(app.errors).toEqual([]);
 });
 
-test('a bad data file names the file and the problem while the running training keeps going', async ({ page }) => {
+test('a bad data file names the file and the problem while the running training keeps going', async ({
+  page,
+}) => {
   const app = new Playground(page);
   await app.open('?backend=wasm', TINY);
   await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
   await app.button('Start').click();
   await app.waitForStep(2);
-  await page.getByRole('region', { name: 'Datasets' }).getByLabel('CIFAR-10 files').setInputFiles([
-    { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3073 * 2 + 5) },
-    { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarFile(10, 3) },
-  ]);
+  await page
+    .getByRole('region', { name: 'Datasets' })
+    .getByLabel('CIFAR-10 files')
+    .setInputFiles([
+      { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3073 * 2 + 5) },
+      { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarFile(10, 3) },
+    ]);
   await expect(page.getByTestId('import-error')).toContainText('data_batch_1.bin');
   await expect(page.getByTestId('import-error')).toContainText('3,073');
   const at = await app.stepCount();

@@ -13,7 +13,9 @@ if (!existsSync(CHROMIUM)) {
     console.log(`Chromium not found at ${CHROMIUM}; installing it: ${cmd}`);
     execSync(cmd, { stdio: 'inherit', shell: '/bin/bash' });
   } else {
-    console.error(`Chromium not found at ${CHROMIUM}. Install it with:\n  sudo ${cmd.replace('&& ', '&& sudo ')}\nor set CHROMIUM_PATH to a Chromium binary.`);
+    console.error(
+      `Chromium not found at ${CHROMIUM}. Install it with:\n  sudo ${cmd.replace('&& ', '&& sudo ')}\nor set CHROMIUM_PATH to a Chromium binary.`,
+    );
     process.exit(1);
   }
 }

@@ -4,7 +4,9 @@ import { Playground } from './app';
 
 const TINY = '#batch=8&width=4&steps=500&evalEvery=5&testSize=32';
 
-test('a run exported as a zip imports again and shows the same curves; paused runs are kept after a reload', async ({ page }, info) => {
+test('a run exported as a zip imports again and shows the same curves; paused runs are kept after a reload', async ({
+  page,
+}, info) => {
   const app = new Playground(page);
   await app.open('?backend=wasm', TINY);
   await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
@@ -31,7 +33,9 @@ test('a run exported as a zip imports again and shows the same curves; paused ru
 
   // A corrupt bundle is refused with a message and nothing is added.
   const before = await runs.getByRole('button', { name: 'Open' }).count();
-  await page.getByLabel('Import run bundle').setInputFiles({ name: 'broken.zip', mimeType: 'application/zip', buffer: Buffer.from('not a zip') });
+  await page
+    .getByLabel('Import run bundle')
+    .setInputFiles({ name: 'broken.zip', mimeType: 'application/zip', buffer: Buffer.from('not a zip') });
   await expect(runs.getByRole('alert')).toContainText('broken.zip: not a zip file');
   expect(await runs.getByRole('button', { name: 'Open' }).count()).toBe(before);
   expect(app.errors).toEqual([]);

@@ -3,7 +3,10 @@ import { Playground } from './app';
 
 const TINY = '#batch=8&width=4&steps=2000&evalEvery=10&testSize=64';
 
-test('SAMix on shapes: loss components stream, masks render, live η, timeline scrub, URL round trip', async ({ page, context }) => {
+test('SAMix on shapes: loss components stream, masks render, live η, timeline scrub, URL round trip', async ({
+  page,
+  context,
+}) => {
   const app = new Playground(page);
   await app.open('?backend=wasm', TINY);
   await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
@@ -14,7 +17,11 @@ test('SAMix on shapes: loss components stream, masks render, live η, timeline s
   const last = await page.evaluate(() => window.__samix?.lastMetrics());
   expect(last?.loss.local).toBeGreaterThan(0);
   expect(last?.loss.global).toBeGreaterThan(0);
-  await expect(page.locator('section[aria-label="Loss components"] .recharts-legend-item-text', { hasText: 'local (Mixer)' })).toBeVisible();
+  await expect(
+    page.locator('section[aria-label="Loss components"] .recharts-legend-item-text', {
+      hasText: 'local (Mixer)',
+    }),
+  ).toBeVisible();
 
   // Masks render: the canvases are painted (opaque pixels), one per probe pair.
   const masks = page.getByRole('region', { name: 'Masks' }).getByRole('img', { name: /^Mask \d$/ });
@@ -32,7 +39,9 @@ test('SAMix on shapes: loss components stream, masks render, live η, timeline s
   const eta = page.getByLabel('η', { exact: true });
   await eta.fill('1');
   await eta.press('Enter');
-  await expect(page.locator('section[aria-label="Loss components"]').getByText('eta=1')).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator('section[aria-label="Loss components"]').getByText('eta=1')).toBeVisible({
+    timeout: 30_000,
+  });
   expect(await app.stepCount()).toBeGreaterThanOrEqual(before);
   await expect(page).toHaveURL(/eta=1/);
 
@@ -44,7 +53,9 @@ test('SAMix on shapes: loss components stream, masks render, live η, timeline s
   const liveStep = Number((await page.getByTestId('timeline-step').textContent())?.replace('step ', ''));
   await slider.focus();
   for (let i = 0; i < 3; i++) await slider.press('ArrowLeft');
-  await expect.poll(async () => Number((await page.getByTestId('timeline-step').textContent())?.replace('step ', ''))).toBeLessThan(liveStep);
+  await expect
+    .poll(async () => Number((await page.getByTestId('timeline-step').textContent())?.replace('step ', '')))
+    .toBeLessThan(liveStep);
   await expect(page.getByRole('region', { name: 'Masks' })).toContainText('(history)');
 
   // A copied URL reloads the same configuration.

@@ -4,7 +4,9 @@ import { Playground } from './app';
 /** Tiny shapes so software backends finish in seconds (real users have real GPUs). */
 const TINY = '#batch=8&width=4&steps=500&evalEvery=10&testSize=64';
 
-test('trains on the default dataset on the pinned backend, pauses and steps exactly', async ({ page }, info) => {
+test('trains on the default dataset on the pinned backend, pauses and steps exactly', async ({
+  page,
+}, info) => {
   const backend = info.project.name;
   const app = new Playground(page);
   await app.open(`?backend=${backend}`, TINY);
@@ -15,7 +17,9 @@ test('trains on the default dataset on the pinned backend, pauses and steps exac
   await app.button('Start').click();
   await app.waitForStep(3, 150_000);
   await expect.poll(() => app.chartPoints('Loss components'), { timeout: 60_000 }).toBeGreaterThan(1);
-  await expect(page.locator('section[aria-label="Loss components"] .recharts-line path').first()).toBeVisible();
+  await expect(
+    page.locator('section[aria-label="Loss components"] .recharts-line path').first(),
+  ).toBeVisible();
 
   await app.button('Pause').click();
   await expect(app.state).toHaveText('paused');

@@ -3,7 +3,14 @@
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ProbeResult } from './core/trainerTypes';
-import { LEARNED_METHODS, LIVE_FIELDS, effectiveAlpha, type BackendName, type LiveField, type RunConfig } from './core/config';
+import {
+  LEARNED_METHODS,
+  LIVE_FIELDS,
+  effectiveAlpha,
+  type BackendName,
+  type LiveField,
+  type RunConfig,
+} from './core/config';
 import { MetricChart, type ChartRow, type SeriesDef } from './charts/MetricChart';
 import { BackendPanel } from './components/BackendPanel';
 import { ComparePanel } from './components/ComparePanel';
@@ -50,7 +57,9 @@ export function App() {
   const [logY, setLogY] = useState(false);
   const [hoverStep, setHoverStep] = useState<number | null>(null);
   const [frameIdx, setFrameIdx] = useState<number | null>(null);
-  const [touched, setTouched] = useState(() => new Set<string>(new URLSearchParams(window.location.hash.slice(1)).keys()));
+  const [touched, setTouched] = useState(
+    () => new Set<string>(new URLSearchParams(window.location.hash.slice(1)).keys()),
+  );
   const trainer = useTrainer(forced);
   const hidden = initial.hidden;
   const hasRun = trainer.status !== 'idle' || trainer.step > 0;
@@ -78,7 +87,8 @@ export function App() {
       const live = Object.fromEntries(
         Object.entries(patch).filter(([k]) => (LIVE_FIELDS as readonly string[]).includes(k)),
       ) as Partial<Pick<RunConfig, LiveField>>;
-      if (Object.keys(live).length && (trainer.status === 'running' || trainer.status === 'paused')) trainer.setLive(live);
+      if (Object.keys(live).length && (trainer.status === 'running' || trainer.status === 'paused'))
+        trainer.setLive(live);
     },
     [trainer],
   );
@@ -172,11 +182,17 @@ export function App() {
         <h1>SAMix Playground</h1>
         <p>Scenario-Agnostic Mixup, trained live in your browser. A Mixer network learns the masks below.</p>
       </header>
-      <ErrorBanner errors={trainer.errors} notes={notes} onDismissError={trainer.dismissError} onDismissNotes={() => setNotes([])} />
+      <ErrorBanner
+        errors={trainer.errors}
+        notes={notes}
+        onDismissError={trainer.dismissError}
+        onDismissNotes={() => setNotes([])}
+      />
       <StatusBar trainer={trainer} budget={shown.steps} batch={shown.batch} />
       {vb && (
         <div className="viewing-banner" role="note">
-          Viewing a saved run: {vb.config.method} on {vb.config.dataset}, seed {vb.config.seed} ({vb.metrics.length} logged steps).{' '}
+          Viewing a saved run: {vb.config.method} on {vb.config.dataset}, seed {vb.config.seed} (
+          {vb.metrics.length} logged steps).{' '}
           <button type="button" className="small" onClick={() => setViewing(null)}>
             Back to live
           </button>
@@ -225,18 +241,46 @@ export function App() {
           <div className="chart-options">
             <label title="Debiased exponential moving average of the plotted series; the raw line stays faint behind.">
               Smoothing{' '}
-              <input type="range" min={0} max={0.99} step={0.01} value={smoothing} aria-label="Smoothing" onChange={(e) => setSmoothing(Number(e.target.value))} />{' '}
+              <input
+                type="range"
+                min={0}
+                max={0.99}
+                step={0.01}
+                value={smoothing}
+                aria-label="Smoothing"
+                onChange={(e) => setSmoothing(Number(e.target.value))}
+              />{' '}
               {smoothing.toFixed(2)}
             </label>
             <label>
-              <input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} /> log-y (losses)
+              <input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} /> log-y
+              (losses)
             </label>
           </div>
           {!hidden.has('loss') && (
-            <MetricChart title="Loss components" series={LOSS_SERIES} rows={lossRows} smoothing={smoothing} logY={logY} marks={marks} cursorStep={cursor} onCursor={onCursor} />
+            <MetricChart
+              title="Loss components"
+              series={LOSS_SERIES}
+              rows={lossRows}
+              smoothing={smoothing}
+              logY={logY}
+              marks={marks}
+              cursorStep={cursor}
+              onCursor={onCursor}
+            />
           )}
           {!hidden.has('accuracy') && (
-            <MetricChart title="Accuracy" series={ACC_SERIES} rows={accRows} smoothing={smoothing} logY={false} marks={marks} cursorStep={cursor} onCursor={onCursor} yDomain={[0, 1]} />
+            <MetricChart
+              title="Accuracy"
+              series={ACC_SERIES}
+              rows={accRows}
+              smoothing={smoothing}
+              logY={false}
+              marks={marks}
+              cursorStep={cursor}
+              onCursor={onCursor}
+              yDomain={[0, 1]}
+            />
           )}
           {!hidden.has('diagnostics') && (
             <Diagnostics
@@ -283,7 +327,12 @@ export function App() {
             />
           )}
           {!hidden.has('runs') && (
-            <RunsPanel saved={saved} viewingId={viewing?.id ?? null} onOpen={(id) => void openRun(id)} onBackToLive={() => setViewing(null)} />
+            <RunsPanel
+              saved={saved}
+              viewingId={viewing?.id ?? null}
+              onOpen={(id) => void openRun(id)}
+              onBackToLive={() => setViewing(null)}
+            />
           )}
         </div>
       </main>

@@ -86,7 +86,12 @@ function DataTable({ title, series, rows }: { title: string; series: SeriesDef[]
 export function MetricChart(props: Props) {
   const { title, series, rows, smoothing, logY, marks, cursorStep, onCursor, maxPoints = 1500 } = props;
   const plotted = useMemo(() => {
-    const smoothed = series.map((s) => smoothDebiased(rows.map((r) => r[s.key] ?? NaN), smoothing));
+    const smoothed = series.map((s) =>
+      smoothDebiased(
+        rows.map((r) => r[s.key] ?? NaN),
+        smoothing,
+      ),
+    );
     const idx = downsampleIndices(rows.length, maxPoints);
     return idx.map((i) => {
       const out: Record<string, number | null> = { step: rows[i].step };
@@ -110,10 +115,20 @@ export function MetricChart(props: Props) {
           {rows.length} points
           {last ? ` · step ${last.step}` : ''}
         </span>
-        <button type="button" className="small" onClick={() => setShowTable(!showTable)} aria-expanded={showTable}>
+        <button
+          type="button"
+          className="small"
+          onClick={() => setShowTable(!showTable)}
+          aria-expanded={showTable}
+        >
           Table
         </button>
-        <button type="button" className="small" onClick={() => downloadCsv(title, series, rows)} disabled={!rows.length}>
+        <button
+          type="button"
+          className="small"
+          onClick={() => downloadCsv(title, series, rows)}
+          disabled={!rows.length}
+        >
           CSV
         </button>
       </header>
@@ -130,7 +145,13 @@ export function MetricChart(props: Props) {
             onMouseLeave={() => onCursor?.(null)}
           >
             <CartesianGrid stroke="#e5e7eb" strokeDasharray="3 3" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
+            <XAxis
+              dataKey="step"
+              type="number"
+              domain={['dataMin', 'dataMax']}
+              allowDecimals={false}
+              tick={{ fontSize: 11 }}
+            />
             <YAxis
               scale={logY ? 'log' : 'linear'}
               domain={props.yDomain ?? ['auto', 'auto']}
@@ -139,7 +160,10 @@ export function MetricChart(props: Props) {
               width={48}
               tickFormatter={(v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(2))}
             />
-            <Tooltip isAnimationActive={false} formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} />
+            <Tooltip
+              isAnimationActive={false}
+              formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))}
+            />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {series.map((s) => (
               <Line
@@ -168,7 +192,13 @@ export function MetricChart(props: Props) {
                 />
               ))}
             {marks.map((m) => (
-              <ReferenceLine key={`${m.step}-${m.label}`} x={m.step} stroke="#a855f7" strokeDasharray="4 2" label={{ value: m.label, fontSize: 10, fill: '#7e22ce', position: 'insideTopLeft' }} />
+              <ReferenceLine
+                key={`${m.step}-${m.label}`}
+                x={m.step}
+                stroke="#a855f7"
+                strokeDasharray="4 2"
+                label={{ value: m.label, fontSize: 10, fill: '#7e22ce', position: 'insideTopLeft' }}
+              />
             ))}
             {cursorStep !== null && <ReferenceLine x={cursorStep} stroke="#111827" strokeWidth={1} />}
           </LineChart>

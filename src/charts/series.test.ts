@@ -43,6 +43,14 @@ describe('downsampling', () => {
 
 describe('CSV', () => {
   it('quotes text with commas and leaves non-finite numbers empty', () => {
-    expect(toCsv(['step', 'note'], [[1, 'a,b'], [NaN, 'x']])).toBe('step,note\n1,"a,b"\n,x\n');
+    expect(
+      toCsv(
+        ['step', 'note'],
+        [
+          [1, 'a,b'],
+          [NaN, 'x'],
+        ],
+      ),
+    ).toBe('step,note\n1,"a,b"\n,x\n');
   });
 });

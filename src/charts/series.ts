@@ -60,8 +60,17 @@ export function downsampleIndices(n: number, max: number, key?: (i: number) => n
 }
 
 /** CSV text of rows with a header, numbers printed in full precision. */
-export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<number | string>>): string {
+export function toCsv(
+  header: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<number | string>>,
+): string {
   const esc = (v: number | string): string =>
-    typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+    typeof v === 'number'
+      ? Number.isFinite(v)
+        ? String(v)
+        : ''
+      : /[",\n]/.test(v)
+        ? `"${v.replace(/"/g, '""')}"`
+        : v;
   return [header.map(esc).join(','), ...rows.map((r) => r.map(esc).join(','))].join('\n') + '\n';
 }

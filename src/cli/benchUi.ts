@@ -40,19 +40,31 @@ function median(xs: number[]): number {
 
 async function trainFor(page: Page, url: string, seconds: number, watchChart: boolean) {
   await page.goto(url);
-  await page.getByTestId('status-backend').filter({ hasText: /Backend: (webgpu|webgl|wasm|cpu)/ }).waitFor({ timeout: 60_000 });
+  await page
+    .getByTestId('status-backend')
+    .filter({ hasText: /Backend: (webgpu|webgl|wasm|cpu)/ })
+    .waitFor({ timeout: 60_000 });
   if (watchChart) {
     await page.evaluate(() => {
       const w = window as unknown as { __ui: UiProbe };
       const region = document.querySelector('section[aria-label="Loss components"]');
       // One redraw = one batch of mutations of the chart's SVG.
-      new MutationObserver(() => w.__ui.chartMutations++).observe(region!, { subtree: true, attributes: true, childList: true });
+      new MutationObserver(() => w.__ui.chartMutations++).observe(region!, {
+        subtree: true,
+        attributes: true,
+        childList: true,
+      });
     });
   }
   await page.getByRole('button', { name: 'Start', exact: true }).click();
-  await page.waitForFunction(() => (window.__samix?.metricsCount() ?? 0) > 0, undefined, { timeout: 120_000 });
+  await page.waitForFunction(() => (window.__samix?.metricsCount() ?? 0) > 0, undefined, {
+    timeout: 120_000,
+  });
   const t0 = Date.now();
-  const start = await page.evaluate(() => ({ bytes: window.__samix!.bytesReceived(), probes: window.__samix!.probesReceived() }));
+  const start = await page.evaluate(() => ({
+    bytes: window.__samix!.bytesReceived(),
+    probes: window.__samix!.probesReceived(),
+  }));
   const perStep: number[] = [];
   while (Date.now() - t0 < seconds * 1000) {
     await page.waitForTimeout(1000);
@@ -67,16 +79,32 @@ async function trainFor(page: Page, url: string, seconds: number, watchChart: bo
     backend: document.querySelector('[data-testid="status-backend"] strong')?.textContent ?? '',
   }));
   const secs = (Date.now() - t0) / 1000;
-  return { ...end, secs, bytes: end.bytes - start.bytes, probes: end.probes - start.probes, msPerStep: median(perStep) };
+  return {
+    ...end,
+    secs,
+    bytes: end.bytes - start.bytes,
+    probes: end.probes - start.probes,
+    msPerStep: median(perStep),
+  };
 }
 
-export async function runUiBench(o: { seconds: number; hash: string; backend: string; skipBuild?: boolean }): Promise<UiBenchResult> {
+export async function runUiBench(o: {
+  seconds: number;
+  hash: string;
+  backend: string;
+  skipBuild?: boolean;
+}): Promise<UiBenchResult> {
   return withPreviewPage(!!o.skipBuild, async (page, origin) => {
     await page.addInitScript(OBSERVERS);
     const query = o.backend ? `?backend=${o.backend}` : '';
     const open = await trainFor(page, `${origin}/${query}${o.hash}`, o.seconds, true);
     const hiddenHash = `${o.hash}${o.hash ? '&' : '#'}masks_hide=true&loss_hide=true&accuracy_hide=true&diagnostics_hide=true`;
-    const hidden = await trainFor(page, `${origin}/${query}${hiddenHash}`, Math.max(10, o.seconds / 2), false);
+    const hidden = await trainFor(
+      page,
+      `${origin}/${query}${hiddenHash}`,
+      Math.max(10, o.seconds / 2),
+      false,
+    );
     const lt = open.ui.longTasks;
     return {
       seconds: open.secs,

@@ -90,7 +90,16 @@ export interface CompareRow {
 
 /** Columns {@link CompareRow}s can be sorted by. */
 export type CompareSortKey =
-  'method' | 'label' | 'n' | 'finalQ' | 'finalK' | 'bestQ' | 'bestK' | 'msPerStep' | 'ratioToErm' | 'examplesSeen';
+  | 'method'
+  | 'label'
+  | 'n'
+  | 'finalQ'
+  | 'finalK'
+  | 'bestQ'
+  | 'bestK'
+  | 'msPerStep'
+  | 'ratioToErm'
+  | 'examplesSeen';
 
 /** The context printed in the table caption. */
 export interface CompareMeta {

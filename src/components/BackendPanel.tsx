@@ -36,8 +36,10 @@ export function BackendPanel({ info, forced, onForce }: Props) {
         <div>
           <p data-testid="backend-active">
             Active: <strong>{info.active}</strong> — {info.adapter || 'unknown adapter'}
-            {info.isSoftware ? ' (CPU or software rendering: expect slow steps; sizes were scaled down)' : ''} ·
-            started in {info.initMs.toFixed(0)} ms
+            {info.isSoftware
+              ? ' (CPU or software rendering: expect slow steps; sizes were scaled down)'
+              : ''}{' '}
+            · started in {info.initMs.toFixed(0)} ms
           </p>
           {info.skipped.length > 0 && (
             <ul className="skipped" aria-label="Skipped backends">

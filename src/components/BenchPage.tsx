@@ -4,7 +4,13 @@
  * headless `npm run bench` drives this page and reads `window.__benchResult`.
  */
 import { useEffect, useRef } from 'react';
-import { BACKEND_NAMES, METHOD_NAMES, type BackendName, type MethodName, type RunConfig } from '../core/config';
+import {
+  BACKEND_NAMES,
+  METHOD_NAMES,
+  type BackendName,
+  type MethodName,
+  type RunConfig,
+} from '../core/config';
 import { useTrainer } from '../hooks/useTrainer';
 
 declare global {
@@ -44,7 +50,9 @@ export function BenchPage({ config }: { config: RunConfig }) {
     <main className="app">
       <h1>SAMix Playground — backend benchmark</h1>
       <p role="status">
-        {bench?.done ? 'Done.' : `Running ${backends.join(', ')} × ${methods.join(', ')} (batch ${config.batch}, width ${config.width})…`}
+        {bench?.done
+          ? 'Done.'
+          : `Running ${backends.join(', ')} × ${methods.join(', ')} (batch ${config.batch}, width ${config.width})…`}
       </p>
       <table className="bench">
         <thead>

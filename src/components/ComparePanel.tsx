@@ -22,7 +22,9 @@ interface Props {
 }
 
 function initialMethods(initial: string | null): Set<MethodName> {
-  const listed = (initial ?? '').split(',').filter((m): m is MethodName => (METHOD_NAMES as readonly string[]).includes(m));
+  const listed = (initial ?? '')
+    .split(',')
+    .filter((m): m is MethodName => (METHOD_NAMES as readonly string[]).includes(m));
   return new Set(listed.length ? listed : ['erm', 'mixup', 'cutmix', 'samix']);
 }
 
@@ -30,10 +32,21 @@ export function ComparePanel({ base, compare, classes, initial, running, onRun, 
   const [methods, setMethods] = useState(() => initialMethods(initial));
   const [seeds, setSeeds] = useState(1);
   const [cleanCE, setCleanCE] = useState(false);
-  const [preset, setPreset] = useState(() => COMPARE_PRESETS.find((p) => p.id === initial || p.hash.endsWith(`compare=${initial}`))?.id ?? '');
+  const [preset, setPreset] = useState(
+    () => COMPARE_PRESETS.find((p) => p.id === initial || p.hash.endsWith(`compare=${initial}`))?.id ?? '',
+  );
   const chosen = COMPARE_PRESETS.find((p) => p.id === preset);
   const cfg: RunConfig = { ...base, cleanCE };
-  const run = () => onRun(chosen ? chosen.entries(cfg) : planComparison(cfg, METHOD_NAMES.filter((m) => methods.has(m)), seeds));
+  const run = () =>
+    onRun(
+      chosen
+        ? chosen.entries(cfg)
+        : planComparison(
+            cfg,
+            METHOD_NAMES.filter((m) => methods.has(m)),
+            seeds,
+          ),
+    );
   const toggle = (m: MethodName) => {
     const next = new Set(methods);
     if (next.has(m)) next.delete(m);
@@ -55,7 +68,12 @@ export function ComparePanel({ base, compare, classes, initial, running, onRun, 
             Stop comparison
           </button>
         ) : (
-          <button type="button" className="small primary" onClick={run} disabled={!chosen && methods.size === 0}>
+          <button
+            type="button"
+            className="small primary"
+            onClick={run}
+            disabled={!chosen && methods.size === 0}
+          >
             Run comparison
           </button>
         )}
@@ -63,20 +81,40 @@ export function ComparePanel({ base, compare, classes, initial, running, onRun, 
       <div className="compare-methods" role="group" aria-label="Methods to compare">
         {METHOD_NAMES.map((m) => (
           <label key={m}>
-            <input type="checkbox" checked={!chosen && methods.has(m)} disabled={!!chosen} onChange={() => toggle(m)} /> {m}
+            <input
+              type="checkbox"
+              checked={!chosen && methods.has(m)}
+              disabled={!!chosen}
+              onChange={() => toggle(m)}
+            />{' '}
+            {m}
           </label>
         ))}
         <label title="Seeds per method (mean ± std over seeds in the table).">
-          seeds <input type="number" min={1} max={10} value={seeds} aria-label="Seeds" onChange={(e) => setSeeds(Math.max(1, Math.min(10, Number(e.target.value) || 1)))} />
+          seeds{' '}
+          <input
+            type="number"
+            min={1}
+            max={10}
+            value={seeds}
+            aria-label="Seeds"
+            onChange={(e) => setSeeds(Math.max(1, Math.min(10, Number(e.target.value) || 1)))}
+          />
         </label>
         <label title="Give hand-crafted baselines the clean-image CE term online SAMix has (spec §7.10).">
-          <input type="checkbox" checked={cleanCE} onChange={(e) => setCleanCE(e.target.checked)} /> apples-to-apples (clean CE)
+          <input type="checkbox" checked={cleanCE} onChange={(e) => setCleanCE(e.target.checked)} />{' '}
+          apples-to-apples (clean CE)
         </label>
       </div>
       <div className="presets">
         Presets:{' '}
         {COMPARE_PRESETS.map((p) => (
-          <a key={p.id} href={p.hash} onClick={() => setPreset(p.id)} aria-current={p.id === preset ? 'true' : undefined}>
+          <a
+            key={p.id}
+            href={p.hash}
+            onClick={() => setPreset(p.id)}
+            aria-current={p.id === preset ? 'true' : undefined}
+          >
             {p.title}
           </a>
         ))}

@@ -5,7 +5,15 @@
  */
 import { useMemo, useState } from 'react';
 import { MetricChart, type ChartRow, type SeriesDef } from '../charts/MetricChart';
-import { diffConfigs, formatPct, groupLabel, sortRows, summarize, toCsv, toMarkdown } from '../compare/summary';
+import {
+  diffConfigs,
+  formatPct,
+  groupLabel,
+  sortRows,
+  summarize,
+  toCsv,
+  toMarkdown,
+} from '../compare/summary';
 import type { CompareSortKey } from '../compare/types';
 import type { CompareState } from '../hooks/useTrainer';
 import { variantColor } from '../ui/colors';
@@ -23,7 +31,15 @@ const COLUMNS: Array<[CompareSortKey, string]> = [
   ['examplesSeen', 'examples'],
 ];
 
-export function CompareResults({ compare, classes, cleanCE }: { compare: CompareState; classes: string[]; cleanCE: boolean }) {
+export function CompareResults({
+  compare,
+  classes,
+  cleanCE,
+}: {
+  compare: CompareState;
+  classes: string[];
+  cleanCE: boolean;
+}) {
   const [sort, setSort] = useState<{ key: CompareSortKey; dir: 'asc' | 'desc' } | null>(null);
   const [diff, setDiff] = useState<[number, number]>([0, 1]);
   const results = compare.results.map((r) => r.result);
@@ -31,11 +47,22 @@ export function CompareResults({ compare, classes, cleanCE }: { compare: Compare
   const shown = sort ? sortRows(rows, sort.key, sort.dir) : rows;
   const groups = [...new Set(compare.entries.map((e) => groupLabel(e.label)))];
   const colorOf = (label: string, method: (typeof compare.entries)[number]['method']) =>
-    variantColor(method, groups.filter((g) => compare.entries.find((e) => groupLabel(e.label) === g)?.method === method).indexOf(groupLabel(label)));
-  const series: SeriesDef[] = compare.entries.map((e, i) => ({ key: `r${i}`, label: e.label, color: colorOf(e.label, e.method) }));
+    variantColor(
+      method,
+      groups
+        .filter((g) => compare.entries.find((e) => groupLabel(e.label) === g)?.method === method)
+        .indexOf(groupLabel(label)),
+    );
+  const series: SeriesDef[] = compare.entries.map((e, i) => ({
+    key: `r${i}`,
+    label: e.label,
+    color: colorOf(e.label, e.method),
+  }));
   const curveRows = useMemo<ChartRow[]>(() => {
     const out: ChartRow[] = [];
-    compare.evals.forEach((list, i) => list?.forEach((e) => out.push({ step: e.step, [`r${i}`]: e.testAccQ })));
+    compare.evals.forEach((list, i) =>
+      list?.forEach((e) => out.push({ step: e.step, [`r${i}`]: e.testAccQ })),
+    );
     return out.sort((a, b) => a.step - b.step);
   }, [compare.evals]);
   const meta = {
@@ -45,7 +72,8 @@ export function CompareResults({ compare, classes, cleanCE }: { compare: Compare
     cleanCE,
     seeds: new Set(compare.entries.map((e) => e.seed)).size,
   };
-  const differences = results[diff[0]] && results[diff[1]] ? diffConfigs(results[diff[0]].config, results[diff[1]].config) : [];
+  const differences =
+    results[diff[0]] && results[diff[1]] ? diffConfigs(results[diff[0]].config, results[diff[1]].config) : [];
   return (
     <div className="compare-results">
       <table className="compare-table" aria-label="Comparison results">
@@ -56,7 +84,9 @@ export function CompareResults({ compare, classes, cleanCE }: { compare: Compare
                 <button
                   type="button"
                   className="link"
-                  onClick={() => setSort({ key, dir: sort?.key === key && sort.dir === 'desc' ? 'asc' : 'desc' })}
+                  onClick={() =>
+                    setSort({ key, dir: sort?.key === key && sort.dir === 'desc' ? 'asc' : 'desc' })
+                  }
                 >
                   {title}
                   {sort?.key === key ? (sort.dir === 'desc' ? ' ▼' : ' ▲') : ''}
@@ -85,22 +115,52 @@ export function CompareResults({ compare, classes, cleanCE }: { compare: Compare
       </table>
       <p className="hint">
         {cleanCE ? 'Apples-to-apples: hand-crafted baselines also train on clean images. ' : ''}
-        <button type="button" className="small" disabled={!rows.length} onClick={() => download('comparison.md', toMarkdown(rows, meta), 'text/markdown')}>
+        <button
+          type="button"
+          className="small"
+          disabled={!rows.length}
+          onClick={() => download('comparison.md', toMarkdown(rows, meta), 'text/markdown')}
+        >
           Markdown
         </button>{' '}
-        <button type="button" className="small" disabled={!rows.length} onClick={() => download('comparison.csv', toCsv(rows), 'text/csv')}>
+        <button
+          type="button"
+          className="small"
+          disabled={!rows.length}
+          onClick={() => download('comparison.csv', toCsv(rows), 'text/csv')}
+        >
           CSV
         </button>
       </p>
-      <MetricChart title="Compared test accuracy" series={series} rows={curveRows} smoothing={0} logY={false} marks={[]} cursorStep={null} yDomain={[0, 1]} />
+      <MetricChart
+        title="Compared test accuracy"
+        series={series}
+        rows={curveRows}
+        smoothing={0}
+        logY={false}
+        marks={[]}
+        cursorStep={null}
+        yDomain={[0, 1]}
+      />
       <div className="compare-probes" aria-label="Same pair mixed by each method">
         {compare.results.map(({ result, probe, geometry }) =>
           probe && geometry ? (
             <figure key={result.label}>
-              <PixelCanvas rgba={imageToRgba(probe.mixed, geometry.width, geometry.height, geometry.channels)} width={geometry.width} height={geometry.height} label={`${result.label} mixed`} />
-              <PixelCanvas rgba={maskToRgba(probe.mask, geometry.width, geometry.height)} width={geometry.width} height={geometry.height} label={`${result.label} mask`} />
+              <PixelCanvas
+                rgba={imageToRgba(probe.mixed, geometry.width, geometry.height, geometry.channels)}
+                width={geometry.width}
+                height={geometry.height}
+                label={`${result.label} mixed`}
+              />
+              <PixelCanvas
+                rgba={maskToRgba(probe.mask, geometry.width, geometry.height)}
+                width={geometry.width}
+                height={geometry.height}
+                label={`${result.label} mask`}
+              />
               <figcaption>
-                {result.label} · {classes[probe.labelA] ?? probe.labelA}/{classes[probe.labelB] ?? probe.labelB} · λ {probe.lamEff.toFixed(2)}
+                {result.label} · {classes[probe.labelA] ?? probe.labelA}/
+                {classes[probe.labelB] ?? probe.labelB} · λ {probe.lamEff.toFixed(2)}
               </figcaption>
             </figure>
           ) : null,
@@ -110,7 +170,14 @@ export function CompareResults({ compare, classes, cleanCE }: { compare: Compare
         <div className="diff">
           Diff only:{' '}
           {[0, 1].map((k) => (
-            <select key={k} aria-label={`Run ${k + 1} to diff`} value={diff[k]} onChange={(e) => setDiff(k === 0 ? [Number(e.target.value), diff[1]] : [diff[0], Number(e.target.value)])}>
+            <select
+              key={k}
+              aria-label={`Run ${k + 1} to diff`}
+              value={diff[k]}
+              onChange={(e) =>
+                setDiff(k === 0 ? [Number(e.target.value), diff[1]] : [diff[0], Number(e.target.value)])
+              }
+            >
               {results.map((r, i) => (
                 <option key={r.label} value={i}>
                   {r.label}
@@ -119,7 +186,11 @@ export function CompareResults({ compare, classes, cleanCE }: { compare: Compare
             </select>
           ))}
           <ul>
-            {differences.length === 0 ? <li>identical configurations</li> : differences.map((d) => <li key={d.field}>{`${d.field}: ${String(d.a)} → ${String(d.b)}`}</li>)}
+            {differences.length === 0 ? (
+              <li>identical configurations</li>
+            ) : (
+              differences.map((d) => <li key={d.field}>{`${d.field}: ${String(d.a)} → ${String(d.b)}`}</li>)
+            )}
           </ul>
         </div>
       )}

@@ -52,7 +52,8 @@ function ImportStatus({ s }: { s: DataImportState }) {
     const { info, classCounts } = s.result;
     return (
       <div data-testid="import-result" className="import-result">
-        <strong>{info.name}</strong>: {info.trainCount} train / {info.testCount} test, {info.width}×{info.height}×{info.channels}
+        <strong>{info.name}</strong>: {info.trainCount} train / {info.testCount} test, {info.width}×
+        {info.height}×{info.channels}
         <table>
           <tbody>
             {info.classes.map((c, i) => (
@@ -70,7 +71,12 @@ function ImportStatus({ s }: { s: DataImportState }) {
   if (now - s.startedAt < 500) return null;
   const frac = s.total > 0 ? Math.min(1, s.loaded / s.total) : 0;
   return (
-    <div className="progress light" role="progressbar" aria-label={`Loading: ${s.phase}`} aria-valuenow={Math.round(frac * 100)}>
+    <div
+      className="progress light"
+      role="progressbar"
+      aria-label={`Loading: ${s.phase}`}
+      aria-valuenow={Math.round(frac * 100)}
+    >
       <div style={{ width: `${frac * 100}%` }} />
       <span>
         {s.phase} {Math.round(frac * 100)}%
@@ -102,7 +108,8 @@ export function DatasetsPanel({ dataImport, cached, onImport, onDelete, onUse }:
         {DATASET_LIST.map((d) => {
           const entry = index?.datasets.find((x) => x.name === d.name);
           const cachedEntry = cached.find((c) => c.name === d.name);
-          const available = d.source === 'builtin' || (entry?.available ?? false) || cachedEntry !== undefined;
+          const available =
+            d.source === 'builtin' || (entry?.available ?? false) || cachedEntry !== undefined;
           return (
             <li key={d.name} title={d.description}>
               <strong>{d.label}</strong>{' '}
@@ -132,7 +139,13 @@ export function DatasetsPanel({ dataImport, cached, onImport, onDelete, onUse }:
         <div className="import-row">
           <label>
             CIFAR-10 files{' '}
-            <input type="file" multiple accept=".bin,.gz,.tgz,.tar" aria-label="CIFAR-10 files" onChange={(e) => onImport({ kind: 'cifar10', files: files(e.target.files) }, options)} />
+            <input
+              type="file"
+              multiple
+              accept=".bin,.gz,.tgz,.tar"
+              aria-label="CIFAR-10 files"
+              onChange={(e) => onImport({ kind: 'cifar10', files: files(e.target.files) }, options)}
+            />
           </label>
           <label>
             Image folder{' '}
@@ -141,21 +154,55 @@ export function DatasetsPanel({ dataImport, cached, onImport, onDelete, onUse }:
               multiple
               aria-label="Image folder"
               {...{ webkitdirectory: '' }}
-              onChange={(e) => onImport({ kind: 'images', files: files(e.target.files).map((f) => ({ path: f.webkitRelativePath || f.name, file: f })) }, options)}
+              onChange={(e) =>
+                onImport(
+                  {
+                    kind: 'images',
+                    files: files(e.target.files).map((f) => ({
+                      path: f.webkitRelativePath || f.name,
+                      file: f,
+                    })),
+                  },
+                  options,
+                )
+              }
             />
           </label>
           <label>
             Zip{' '}
-            <input type="file" accept=".zip" aria-label="Zip of images" onChange={(e) => e.target.files?.[0] && onImport({ kind: 'zip', file: e.target.files[0] }, options)} />
+            <input
+              type="file"
+              accept=".zip"
+              aria-label="Zip of images"
+              onChange={(e) =>
+                e.target.files?.[0] && onImport({ kind: 'zip', file: e.target.files[0] }, options)
+              }
+            />
           </label>
           <label>
             IDX files{' '}
-            <input type="file" multiple aria-label="IDX files" onChange={(e) => onImport({ kind: 'idx', files: files(e.target.files) }, options)} />
+            <input
+              type="file"
+              multiple
+              aria-label="IDX files"
+              onChange={(e) => onImport({ kind: 'idx', files: files(e.target.files) }, options)}
+            />
           </label>
         </div>
         <div className="import-row">
-          <input type="url" placeholder="https://…/cifar-10-binary.tar.gz" aria-label="CIFAR-10 URL" value={url} onChange={(e) => setUrl(e.target.value)} />
-          <button type="button" className="small" disabled={!/^https?:\/\//.test(url)} onClick={() => onImport({ kind: 'url', url }, options)}>
+          <input
+            type="url"
+            placeholder="https://…/cifar-10-binary.tar.gz"
+            aria-label="CIFAR-10 URL"
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+          />
+          <button
+            type="button"
+            className="small"
+            disabled={!/^https?:\/\//.test(url)}
+            onClick={() => onImport({ kind: 'url', url }, options)}
+          >
             Fetch
           </button>
           <label title="Folder and zip images are centre-cropped and resized to this side.">
@@ -168,7 +215,11 @@ export function DatasetsPanel({ dataImport, cached, onImport, onDelete, onUse }:
           </label>
           <label>
             channels{' '}
-            <select aria-label="Channels" value={channels} onChange={(e) => setChannels(Number(e.target.value) as 1 | 3)}>
+            <select
+              aria-label="Channels"
+              value={channels}
+              onChange={(e) => setChannels(Number(e.target.value) as 1 | 3)}
+            >
               <option value={3}>RGB</option>
               <option value={1}>gray</option>
             </select>
@@ -187,7 +238,12 @@ export function DatasetsPanel({ dataImport, cached, onImport, onDelete, onUse }:
                 </td>
                 <td>{fmtMB(c.size)}</td>
                 <td>
-                  <button type="button" className="small" onClick={() => onDelete(c.name)} aria-label={`Remove ${c.name} from the cache`}>
+                  <button
+                    type="button"
+                    className="small"
+                    onClick={() => onDelete(c.name)}
+                    aria-label={`Remove ${c.name} from the cache`}
+                  >
                     Remove
                   </button>
                 </td>

@@ -46,7 +46,11 @@ export function Diagnostics({ metrics, frames, alpha, margin, size, lams, versio
   }, [metrics, alpha, version]);
 
   const scatter = useMemo(
-    () => metrics.filter((m) => Number.isFinite(m.maskMean)).slice(-600).map((m) => ({ lam: m.lamBb, mean: m.maskMean })),
+    () =>
+      metrics
+        .filter((m) => Number.isFinite(m.maskMean))
+        .slice(-600)
+        .map((m) => ({ lam: m.lamBb, mean: m.maskMean })),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [metrics, version],
   );
@@ -55,16 +59,35 @@ export function Diagnostics({ metrics, frames, alpha, margin, size, lams, versio
   const stats = useMemo(() => {
     if (!size) return [];
     return frames.map((f) => {
-      const s = f.masks.map((q) => maskStats(Array.from(q, (v) => v / 255), size.width, size.height));
+      const s = f.masks.map((q) =>
+        maskStats(
+          Array.from(q, (v) => v / 255),
+          size.width,
+          size.height,
+        ),
+      );
       const avg = (k: keyof (typeof s)[number]) => s.reduce((a, b) => a + b[k], 0) / Math.max(1, s.length);
-      return { step: f.step, mean: avg('mean'), variance: avg('variance'), binariness: avg('binariness'), tv: avg('totalVariation') };
+      return {
+        step: f.step,
+        mean: avg('mean'),
+        variance: avg('variance'),
+        binariness: avg('binariness'),
+        tv: avg('totalVariation'),
+      };
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [frames, size, version]);
 
   const last = frames[frames.length - 1];
   const warning =
-    checkCollapse && last && last.step >= COLLAPSE_GRACE_STEPS && size ? collapseWarning(last.masks.map((q) => Array.from(q, (v) => v / 255)), lams, size.width, size.height) : null;
+    checkCollapse && last && last.step >= COLLAPSE_GRACE_STEPS && size
+      ? collapseWarning(
+          last.masks.map((q) => Array.from(q, (v) => v / 255)),
+          lams,
+          size.width,
+          size.height,
+        )
+      : null;
 
   return (
     <section aria-label="Mixup diagnostics" className="panel">
@@ -79,14 +102,22 @@ export function Diagnostics({ metrics, frames, alpha, margin, size, lams, versio
       )}
       <div className="diag-grid">
         <figure aria-label="λ histogram against the Beta density">
-          <figcaption>λ of the backbone mix vs Beta({alpha},{alpha})</figcaption>
+          <figcaption>
+            λ of the backbone mix vs Beta({alpha},{alpha})
+          </figcaption>
           <ResponsiveContainer width="100%" height={150}>
             <ComposedChart data={hist}>
               <CartesianGrid stroke="#eee" />
               <XAxis dataKey="x" type="number" domain={[0, 1]} tick={{ fontSize: 10 }} />
               <YAxis tick={{ fontSize: 10 }} width={28} />
               <Bar dataKey="density" fill="#93c5fd" isAnimationActive={false} name="λ drawn" />
-              <Line dataKey="beta" stroke="#1d4ed8" dot={false} isAnimationActive={false} name="Beta density" />
+              <Line
+                dataKey="beta"
+                stroke="#1d4ed8"
+                dot={false}
+                isAnimationActive={false}
+                name="Beta density"
+              />
             </ComposedChart>
           </ResponsiveContainer>
         </figure>
@@ -98,9 +129,30 @@ export function Diagnostics({ metrics, frames, alpha, margin, size, lams, versio
               <XAxis dataKey="lam" type="number" domain={[0, 1]} tick={{ fontSize: 10 }} />
               <YAxis type="number" domain={[0, 1]} tick={{ fontSize: 10 }} width={28} allowDataOverflow />
               <Line dataKey="ideal" stroke="#111827" dot={false} isAnimationActive={false} name="y = x" />
-              <Line dataKey="lo" stroke="#9ca3af" strokeDasharray="3 3" dot={false} isAnimationActive={false} legendType="none" />
-              <Line dataKey="hi" stroke="#9ca3af" strokeDasharray="3 3" dot={false} isAnimationActive={false} legendType="none" />
-              <Scatter data={scatter} dataKey="mean" fill="#dc2626" isAnimationActive={false} name="steps" shape="circle" />
+              <Line
+                dataKey="lo"
+                stroke="#9ca3af"
+                strokeDasharray="3 3"
+                dot={false}
+                isAnimationActive={false}
+                legendType="none"
+              />
+              <Line
+                dataKey="hi"
+                stroke="#9ca3af"
+                strokeDasharray="3 3"
+                dot={false}
+                isAnimationActive={false}
+                legendType="none"
+              />
+              <Scatter
+                data={scatter}
+                dataKey="mean"
+                fill="#dc2626"
+                isAnimationActive={false}
+                name="steps"
+                shape="circle"
+              />
             </ComposedChart>
           </ResponsiveContainer>
         </figure>
@@ -116,7 +168,13 @@ export function Diagnostics({ metrics, frames, alpha, margin, size, lams, versio
               <Line dataKey="mean" stroke="#2563eb" dot={false} isAnimationActive={false} />
               <Line dataKey="variance" stroke="#dc2626" dot={false} isAnimationActive={false} />
               <Line dataKey="binariness" stroke="#059669" dot={false} isAnimationActive={false} />
-              <Line dataKey="tv" stroke="#d97706" dot={false} isAnimationActive={false} name="total variation" />
+              <Line
+                dataKey="tv"
+                stroke="#d97706"
+                dot={false}
+                isAnimationActive={false}
+                name="total variation"
+              />
             </LineChart>
           </ResponsiveContainer>
         </figure>

@@ -13,7 +13,12 @@ export function ErrorBanner({ errors, notes, onDismissError, onDismissNotes }: P
       {errors.map((e, i) => (
         <div key={i} role="alert" className="banner error">
           <strong>{e.name}:</strong> {e.message}
-          <button type="button" className="small" onClick={() => onDismissError(i)} aria-label="Dismiss error">
+          <button
+            type="button"
+            className="small"
+            onClick={() => onDismissError(i)}
+            aria-label="Dismiss error"
+          >
             ×
           </button>
         </div>

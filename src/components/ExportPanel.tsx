@@ -50,7 +50,11 @@ export function ExportPanel(p: Props) {
     act(() => {
       const files = unzipSync(bundle(true));
       if (!files[name]) throw new Error(`nothing to export yet: ${name} needs at least one logged step`);
-      download(`${base}-${name}`, name.endsWith('.csv') || name.endsWith('.json') ? strFromU8(files[name]) : files[name], mime);
+      download(
+        `${base}-${name}`,
+        name.endsWith('.csv') || name.endsWith('.json') ? strFromU8(files[name]) : files[name],
+        mime,
+      );
     });
   const noData = p.metrics.length === 0;
   return (
@@ -60,26 +64,54 @@ export function ExportPanel(p: Props) {
         <span>{noData ? 'train a few steps first' : `${p.metrics.length} logged steps`}</span>
       </header>
       <div className="buttons">
-        <button type="button" className="small" disabled={noData} onClick={fromBundle('metrics.csv', 'text/csv')}>
+        <button
+          type="button"
+          className="small"
+          disabled={noData}
+          onClick={fromBundle('metrics.csv', 'text/csv')}
+        >
           Metrics CSV
         </button>
-        <button type="button" className="small" disabled={noData} onClick={fromBundle('metrics.json', 'application/json')}>
+        <button
+          type="button"
+          className="small"
+          disabled={noData}
+          onClick={fromBundle('metrics.json', 'application/json')}
+        >
           Metrics JSON
         </button>
-        <button type="button" className="small" disabled={!p.frames.length} onClick={fromBundle('masks.gif', 'image/gif')}>
+        <button
+          type="button"
+          className="small"
+          disabled={!p.frames.length}
+          onClick={fromBundle('masks.gif', 'image/gif')}
+        >
           Masks GIF
         </button>
-        <button type="button" className="small" disabled={!p.frames.length} onClick={fromBundle('masks.png', 'image/png')}>
+        <button
+          type="button"
+          className="small"
+          disabled={!p.frames.length}
+          onClick={fromBundle('masks.png', 'image/png')}
+        >
           Masks PNG sheet
         </button>
-        <button type="button" className="small" disabled={noData} onClick={act(() => download(`${base}.zip`, bundle(true), 'application/zip'))}>
+        <button
+          type="button"
+          className="small"
+          disabled={noData}
+          onClick={act(() => download(`${base}.zip`, bundle(true), 'application/zip'))}
+        >
           Run bundle (zip)
         </button>
         <button
           type="button"
           className="small"
           onClick={act(() => {
-            const r = toOpenMixupConfig(p.config, p.trainCount ? { datasetSize: { train: p.trainCount } } : undefined);
+            const r = toOpenMixupConfig(
+              p.config,
+              p.trainCount ? { datasetSize: { train: p.trainCount } } : undefined,
+            );
             download(`${base}-openmixup.py`, r.python, 'text/x-python');
             setCommand(r.command);
           })}
@@ -87,7 +119,13 @@ export function ExportPanel(p: Props) {
           OpenMixup config
         </button>
         <label className="small-file">
-          Import bundle <input type="file" accept=".zip" aria-label="Import run bundle" onChange={(e) => e.target.files?.[0] && p.onImport(e.target.files[0])} />
+          Import bundle{' '}
+          <input
+            type="file"
+            accept=".zip"
+            aria-label="Import run bundle"
+            onChange={(e) => e.target.files?.[0] && p.onImport(e.target.files[0])}
+          />
         </label>
       </div>
       {error && (

@@ -96,7 +96,9 @@ function PairRow({ pair, probe, index, classes, picked, onPick }: RowProps) {
           onLeave={() => setHover(null)}
         />
         <figcaption>
-          {readout !== null && hover ? `m(${hover.x},${hover.y}) = ${readout.toFixed(3)}` : 'mask m (weight of B)'}
+          {readout !== null && hover
+            ? `m(${hover.x},${hover.y}) = ${readout.toFixed(3)}`
+            : 'mask m (weight of B)'}
         </figcaption>
       </figure>
       <figure>
@@ -107,7 +109,10 @@ function PairRow({ pair, probe, index, classes, picked, onPick }: RowProps) {
         <div>
           λ asked {pair.lam.toFixed(2)} · got <strong>{pair.lamEff.toFixed(3)}</strong>
         </div>
-        <div className="label-bar" aria-label={`Soft label: ${pct(pair.lamEff)} ${nameA}, ${pct(1 - pair.lamEff)} ${nameB}`}>
+        <div
+          className="label-bar"
+          aria-label={`Soft label: ${pct(pair.lamEff)} ${nameA}, ${pct(1 - pair.lamEff)} ${nameB}`}
+        >
           <span style={{ width: pct(pair.lamEff) }}>{nameA}</span>
           <span style={{ width: pct(1 - pair.lamEff) }}>{nameB}</span>
         </div>
@@ -138,7 +143,9 @@ export function MaskGallery({ probe, classes, onRepick, isHistory, onPairs, chil
       <header className="panel-head">
         <h2>Masks</h2>
         <span>
-          {probe ? `probe pairs at step ${probe.step}${isHistory ? ' (history)' : ' (live)'}` : 'waiting for the first masks…'}
+          {probe
+            ? `probe pairs at step ${probe.step}${isHistory ? ' (history)' : ' (live)'}`
+            : 'waiting for the first masks…'}
         </span>
         <button type="button" className="small" onClick={onRepick} disabled={!probe}>
           Re-pick pairs

@@ -16,7 +16,18 @@ interface Props {
   selected?: boolean;
 }
 
-export function PixelCanvas({ rgba, width, height, scale = 3, label, testId, onHover, onLeave, onClick, selected }: Props) {
+export function PixelCanvas({
+  rgba,
+  width,
+  height,
+  scale = 3,
+  label,
+  testId,
+  onHover,
+  onLeave,
+  onClick,
+  selected,
+}: Props) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const ctx = ref.current?.getContext('2d');

@@ -39,7 +39,10 @@ const NUMERIC: Array<{ field: NumericField; label: string; step?: number }> = [
 
 function tooltip(field: keyof RunConfig): string {
   const live = (LIVE_FIELDS as readonly string[]).includes(field) ? ' Changes live while training.' : '';
-  const def = field === 'alpha' ? `0 (method default, e.g. SAMix ${DEFAULT_ALPHA.samix})` : String(DEFAULT_CONFIG[field]);
+  const def =
+    field === 'alpha'
+      ? `0 (method default, e.g. SAMix ${DEFAULT_ALPHA.samix})`
+      : String(DEFAULT_CONFIG[field]);
   return `${FIELD_RULES[field].help} Default: ${def}.${live}`;
 }
 
@@ -55,7 +58,19 @@ interface Props {
   onReset: () => void;
 }
 
-function NumberInput({ field, label, step, value, onCommit }: { field: NumericField; label: string; step?: number; value: number; onCommit: (v: number) => void }) {
+function NumberInput({
+  field,
+  label,
+  step,
+  value,
+  onCommit,
+}: {
+  field: NumericField;
+  label: string;
+  step?: number;
+  value: number;
+  onCommit: (v: number) => void;
+}) {
   const [text, setText] = useState(String(value));
   const [shown, setShown] = useState(value);
   const [error, setError] = useState('');
@@ -109,27 +124,51 @@ export function RunControls(p: Props) {
             Resume
           </button>
         )}
-        <button type="button" onClick={() => p.onStep('both')} disabled={!canStep} title="Train exactly one batch (→ key).">
+        <button
+          type="button"
+          onClick={() => p.onStep('both')}
+          disabled={!canStep}
+          title="Train exactly one batch (→ key)."
+        >
           Step
         </button>
         {learned && (
           <>
-            <button type="button" onClick={() => p.onStep('mixer')} disabled={!canStep || !p.hasRun} title="Update only the Mixer on one batch.">
+            <button
+              type="button"
+              onClick={() => p.onStep('mixer')}
+              disabled={!canStep || !p.hasRun}
+              title="Update only the Mixer on one batch."
+            >
               Step Mixer only
             </button>
-            <button type="button" onClick={() => p.onStep('classifier')} disabled={!canStep || !p.hasRun} title="Update only the classifier (encoder and heads) on one batch.">
+            <button
+              type="button"
+              onClick={() => p.onStep('classifier')}
+              disabled={!canStep || !p.hasRun}
+              title="Update only the classifier (encoder and heads) on one batch."
+            >
               Step classifier only
             </button>
           </>
         )}
-        <button type="button" onClick={p.onReset} disabled={!p.hasRun} title="Discard the run; the next Start begins from step 0.">
+        <button
+          type="button"
+          onClick={p.onReset}
+          disabled={!p.hasRun}
+          title="Discard the run; the next Start begins from step 0."
+        >
           Reset
         </button>
       </div>
       <div className="fields">
         <label className="field" title={tooltip('method')}>
           <span>Method</span>
-          <select aria-label="Method" value={config.method} onChange={(e) => p.onChange({ method: e.target.value as RunConfig['method'] })}>
+          <select
+            aria-label="Method"
+            value={config.method}
+            onChange={(e) => p.onChange({ method: e.target.value as RunConfig['method'] })}
+          >
             {METHOD_NAMES.map((m) => (
               <option key={m}>{m}</option>
             ))}
@@ -137,7 +176,11 @@ export function RunControls(p: Props) {
         </label>
         <label className="field" title={tooltip('dataset')}>
           <span>Dataset</span>
-          <select aria-label="Dataset" value={config.dataset} onChange={(e) => p.onChange({ dataset: e.target.value as RunConfig['dataset'] })}>
+          <select
+            aria-label="Dataset"
+            value={config.dataset}
+            onChange={(e) => p.onChange({ dataset: e.target.value as RunConfig['dataset'] })}
+          >
             {DATASET_NAMES.map((m) => (
               <option key={m}>{m}</option>
             ))}
@@ -145,14 +188,23 @@ export function RunControls(p: Props) {
         </label>
         <label className="field" title={tooltip('etaMode')}>
           <span>Global term</span>
-          <select aria-label="Global term" value={config.etaMode} onChange={(e) => p.onChange({ etaMode: e.target.value as RunConfig['etaMode'] })}>
+          <select
+            aria-label="Global term"
+            value={config.etaMode}
+            onChange={(e) => p.onChange({ etaMode: e.target.value as RunConfig['etaMode'] })}
+          >
             {ETA_MODES.map((m) => (
               <option key={m}>{m}</option>
             ))}
           </select>
         </label>
         {NUMERIC.map((n) => (
-          <NumberInput key={n.field} {...n} value={config[n.field]} onCommit={(v) => p.onChange({ [n.field]: v })} />
+          <NumberInput
+            key={n.field}
+            {...n}
+            value={config[n.field]}
+            onCommit={(v) => p.onChange({ [n.field]: v })}
+          />
         ))}
       </div>
     </section>

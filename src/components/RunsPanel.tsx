@@ -67,7 +67,12 @@ export function RunsPanel({ saved, viewingId, onOpen, onBackToLive }: Props) {
                 >
                   Zip
                 </button>
-                <button type="button" className="small" onClick={() => void saved.remove(r.key)} aria-label={`Delete run ${r.meta.name}`}>
+                <button
+                  type="button"
+                  className="small"
+                  onClick={() => void saved.remove(r.key)}
+                  aria-label={`Delete run ${r.meta.name}`}
+                >
                   Delete
                 </button>
               </td>

@@ -13,10 +13,22 @@ function fmtBytes(n: number): string {
 function fmtDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '–';
   const s = Math.round(ms / 1000);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${s % 60}s`
+      : `${s}s`;
 }
 
-export function StatusBar({ trainer, budget, batch }: { trainer: TrainerApi; budget: number; batch: number }) {
+export function StatusBar({
+  trainer,
+  budget,
+  batch,
+}: {
+  trainer: TrainerApi;
+  budget: number;
+  batch: number;
+}) {
   const last = trainer.data.metrics[trainer.data.metrics.length - 1];
   const ms = last?.msPerStep ?? NaN;
   const b = trainer.backend;
@@ -54,7 +66,9 @@ export function StatusBar({ trainer, budget, batch }: { trainer: TrainerApi; bud
         <div style={{ width: `${progress * 100}%` }} />
         <span>
           {trainer.step}/{budget}
-          {Number.isFinite(ms) && trainer.status === 'running' ? ` · ${fmtDuration((budget - trainer.step) * ms)} left` : ''}
+          {Number.isFinite(ms) && trainer.status === 'running'
+            ? ` · ${fmtDuration((budget - trainer.step) * ms)} left`
+            : ''}
         </span>
       </div>
     </div>

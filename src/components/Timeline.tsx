@@ -64,7 +64,13 @@ export function Timeline({ frames, selected, onSelect }: Props) {
       <span className="muted">
         {frames.length} frame{frames.length === 1 ? '' : 's'}
       </span>
-      <button type="button" className="small" onClick={() => onSelect(null)} disabled={selected === null} aria-label="Follow live masks">
+      <button
+        type="button"
+        className="small"
+        onClick={() => onSelect(null)}
+        disabled={selected === null}
+        aria-label="Follow live masks"
+      >
         Live
       </button>
     </div>

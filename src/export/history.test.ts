@@ -11,7 +11,20 @@ function probe(step: number, v: number): ProbeResult {
     height: 2,
     channels: 3,
     pairs: [
-      { indexA: 1, indexB: 2, labelA: 0, labelB: 3, lam: 0.5, lamEff: 0.4, imageA: img(0.2), imageB: img(0.8), mixed: img(v), mask: new Float32Array([0, v, 1, v]), objectKeptA: 0.5, objectKeptB: 0.25 },
+      {
+        indexA: 1,
+        indexB: 2,
+        labelA: 0,
+        labelB: 3,
+        lam: 0.5,
+        lamEff: 0.4,
+        imageA: img(0.2),
+        imageB: img(0.8),
+        mixed: img(v),
+        mask: new Float32Array([0, v, 1, v]),
+        objectKeptA: 0.5,
+        objectKeptB: 0.25,
+      },
     ],
   };
 }

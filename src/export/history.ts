@@ -8,7 +8,13 @@ import { quantize, type MaskFrame } from '../ui/maskHistory';
 
 export interface HistoryJson {
   version: 1;
-  frames: Array<{ step: number; pairKey: string; lamEff: number[]; objectKeptA: number[]; objectKeptB: number[] }>;
+  frames: Array<{
+    step: number;
+    pairKey: string;
+    lamEff: number[];
+    objectKeptA: number[];
+    objectKeptB: number[];
+  }>;
   probes: Array<{
     pairKey: string;
     step: number;
@@ -35,7 +41,13 @@ export function encodeHistory(h: History): { json: HistoryJson; bin: Uint8Array 
       width: p.width,
       height: p.height,
       channels: p.channels,
-      pairs: p.pairs.map((q) => ({ indexA: q.indexA, indexB: q.indexB, labelA: q.labelA, labelB: q.labelB, lam: q.lam })),
+      pairs: p.pairs.map((q) => ({
+        indexA: q.indexA,
+        indexB: q.indexB,
+        labelA: q.labelA,
+        labelB: q.labelB,
+        lam: q.lam,
+      })),
     });
     for (const q of p.pairs) parts.push(quantize(q.imageA), quantize(q.imageB));
   }
@@ -61,7 +73,8 @@ export function decodeHistory(json: HistoryJson, bin: Uint8Array): History {
   if (json.version !== 1) throw new Error(`history.json: version ${String(json.version)} is not supported`);
   let at = 0;
   const take = (n: number): Uint8Array => {
-    if (at + n > bin.length) throw new Error(`history.bin: truncated (needs more than its ${bin.length} bytes)`);
+    if (at + n > bin.length)
+      throw new Error(`history.bin: truncated (needs more than its ${bin.length} bytes)`);
     const out = bin.slice(at, at + n);
     at += n;
     return out;
@@ -81,13 +94,23 @@ export function decodeHistory(json: HistoryJson, bin: Uint8Array): History {
       pairs: p.pairs.map((q) => {
         const imageA = toFloat(take(vals));
         const imageB = toFloat(take(vals));
-        return { ...q, imageA, imageB, mixed: new Float32Array(vals), mask: new Float32Array(px), lamEff: q.lam, objectKeptA: NaN, objectKeptB: NaN };
+        return {
+          ...q,
+          imageA,
+          imageB,
+          mixed: new Float32Array(vals),
+          mask: new Float32Array(px),
+          lamEff: q.lam,
+          objectKeptA: NaN,
+          objectKeptB: NaN,
+        };
       }),
     });
   }
   const frames: MaskFrame[] = json.frames.map((f) => {
     const s = shapes.get(f.pairKey);
-    if (!s) throw new Error(`history.json: frame at step ${f.step} refers to unknown probe pairs ${f.pairKey}`);
+    if (!s)
+      throw new Error(`history.json: frame at step ${f.step} refers to unknown probe pairs ${f.pairKey}`);
     const masks: Uint8Array[] = [];
     const mixed: Uint8Array[] = [];
     for (let k = 0; k < f.lamEff.length; k++) {

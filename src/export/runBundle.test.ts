@@ -221,12 +221,21 @@ describe('run bundle with mask history', () => {
         },
       ],
     ]);
-    const zip = buildRunBundle({ config, metrics, evals, frames: [f], history: { frames: [f], images }, media: false });
+    const zip = buildRunBundle({
+      config,
+      metrics,
+      evals,
+      frames: [f],
+      history: { frames: [f], images },
+      media: false,
+    });
     const names = Object.keys(unzipSync(zip));
     expect(names).toContain('history.bin');
     expect(names).not.toContain('masks.gif');
     const back = readRunBundle(zip);
     expect(back.history?.frames).toEqual([f]);
-    expect(back.history?.images.get(f.pairKey)?.pairs.map((p) => p.indexB)).toEqual(f.masks.map((_, k) => 2 * k + 1));
+    expect(back.history?.images.get(f.pairKey)?.pairs.map((p) => p.indexB)).toEqual(
+      f.masks.map((_, k) => 2 * k + 1),
+    );
   });
 });

@@ -25,7 +25,9 @@ export function useAutoSave(trainer: TrainerApi, config: RunConfig, saved: Saved
           evals: data.evals,
           history: { frames: data.frames, images: data.images },
           frames: data.frames,
-          frameShape: probe ? { width: probe.width, height: probe.height, channels: probe.channels } : undefined,
+          frameShape: probe
+            ? { width: probe.width, height: probe.height, channels: probe.channels }
+            : undefined,
           media: false,
           meta: { backend: trainer.backend?.active ?? '', savedAt: new Date().toISOString() },
         });

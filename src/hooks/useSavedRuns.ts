@@ -41,7 +41,7 @@ export function useSavedRuns(): SavedRunsApi {
   }, [refresh]);
 
   const guard = useCallback(
-    async <T,>(what: string, fn: (s: RunStore) => Promise<T>): Promise<T | null> => {
+    async <T>(what: string, fn: (s: RunStore) => Promise<T>): Promise<T | null> => {
       if (!store) return null;
       try {
         const r = await fn(store);
@@ -58,12 +58,19 @@ export function useSavedRuns(): SavedRunsApi {
   const save = useCallback(
     async (summary: RunSummary, bundle: Uint8Array) => {
       const removed = await guard('Saving the run', (s) => s.save(summary, bundle));
-      if (removed && removed.length) setMessage(`Storage bound reached: removed the oldest runs (${removed.join(', ')}).`);
+      if (removed && removed.length)
+        setMessage(`Storage bound reached: removed the oldest runs (${removed.join(', ')}).`);
     },
     [guard],
   );
-  const rename = useCallback(async (id: string, name: string) => void (await guard('Renaming', (s) => s.rename(id, name))), [guard]);
-  const remove = useCallback(async (id: string) => void (await guard('Deleting', (s) => s.remove(id))), [guard]);
+  const rename = useCallback(
+    async (id: string, name: string) => void (await guard('Renaming', (s) => s.rename(id, name))),
+    [guard],
+  );
+  const remove = useCallback(
+    async (id: string) => void (await guard('Deleting', (s) => s.remove(id))),
+    [guard],
+  );
   const open = useCallback((id: string) => guard('Opening the run', (s) => s.open(id)), [guard]);
   const download = useCallback((id: string) => guard('Exporting the run', (s) => s.bundle(id)), [guard]);
   const importBundle = useCallback(

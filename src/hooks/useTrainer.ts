@@ -11,7 +11,17 @@ import { appendFrame, pairKeyOf, toFrame, type MaskFrame } from '../ui/maskHisto
 import type { CompareEntry, CompareRunResult } from '../compare/types';
 import type { CachedDatasetSummary } from '../worker/datasetCache';
 import type { ImportOptions, UserDataSource } from '../worker/userData';
-import type { BackendInfo, BenchRequest, BenchRow, DatasetInfo, FromWorker, MemoryInfo, RunStatus, SerializedError, ToWorker } from '../worker/protocol';
+import type {
+  BackendInfo,
+  BenchRequest,
+  BenchRow,
+  DatasetInfo,
+  FromWorker,
+  MemoryInfo,
+  RunStatus,
+  SerializedError,
+  ToWorker,
+} from '../worker/protocol';
 
 /** Points kept per run in memory; older points are thinned (every other one dropped). */
 export const MAX_POINTS = 20_000;
@@ -48,7 +58,11 @@ export interface CompareState {
   progress: { index: number; step: number; total: number } | null;
   /** Evaluations so far, per entry (the overlay curves). */
   evals: EvalResult[][];
-  results: Array<{ result: CompareRunResult; probe: ProbePair | null; geometry: { width: number; height: number; channels: number } | null }>;
+  results: Array<{
+    result: CompareRunResult;
+    probe: ProbePair | null;
+    geometry: { width: number; height: number; channels: number } | null;
+  }>;
   done: boolean;
 }
 
@@ -137,7 +151,10 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
         ...s,
         status: 'error',
         note: 'The training worker could not be created.',
-        errors: [...s.errors, { name: 'WorkerError', message: `The training worker failed to start: ${String(e)}` }],
+        errors: [
+          ...s.errors,
+          { name: 'WorkerError', message: `The training worker failed to start: ${String(e)}` },
+        ],
       }));
       return;
     }
@@ -149,7 +166,8 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
       const traffic = trafficRef.current;
       if (msg.type === 'probe') {
         traffic.probes++;
-        for (const p of msg.result.pairs) traffic.bytes += 4 * (p.imageA.length + p.imageB.length + p.mixed.length + p.mask.length);
+        for (const p of msg.result.pairs)
+          traffic.bytes += 4 * (p.imageA.length + p.imageB.length + p.mixed.length + p.mask.length);
       } else if (msg.type === 'metrics') {
         traffic.metrics++;
         traffic.bytes += msg.points.length * 200; // ~20 numbers per point, structured-cloned
@@ -196,7 +214,10 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
         case 'dataProgress':
           setState((s) =>
             s.dataImport && s.dataImport.requestId === msg.requestId
-              ? { ...s, dataImport: { ...s.dataImport, phase: msg.phase, loaded: msg.loaded, total: msg.total } }
+              ? {
+                  ...s,
+                  dataImport: { ...s.dataImport, phase: msg.phase, loaded: msg.loaded, total: msg.total },
+                }
               : msg.requestId === 0
                 ? { ...s, note: `${msg.phase}: ${Math.round((100 * msg.loaded) / Math.max(1, msg.total))}%` }
                 : s,
@@ -210,7 +231,8 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
                   ...s,
                   dataImport: {
                     ...s.dataImport,
-                    result: msg.type === 'dataImported' ? { info: msg.info, classCounts: msg.classCounts } : null,
+                    result:
+                      msg.type === 'dataImported' ? { info: msg.info, classCounts: msg.classCounts } : null,
                     error: msg.type === 'dataFailed' ? msg.error : null,
                   },
                 }
@@ -218,7 +240,14 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
           );
           return;
         case 'compareProgress':
-          setState((s) => (s.compare ? { ...s, compare: { ...s.compare, progress: { index: msg.index, step: msg.step, total: msg.total } } } : s));
+          setState((s) =>
+            s.compare
+              ? {
+                  ...s,
+                  compare: { ...s.compare, progress: { index: msg.index, step: msg.step, total: msg.total } },
+                }
+              : s,
+          );
           return;
         case 'compareEval':
           setState((s) => {
@@ -231,7 +260,16 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
         case 'compareResult':
           setState((s) =>
             s.compare
-              ? { ...s, compare: { ...s.compare, results: [...s.compare.results, { result: msg.result, probe: msg.probe, geometry: msg.geometry }] } }
+              ? {
+                  ...s,
+                  compare: {
+                    ...s.compare,
+                    results: [
+                      ...s.compare.results,
+                      { result: msg.result, probe: msg.probe, geometry: msg.geometry },
+                    ],
+                  },
+                }
               : s,
           );
           return;
@@ -248,7 +286,11 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
           setState((s) => ({ ...s, bench: { rows: msg.rows, done: true } }));
           return;
         case 'error':
-          setState((s) => ({ ...s, errors: [...s.errors, msg.error], status: msg.fatal ? 'error' : s.status }));
+          setState((s) => ({
+            ...s,
+            errors: [...s.errors, msg.error],
+            status: msg.fatal ? 'error' : s.status,
+          }));
           return;
       }
     };
@@ -282,7 +324,14 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
     (config: RunConfig, autoRun: boolean) => {
       runIdRef.current += 1;
       dataRef.current = emptyRunData();
-      setState((s) => ({ ...s, runId: runIdRef.current, step: 0, epoch: 0, probe: null, version: s.version + 1 }));
+      setState((s) => ({
+        ...s,
+        runId: runIdRef.current,
+        step: 0,
+        epoch: 0,
+        probe: null,
+        version: s.version + 1,
+      }));
       send({ type: 'start', runId: runIdRef.current, config, autoRun });
     },
     [send],
@@ -290,12 +339,23 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
   const reset = useCallback(() => {
     runIdRef.current += 1;
     dataRef.current = emptyRunData();
-    setState((s) => ({ ...s, runId: runIdRef.current, status: 'idle', step: 0, epoch: 0, probe: null, version: s.version + 1 }));
+    setState((s) => ({
+      ...s,
+      runId: runIdRef.current,
+      status: 'idle',
+      step: 0,
+      epoch: 0,
+      probe: null,
+      version: s.version + 1,
+    }));
     send({ type: 'reset', runId: runIdRef.current });
   }, [send]);
   const pause = useCallback(() => send({ type: 'pause', runId: runIdRef.current }), [send]);
   const resume = useCallback(() => send({ type: 'resume', runId: runIdRef.current }), [send]);
-  const stepOnce = useCallback((part: StepPart = 'both') => send({ type: 'step', runId: runIdRef.current, part }), [send]);
+  const stepOnce = useCallback(
+    (part: StepPart = 'both') => send({ type: 'step', runId: runIdRef.current, part }),
+    [send],
+  );
   const setLive = useCallback(
     (patch: Partial<Pick<RunConfig, LiveField>>) => send({ type: 'setLive', runId: runIdRef.current, patch }),
     [send],
@@ -324,7 +384,15 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
       const requestId = importRef.current;
       setState((s) => ({
         ...s,
-        dataImport: { requestId, startedAt: performance.now(), phase: 'starting', loaded: 0, total: 1, result: null, error: null },
+        dataImport: {
+          requestId,
+          startedAt: performance.now(),
+          phase: 'starting',
+          loaded: 0,
+          total: 1,
+          result: null,
+          error: null,
+        },
       }));
       send({ type: 'importData', requestId, source, options });
     },
@@ -367,6 +435,20 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
       runCompare,
     }),
     // dataRef.current changes identity on start/reset, which also bump `state`.
-    [state, start, pause, resume, stepOnce, reset, setLive, repickProbes, dismissError, runBench, importData, deleteDataset, runCompare],
+    [
+      state,
+      start,
+      pause,
+      resume,
+      stepOnce,
+      reset,
+      setLive,
+      repickProbes,
+      dismissError,
+      runBench,
+      importData,
+      deleteDataset,
+      runCompare,
+    ],
   );
 }

@@ -22,7 +22,9 @@ export interface RecordSummary<M> {
 
 export class StorageFullError extends Error {
   constructor(what: string, cause: unknown) {
-    super(`The browser's storage is full while saving ${what}; delete cached datasets or old runs and try again (${String(cause)})`);
+    super(
+      `The browser's storage is full while saving ${what}; delete cached datasets or old runs and try again (${String(cause)})`,
+    );
     this.name = 'StorageFullError';
   }
 }
@@ -48,11 +50,15 @@ export class KvStore<M> {
   private constructor(private readonly db: IDBDatabase) {}
 
   /** Opens (creating if needed) the database `name`. Rejects where IndexedDB is unavailable. */
-  static async open<M>(name: string, idb: IDBFactory | undefined = globalThis.indexedDB): Promise<KvStore<M>> {
+  static async open<M>(
+    name: string,
+    idb: IDBFactory | undefined = globalThis.indexedDB,
+  ): Promise<KvStore<M>> {
     if (!idb) throw new Error('IndexedDB is not available in this browser context');
     const open = idb.open(name, 1);
     open.onupgradeneeded = () => {
-      if (!open.result.objectStoreNames.contains(STORE)) open.result.createObjectStore(STORE, { keyPath: 'key' });
+      if (!open.result.objectStoreNames.contains(STORE))
+        open.result.createObjectStore(STORE, { keyPath: 'key' });
     };
     return new KvStore<M>(await req(open));
   }
@@ -83,7 +89,12 @@ export class KvStore<M> {
   async list(): Promise<RecordSummary<M>[]> {
     const tx = this.db.transaction(STORE, 'readonly');
     const all = (await req(tx.objectStore(STORE).getAll())) as StoredRecord<M>[];
-    return all.map((r) => ({ key: r.key, meta: r.meta, savedAt: r.savedAt, size: r.bytes.reduce((a, b) => a + b.byteLength, 0) }));
+    return all.map((r) => ({
+      key: r.key,
+      meta: r.meta,
+      savedAt: r.savedAt,
+      size: r.bytes.reduce((a, b) => a + b.byteLength, 0),
+    }));
   }
 
   close(): void {

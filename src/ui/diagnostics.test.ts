@@ -29,14 +29,39 @@ describe('mask statistics', () => {
   });
 
   it('constant 0.5: no variance, no binariness, no variation', () => {
-    expect(maskStats([0.5, 0.5, 0.5, 0.5], 2, 2)).toEqual({ mean: 0.5, variance: 0, binariness: 0, totalVariation: 0 });
+    expect(maskStats([0.5, 0.5, 0.5, 0.5], 2, 2)).toEqual({
+      mean: 0.5,
+      variance: 0,
+      binariness: 0,
+      totalVariation: 0,
+    });
   });
 
   it('warns about constant λ masks, constant masks and identical masks, and not about healthy ones', () => {
     const c = (v: number) => [v, v, v, v];
     expect(collapseWarning([c(0.7), c(0.4)], [0.3, 0.6], 2, 2)).toMatch(/constant λ everywhere/);
     expect(collapseWarning([c(0.9), c(0.9)], [0.3, 0.6], 2, 2)).toMatch(/spatially constant/);
-    expect(collapseWarning([[0, 1, 0, 1], [0, 1, 0, 1]], [0.5, 0.5], 2, 2)).toMatch(/identical across pairs/);
-    expect(collapseWarning([[0, 1, 0, 1], [1, 1, 0, 0]], [0.5, 0.5], 2, 2)).toBeNull();
+    expect(
+      collapseWarning(
+        [
+          [0, 1, 0, 1],
+          [0, 1, 0, 1],
+        ],
+        [0.5, 0.5],
+        2,
+        2,
+      ),
+    ).toMatch(/identical across pairs/);
+    expect(
+      collapseWarning(
+        [
+          [0, 1, 0, 1],
+          [1, 1, 0, 0],
+        ],
+        [0.5, 0.5],
+        2,
+        2,
+      ),
+    ).toBeNull();
   });
 });

@@ -88,7 +88,12 @@ export const CONSTANT_VARIANCE = 1e-4;
  * Why the probe masks look collapsed, or null. Inputs: masks of the probe pairs (weight of B), their
  * λ (asked), and their size.
  */
-export function collapseWarning(masks: ArrayLike<number>[], lams: number[], width: number, height: number): string | null {
+export function collapseWarning(
+  masks: ArrayLike<number>[],
+  lams: number[],
+  width: number,
+  height: number,
+): string | null {
   if (masks.length === 0) return null;
   const stats = masks.map((m) => maskStats(m, width, height));
   if (stats.every((s) => s.variance < CONSTANT_VARIANCE)) {

@@ -14,7 +14,9 @@ export function classifyDrop(files: DroppedFile[]): UserDataSource | null {
   if (files.length === 0) return null;
   const names = files.map((f) => f.path.split('/').pop()!.toLowerCase());
   if (files.length === 1 && names[0].endsWith('.zip')) return { kind: 'zip', file: files[0].file };
-  if (names.some((n) => /^(data_batch_\d+|test_batch)\.bin$/.test(n) || /cifar.*\.(tar\.gz|tgz|tar)$/.test(n))) {
+  if (
+    names.some((n) => /^(data_batch_\d+|test_batch)\.bin$/.test(n) || /cifar.*\.(tar\.gz|tgz|tar)$/.test(n))
+  ) {
     return { kind: 'cifar10', files: files.map((f) => f.file) };
   }
   if (names.some((n) => /idx\d-ubyte/.test(n))) return { kind: 'idx', files: files.map((f) => f.file) };
@@ -27,7 +29,9 @@ function readEntries(reader: FileSystemDirectoryReader): Promise<FileSystemEntry
 
 async function walk(entry: FileSystemEntry, out: DroppedFile[]): Promise<void> {
   if (entry.isFile) {
-    const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+    const file = await new Promise<File>((resolve, reject) =>
+      (entry as FileSystemFileEntry).file(resolve, reject),
+    );
     out.push({ path: entry.fullPath.replace(/^\//, ''), file });
     return;
   }

@@ -12,7 +12,22 @@ function probe(step: number, maskValue: number): ProbeResult {
     width: 2,
     height: 2,
     channels: 1,
-    pairs: [{ indexA: 3, indexB: 7, labelA: 0, labelB: 1, lam: 0.5, lamEff: 0.6, imageA, imageB, mixed, mask, objectKeptA: 0.9, objectKeptB: 0.2 }],
+    pairs: [
+      {
+        indexA: 3,
+        indexB: 7,
+        labelA: 0,
+        labelB: 1,
+        lam: 0.5,
+        lamEff: 0.6,
+        imageA,
+        imageB,
+        mixed,
+        mask,
+        objectKeptA: 0.9,
+        objectKeptB: 0.2,
+      },
+    ],
   };
 }
 
@@ -21,8 +36,12 @@ describe('mask history', () => {
     const p = probe(10, 0.3);
     const back = frameToProbe(toFrame(p), p).pairs[0];
     expect(back.mask.length).toBe(4);
-    back.mask.forEach((v, i) => expect(Math.abs(v - p.pairs[0].mask[i])).toBeLessThanOrEqual(0.5 / 255 + 1e-7));
-    back.mixed.forEach((v, i) => expect(Math.abs(v - p.pairs[0].mixed[i])).toBeLessThanOrEqual(0.5 / 255 + 1e-7));
+    back.mask.forEach((v, i) =>
+      expect(Math.abs(v - p.pairs[0].mask[i])).toBeLessThanOrEqual(0.5 / 255 + 1e-7),
+    );
+    back.mixed.forEach((v, i) =>
+      expect(Math.abs(v - p.pairs[0].mixed[i])).toBeLessThanOrEqual(0.5 / 255 + 1e-7),
+    );
     expect(back.imageA).toBe(p.pairs[0].imageA);
     expect(back.lamEff).toBe(0.6);
     expect(back.objectKeptB).toBe(0.2);

@@ -57,7 +57,10 @@ export function appendFrame(frames: MaskFrame[], f: MaskFrame): MaskFrame[] {
   const next = base.concat(f);
   if (next.length <= MAX_FRAMES) return next;
   const half = Math.floor(next.length / 2);
-  return next.slice(0, half).filter((_, i) => i % 2 === 0).concat(next.slice(half));
+  return next
+    .slice(0, half)
+    .filter((_, i) => i % 2 === 0)
+    .concat(next.slice(half));
 }
 
 /** Index of the frame closest to `step` (frames sorted by step). */

@@ -4,7 +4,12 @@
  */
 
 /** HWC float image in [0,1] with 1 or 3 channels → RGBA bytes. */
-export function imageToRgba(src: Float32Array, width: number, height: number, channels: number): Uint8ClampedArray {
+export function imageToRgba(
+  src: Float32Array,
+  width: number,
+  height: number,
+  channels: number,
+): Uint8ClampedArray {
   const out = new Uint8ClampedArray(width * height * 4);
   for (let p = 0; p < width * height; p++) {
     for (let c = 0; c < 3; c++) {

@@ -4,7 +4,14 @@ import { configToHash, parseUrlState } from './urlState';
 
 describe('URL state', () => {
   it('round-trips a whole configuration through the hash', () => {
-    const cfg = { ...DEFAULT_CONFIG, method: 'cutmix' as const, eta: 1.5, seed: 42, cleanCE: true, etaMode: 'rest' as const };
+    const cfg = {
+      ...DEFAULT_CONFIG,
+      method: 'cutmix' as const,
+      eta: 1.5,
+      seed: 42,
+      cleanCE: true,
+      etaMode: 'rest' as const,
+    };
     const hash = configToHash(cfg, ['masks']);
     const back = parseUrlState('', hash);
     expect(back.config).toEqual(cfg);
@@ -29,7 +36,9 @@ describe('URL state', () => {
     const s = parseUrlState('', '#method=magic&lr=fast&color=red');
     expect(s.config.method).toBe(DEFAULT_CONFIG.method);
     expect(s.config.lr).toBe(DEFAULT_CONFIG.lr);
-    expect(s.notes[0]).toMatch(/^method must be one of erm, mixup, .*; got "magic"; kept the default "samix"\.$/);
+    expect(s.notes[0]).toMatch(
+      /^method must be one of erm, mixup, .*; got "magic"; kept the default "samix"\.$/,
+    );
     expect(s.notes[1]).toBe('lr must be a number in [0.000001, 10]; got "fast"; kept the default 0.1.');
     expect(s.notes[2]).toBe('Ignored unknown URL setting "color".');
   });

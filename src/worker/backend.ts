@@ -29,7 +29,13 @@ interface GpuLike {
 
 async function probeWebGpu(): Promise<Probe> {
   const gpu = (globalThis.navigator as unknown as { gpu?: GpuLike } | undefined)?.gpu;
-  if (!gpu) return { ok: false, adapter: '', isSoftware: false, reason: 'this browser has no WebGPU (navigator.gpu)' };
+  if (!gpu)
+    return {
+      ok: false,
+      adapter: '',
+      isSoftware: false,
+      reason: 'this browser has no WebGPU (navigator.gpu)',
+    };
   let adapter: GpuAdapterLike | null = null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -39,7 +45,8 @@ async function probeWebGpu(): Promise<Probe> {
   if (!adapter) return { ok: false, adapter: '', isSoftware: false, reason: 'no WebGPU adapter available' };
   const info = adapter.info ?? {};
   const isSoftware = Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter);
-  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+  const name =
+    [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
   return {
     ok: true,
     adapter: isSoftware ? `${name} (software fallback adapter)` : name,
@@ -56,7 +63,9 @@ function probeWebGl(): Probe {
     const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
     if (!gl) return { ok: false, adapter: '', isSoftware: false, reason: 'WebGL2 is not available' };
     const ext = gl.getExtension('WEBGL_debug_renderer_info');
-    const renderer = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    const renderer = String(
+      ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER),
+    );
     const isSoftware = /swiftshader|llvmpipe|software|basic render/i.test(renderer);
     gl.getExtension('WEBGL_lose_context')?.loseContext();
     return {
@@ -87,7 +96,10 @@ async function activate(name: BackendName): Promise<{ ok: boolean; reason: strin
     }
     return { ok: true, reason: '' };
   } catch (e) {
-    return { ok: false, reason: `${name} failed to initialise: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      ok: false,
+      reason: `${name} failed to initialise: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
 }
 
@@ -104,7 +116,14 @@ export async function selectBackend(forced: BackendName | null): Promise<Backend
     if (p.ok) {
       const a = await activate(forced);
       if (a.ok) {
-        return { active: forced, adapter: p.adapter, isSoftware: p.isSoftware, forced, skipped, initMs: performance.now() - t0 };
+        return {
+          active: forced,
+          adapter: p.adapter,
+          isSoftware: p.isSoftware,
+          forced,
+          skipped,
+          initMs: performance.now() - t0,
+        };
       }
       skipped.push({ backend: forced, reason: `forced backend could not start: ${a.reason}` });
     } else {
@@ -122,9 +141,18 @@ export async function selectBackend(forced: BackendName | null): Promise<Backend
     }
     const a = await activate(name);
     if (a.ok) {
-      return { active: name, adapter: p.adapter, isSoftware: p.isSoftware, forced, skipped, initMs: performance.now() - t0 };
+      return {
+        active: name,
+        adapter: p.adapter,
+        isSoftware: p.isSoftware,
+        forced,
+        skipped,
+        initMs: performance.now() - t0,
+      };
     }
     skipped.push({ backend: name, reason: a.reason });
   }
-  throw new Error(`No TF.js backend could start: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
+  throw new Error(
+    `No TF.js backend could start: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`,
+  );
 }

@@ -21,7 +21,10 @@ export async function loadShards(name: string, base: string, progress: Progress)
   const manifestUrl = `${base}data/${name}/manifest.json`;
   const res = await fetch(manifestUrl);
   if (!res.ok) {
-    throw new DataError(manifestUrl, `dataset "${name}" is not installed (HTTP ${res.status}); run \`npm run data\` and reload`);
+    throw new DataError(
+      manifestUrl,
+      `dataset "${name}" is not installed (HTTP ${res.status}); run \`npm run data\` and reload`,
+    );
   }
   const manifest = (await res.json()) as ShardManifest;
   const splits = Object.values(manifest.splits);
@@ -66,7 +69,9 @@ export class DatasetSource {
       if (cached) return cached;
     } catch (e) {
       await cache.remove(name);
-      this.onNote(`The cached copy of ${name} was unreadable and has been removed (${e instanceof Error ? e.message : String(e)}).`);
+      this.onNote(
+        `The cached copy of ${name} was unreadable and has been removed (${e instanceof Error ? e.message : String(e)}).`,
+      );
     }
     if (name === 'mnist' || name === 'fashion-mnist') {
       const ds = await loadShards(name, this.base, progress);

@@ -71,7 +71,14 @@ function setup(loadDelay = 0, imports: Partial<HandlerDeps> = noImports) {
   const trainers: FakeTrainer[] = [];
   let clock = 0;
   const deps: HandlerDeps = {
-    selectBackend: async () => ({ active: 'wasm', adapter: 'test', isSoftware: true, forced: null, skipped: [], initMs: 1 }),
+    selectBackend: async () => ({
+      active: 'wasm',
+      adapter: 'test',
+      isSoftware: true,
+      forced: null,
+      skipped: [],
+      initMs: 1,
+    }),
     loadDataset: async () => {
       await new Promise((r) => setTimeout(r, loadDelay));
       return tinyData;
@@ -91,7 +98,12 @@ function setup(loadDelay = 0, imports: Partial<HandlerDeps> = noImports) {
   return { out, trainers, send: (m: ToWorker) => handle(m) };
 }
 
-const cfg = (patch: Partial<RunConfig> = {}): RunConfig => ({ ...DEFAULT_CONFIG, steps: 1000, evalEvery: 5, ...patch });
+const cfg = (patch: Partial<RunConfig> = {}): RunConfig => ({
+  ...DEFAULT_CONFIG,
+  steps: 1000,
+  evalEvery: 5,
+  ...patch,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const statuses = (out: FromWorker[]) => out.flatMap((m) => (m.type === 'status' ? [m.status] : []));
 
@@ -164,7 +176,12 @@ describe('worker handler', () => {
     await send({ type: 'step', runId: 1, part: 'both' });
     await send({ type: 'setLive', runId: 1, patch: { eta: 1 } });
     expect(trainers[0].live).toEqual([{ eta: 1 }]);
-    expect(out.find((m) => m.type === 'live')).toEqual({ type: 'live', runId: 1, step: 1, patch: { eta: 1 } });
+    expect(out.find((m) => m.type === 'live')).toEqual({
+      type: 'live',
+      runId: 1,
+      step: 1,
+      patch: { eta: 1 },
+    });
   });
 
   it('messages for another run id are ignored', async () => {
@@ -194,7 +211,10 @@ describe('worker handler start-up order', () => {
       yieldNow: () => Promise.resolve(),
       ...noImports,
     });
-    await Promise.all([h({ type: 'init', forced: null }), h({ type: 'start', runId: 1, config: cfg(), autoRun: false })]);
+    await Promise.all([
+      h({ type: 'init', forced: null }),
+      h({ type: 'start', runId: 1, config: cfg(), autoRun: false }),
+    ]);
     expect(order).toEqual(['backend', 'data']);
   });
 });
@@ -230,8 +250,17 @@ describe('worker handler data imports', () => {
 
   it('a successful import reports class counts per split', async () => {
     const { out, send } = setup(0, { importData: async () => ({ ...tinyData, name: 'folder' }) });
-    await send({ type: 'importData', requestId: 1, source: { kind: 'zip', file: new File([], 'x.zip') }, options: { size: 32, channels: 3 } });
+    await send({
+      type: 'importData',
+      requestId: 1,
+      source: { kind: 'zip', file: new File([], 'x.zip') },
+      options: { size: 32, channels: 3 },
+    });
     const done = out.find((m) => m.type === 'dataImported');
-    expect(done).toMatchObject({ requestId: 1, info: { name: 'folder', trainCount: 2, testCount: 4 }, classCounts: { train: [1, 1], test: [2, 2] } });
+    expect(done).toMatchObject({
+      requestId: 1,
+      info: { name: 'folder', trainCount: 2, testCount: 4 },
+      classCounts: { train: [1, 1], test: [2, 2] },
+    });
   });
 });

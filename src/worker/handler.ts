@@ -102,7 +102,14 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
 
   function setStatus(s: RunStatus, note = ''): void {
     status = s;
-    post({ type: 'status', runId, status: s, step: trainer?.stepCount ?? 0, epoch: trainer?.epoch ?? 0, note });
+    post({
+      type: 'status',
+      runId,
+      status: s,
+      step: trainer?.stepCount ?? 0,
+      epoch: trainer?.epoch ?? 0,
+      note,
+    });
   }
 
   function fail(e: unknown, during: string): void {
@@ -289,7 +296,8 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
         try {
           const ds = await deps.importData(msg.source, msg.options, progressFor(msg.requestId));
           if (data && data.name === ds.name) data = null; // the next start uses the new import
-          const count = (labels: Uint8Array) => ds.classes.map((_, c) => labels.filter((l) => l === c).length);
+          const count = (labels: Uint8Array) =>
+            ds.classes.map((_, c) => labels.filter((l) => l === c).length);
           post({
             type: 'dataImported',
             requestId: msg.requestId,
@@ -310,7 +318,8 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
           setStatus('running', `Comparing ${msg.entries.length} runs…`);
           try {
             const first = msg.entries[0]?.config;
-            if (first && (!data || data.name !== first.dataset)) data = await deps.loadDataset(first, progressFor(0));
+            if (first && (!data || data.name !== first.dataset))
+              data = await deps.loadDataset(first, progressFor(0));
             if (data) {
               post({ type: 'dataset', runId, info: datasetInfo(data) });
               await runCompareQueue(msg.entries, data, runId, post, deps, () => gen !== generation);

@@ -106,12 +106,24 @@ export type FromWorker =
   | { type: 'probe'; runId: number; result: ProbeResult }
   | { type: 'live'; runId: number; step: number; patch: Partial<Pick<RunConfig, LiveField>> }
   | { type: 'dataProgress'; requestId: number; phase: string; loaded: number; total: number }
-  | { type: 'dataImported'; requestId: number; info: DatasetInfo; classCounts: { train: number[]; test: number[] } }
+  | {
+      type: 'dataImported';
+      requestId: number;
+      info: DatasetInfo;
+      classCounts: { train: number[]; test: number[] };
+    }
   | { type: 'dataFailed'; requestId: number; error: SerializedError }
   | { type: 'datasets'; entries: CachedDatasetSummary[] }
   | { type: 'compareProgress'; runId: number; index: number; step: number; total: number }
   | { type: 'compareEval'; runId: number; index: number; result: EvalResult }
-  | { type: 'compareResult'; runId: number; index: number; result: CompareRunResult; probe: ProbePair | null; geometry: { width: number; height: number; channels: number } | null }
+  | {
+      type: 'compareResult';
+      runId: number;
+      index: number;
+      result: CompareRunResult;
+      probe: ProbePair | null;
+      geometry: { width: number; height: number; channels: number } | null;
+    }
   | { type: 'compareDone'; runId: number }
   | { type: 'benchRow'; row: BenchRow }
   | { type: 'benchDone'; rows: BenchRow[] }

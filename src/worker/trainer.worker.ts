@@ -66,7 +66,9 @@ const handle = createHandler(post, {
 });
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
-  handle(e.data).catch((err: unknown) => post({ type: 'error', runId: null, error: serializeError(err), fatal: false }));
+  handle(e.data).catch((err: unknown) =>
+    post({ type: 'error', runId: null, error: serializeError(err), fatal: false }),
+  );
 };
 self.addEventListener('unhandledrejection', (e) => {
   post({ type: 'error', runId: null, error: serializeError(e.reason), fatal: false });

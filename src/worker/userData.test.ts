@@ -4,7 +4,12 @@ import { pairIdxNames } from './userData';
 describe('pairIdxNames', () => {
   it('pairs train and t10k files by their conventional names', () => {
     expect(
-      pairIdxNames(['t10k-labels-idx1-ubyte.gz', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz']),
+      pairIdxNames([
+        't10k-labels-idx1-ubyte.gz',
+        'train-images-idx3-ubyte.gz',
+        'train-labels-idx1-ubyte.gz',
+        't10k-images-idx3-ubyte.gz',
+      ]),
     ).toEqual({
       trainImages: 'train-images-idx3-ubyte.gz',
       trainLabels: 'train-labels-idx1-ubyte.gz',

@@ -79,7 +79,12 @@ export async function fetchWithProgress(url: string, progress: Progress): Promis
 const IDX_ROLE = /(train|t10k|test).*?(images|labels)/i;
 
 /** Pairs IDX files by their conventional names (train-/t10k- images/labels, optionally .gz). */
-export function pairIdxNames(names: string[]): { trainImages: string; trainLabels: string; testImages?: string; testLabels?: string } {
+export function pairIdxNames(names: string[]): {
+  trainImages: string;
+  trainLabels: string;
+  testImages?: string;
+  testLabels?: string;
+} {
   const found: Record<string, string> = {};
   for (const n of [...names].sort()) {
     const m = IDX_ROLE.exec(n.split('/').pop() ?? n);
@@ -103,7 +108,8 @@ export function pairIdxNames(names: string[]): { trainImages: string; trainLabel
 async function fromIdx(files: File[], progress: Progress): Promise<ImageDataset & { name: 'idx' }> {
   const byName = new Map(files.map((f) => [f.name, f]));
   const p = pairIdxNames(files.map((f) => f.name));
-  const read = async (name: string) => maybeGunzip(await readWithProgress(byName.get(name)!, name, progress), name);
+  const read = async (name: string) =>
+    maybeGunzip(await readWithProgress(byName.get(name)!, name, progress), name);
   const pair = async (images: string, labels: string): Promise<IdxPair> => ({
     images: await read(images),
     imagesFile: images,
@@ -125,7 +131,8 @@ export async function importUserData(
   switch (source.kind) {
     case 'cifar10': {
       const files = [];
-      for (const f of source.files) files.push({ name: f.name, data: await readWithProgress(f, f.name, progress) });
+      for (const f of source.files)
+        files.push({ name: f.name, data: await readWithProgress(f, f.name, progress) });
       progress('parsing CIFAR-10', 0, 1);
       return { ...(await cifarFromFiles(files)), name: 'cifar10' };
     }
@@ -147,7 +154,10 @@ export async function importUserData(
       progress('decoding images', 0, read.length);
       const entries = await decodeImages(read, decode);
       const name = source.files[0]?.path.split('/')[0] ?? 'folder';
-      return { ...datasetFromImages(entries, { size: opts.size, channels: opts.channels, name }), name: 'folder' };
+      return {
+        ...datasetFromImages(entries, { size: opts.size, channels: opts.channels, name }),
+        name: 'folder',
+      };
     }
     case 'zip': {
       const bytes = await readWithProgress(source.file, source.file.name, progress);
@@ -157,7 +167,10 @@ export async function importUserData(
         [...listing.folders.map((path) => ({ path })), ...listing.images],
         decode,
       );
-      return { ...datasetFromImages(entries, { size: opts.size, channels: opts.channels, name: source.file.name }), name: 'folder' };
+      return {
+        ...datasetFromImages(entries, { size: opts.size, channels: opts.channels, name: source.file.name }),
+        name: 'folder',
+      };
     }
     case 'idx':
       return fromIdx(source.files, progress);
