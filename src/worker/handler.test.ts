@@ -264,3 +264,23 @@ describe('worker handler data imports', () => {
     });
   });
 });
+
+describe('worker handler divergence guard', () => {
+  it('pauses the run, keeps its state and names the term that blew up', async () => {
+    const { out, trainers, send } = setup();
+    await send({ type: 'start', runId: 1, config: cfg(), autoRun: false });
+    const t = trainers[0];
+    const read = t.read.bind(t);
+    t.read = async (pending) =>
+      (await read(pending)).map((p) => (p.step === 3 ? { ...p, loss: { ...p.loss, global: NaN } } : p));
+    await send({ type: 'resume', runId: 1 });
+    await sleep(60);
+    const err = out.find((m) => m.type === 'error');
+    expect(err && err.type === 'error' ? err.error.name : '').toBe('DivergenceError');
+    expect(err && err.type === 'error' ? err.error.message : '').toContain(
+      'The global loss became NaN at step 3',
+    );
+    expect(statuses(out).slice(-1)).toEqual(['paused']);
+    expect(t.disposed).toBe(false);
+  });
+});

@@ -21,6 +21,7 @@ import { runBench } from './bench';
 import { runCompareQueue } from './compareQueue';
 import type { CachedDatasetSummary } from './datasetCache';
 import type { ImportOptions, Progress, UserDataSource } from './userData';
+import { findDivergence } from './divergence';
 import { defaultProbePairs } from './probePairs';
 
 /** What the handler needs from a trainer (src/core/trainer.ts implements it). */
@@ -55,6 +56,14 @@ export const REPORT_EVERY_MS = 250;
 export const PROBE_EVERY_MS = 1000;
 /** λ the probe pairs are mixed at. */
 export const PROBE_LAM = 0.5;
+
+/** Thrown by the loop when a loss diverged; the run is paused with the message. */
+export class DivergenceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DivergenceError';
+  }
+}
 
 export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) => Promise<void> {
   let runId = -1;
@@ -130,6 +139,8 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
     for (const p of points) p.msPerStep = perStep;
     lastFlush = deps.now();
     post({ type: 'metrics', runId, points, memory: deps.memory() });
+    const d = findDivergence(points);
+    if (d) throw new DivergenceError(d.message);
   }
 
   async function evaluate(): Promise<void> {
