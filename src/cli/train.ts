@@ -118,6 +118,8 @@ function stepLine(m: StepMetrics): string {
       local: m.loss.local,
       global: m.loss.global,
       mask: m.loss.mask,
+      maskL1: m.loss.maskL1,
+      maskVar: m.loss.maskVar,
       mixQ: m.loss.mixQ,
       oneQ: m.loss.oneQ,
       mixer: m.loss.mixer,
