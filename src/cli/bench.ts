@@ -1,19 +1,26 @@
 /**
  * `npm run bench`: speed and memory figures measured side by side in one run (never as tests).
  *
- *   node part:    every method in one Node process on wasm, median ms/step at the §9 defaults, as a
- *                 ratio to ERM, with tensors/bytes held and their growth over the timed steps.
+ *   node part:    every method in one Node process on wasm: median ms/step at the §9 defaults as a
+ *                 ratio to ERM and achieved GFLOP/s; kernels per step (ERM, SAMix, SAMix^P proxy) in
+ *                 the wasm graph and in the webgl/webgpu graph; where a SAMix step's time goes;
+ *                 tensor count over 500 steps (see benchNode.ts).
  *   browser part: every backend in one headless Chromium session (see benchBrowser.ts).
  *
  * Flags: --part node|browser|all  --methods a,b  --backends a,b  --batch N  --width N  --steps N
- *        --warmup N  --json (one JSON document on stdout instead of tables)
+ *        --warmup N  --gpu-graph-batch N (0 = skip the slow webgl/webgpu-graph count)
+ *        --leak-steps N (0 = skip)  --json (one JSON document on stdout instead of tables)
  */
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { DEFAULT_CONFIG, METHOD_NAMES, BACKEND_NAMES, parseConfig, type MethodName, type BackendName } from '../core/config';
-import { Trainer } from '../core/trainer';
+import {
+  DEFAULT_CONFIG,
+  METHOD_NAMES,
+  BACKEND_NAMES,
+  type MethodName,
+  type BackendName,
+} from '../core/config';
 import { generateShapes } from '../data/shapes';
 import { runBrowserBench } from './benchBrowser';
+import { runNodeBench, type KernelCount } from './benchNode';
 
 interface Args {
   part: 'node' | 'browser' | 'all';
@@ -23,93 +30,195 @@ interface Args {
   width: number;
   steps: number;
   warmup: number;
+  gpuGraphBatch: number;
+  leakSteps: number;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { part: 'all', methods: [...METHOD_NAMES], backends: [...BACKEND_NAMES], batch: 64, width: 16, steps: 5, warmup: 2, json: false };
+  const a: Args = {
+    part: 'all',
+    methods: [...METHOD_NAMES],
+    backends: [...BACKEND_NAMES],
+    batch: 64,
+    width: 16,
+    steps: 5,
+    warmup: 2,
+    gpuGraphBatch: 2,
+    leakSteps: 500,
+    json: false,
+  };
   const fail = (m: string): never => {
     console.error(`bench: ${m}`);
     process.exit(2);
   };
   const list = <T extends string>(v: string, allowed: readonly T[], flag: string): T[] =>
-    v.split(',').map((x) => ((allowed as readonly string[]).includes(x) ? (x as T) : fail(`--${flag} takes ${allowed.join(', ')}; got "${x}"`)));
+    v
+      .split(',')
+      .map((x) =>
+        (allowed as readonly string[]).includes(x)
+          ? (x as T)
+          : fail(`--${flag} takes ${allowed.join(', ')}; got "${x}"`),
+      );
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const v = argv[i + 1] ?? '';
-    const num = (): number => (Number.isInteger(Number(v)) && Number(v) > 0 ? Number(v) : fail(`${flag} takes a positive integer; got "${v}"`));
+    const num = (): number =>
+      Number.isInteger(Number(v)) && Number(v) > 0
+        ? Number(v)
+        : fail(`${flag} takes a positive integer; got "${v}"`);
+    const count = (): number =>
+      Number.isInteger(Number(v)) && Number(v) >= 0
+        ? Number(v)
+        : fail(`${flag} takes an integer ≥ 0; got "${v}"`);
     if (flag === '--json') a.json = true;
-    else if (flag === '--part') a.part = v === 'node' || v === 'browser' || v === 'all' ? v : fail(`--part takes node, browser, all; got "${v}"`);
+    else if (flag === '--part')
+      a.part =
+        v === 'node' || v === 'browser' || v === 'all'
+          ? v
+          : fail(`--part takes node, browser, all; got "${v}"`);
     else if (flag === '--methods') a.methods = list(v, METHOD_NAMES, 'methods');
     else if (flag === '--backends') a.backends = list(v, BACKEND_NAMES, 'backends');
     else if (flag === '--batch') a.batch = num();
     else if (flag === '--width') a.width = num();
     else if (flag === '--steps') a.steps = num();
     else if (flag === '--warmup') a.warmup = num();
-    else fail(`unknown flag "${flag}"; allowed: --part --methods --backends --batch --width --steps --warmup --json`);
+    else if (flag === '--gpu-graph-batch') a.gpuGraphBatch = count();
+    else if (flag === '--leak-steps') a.leakSteps = count();
+    else
+      fail(
+        `unknown flag "${flag}"; allowed: --part --methods --backends --batch --width --steps --warmup --gpu-graph-batch --leak-steps --json`,
+      );
     if (flag !== '--json') i++;
   }
   return a;
 }
 
-interface NodeRow {
-  method: MethodName;
-  medianMs: number;
-  ratioToErm: number;
-  tensors: number;
-  bytes: number;
-  tensorGrowth: number;
-}
-
-async function nodeBench(a: Args): Promise<NodeRow[]> {
-  await tf.setBackend('wasm');
-  await tf.ready();
-  const data = generateShapes();
-  const rows: NodeRow[] = [];
-  for (const method of a.methods) {
-    const config = parseConfig({ method, batch: a.batch, width: a.width, steps: 10_000 });
-    const trainer = new Trainer(config, data);
-    const times: number[] = [];
-    for (let i = 0; i < a.warmup + a.steps; i++) {
-      const t0 = performance.now();
-      await trainer.read([trainer.step('both')]);
-      if (i >= a.warmup) times.push(performance.now() - t0);
-      if (i === a.warmup - 1) rows.push({ method, medianMs: 0, ratioToErm: NaN, tensors: tf.memory().numTensors, bytes: 0, tensorGrowth: 0 });
-    }
-    const row = rows[rows.length - 1];
-    times.sort((x, y) => x - y);
-    row.medianMs = times[Math.floor(times.length / 2)];
-    row.tensorGrowth = tf.memory().numTensors - row.tensors;
-    row.tensors = tf.memory().numTensors;
-    row.bytes = tf.memory().numBytes;
-    trainer.dispose();
-    if (!a.json) process.stderr.write(`  ${method}: ${row.medianMs.toFixed(0)} ms/step\n`);
-  }
-  const erm = rows.find((r) => r.method === 'erm')?.medianMs ?? NaN;
-  for (const r of rows) r.ratioToErm = r.medianMs / erm;
-  return rows;
-}
-
 function table(header: string[], rows: Array<Array<string | number>>): string {
-  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? (Number.isFinite(c) ? (Math.abs(c) >= 100 ? c.toFixed(0) : c.toFixed(2)) : '–') : c)))];
+  const cells = [
+    header,
+    ...rows.map((r) =>
+      r.map((c) =>
+        typeof c === 'number'
+          ? Number.isFinite(c)
+            ? Math.abs(c) >= 100
+              ? c.toFixed(0)
+              : c.toFixed(2)
+            : '–'
+          : c,
+      ),
+    ),
+  ];
   const w = header.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
-  return cells.map((r, k) => r.map((c, i) => String(c).padEnd(w[i])).join('  ') + (k === 0 ? `\n${w.map((n) => '-'.repeat(n)).join('  ')}` : '')).join('\n');
+  return cells
+    .map(
+      (r, k) =>
+        r.map((c, i) => String(c).padEnd(w[i])).join('  ') +
+        (k === 0 ? `\n${w.map((n) => '-'.repeat(n)).join('  ')}` : ''),
+    )
+    .join('\n');
 }
+
+const kernelCell = (k: KernelCount | null): string =>
+  k ? `${k.kernels} (${k.dispatching} dispatching)` : 'skipped';
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
-  const out: Record<string, unknown> = { config: { batch: a.batch, width: a.width, steps: a.steps, warmup: a.warmup, defaults: DEFAULT_CONFIG } };
+  const out: Record<string, unknown> = {
+    config: { batch: a.batch, width: a.width, steps: a.steps, warmup: a.warmup, defaults: DEFAULT_CONFIG },
+  };
+  const log = (line: string): void => {
+    if (!a.json) process.stderr.write(`${line}\n`);
+  };
   if (a.part !== 'browser') {
-    if (!a.json) console.log(`\n## Methods side by side (Node, wasm, shapes 32×32, batch ${a.batch}, width ${a.width}, median of ${a.steps} steps after ${a.warmup} warm-up)\n`);
-    const rows = await nodeBench(a);
-    out.node = rows;
+    const data = generateShapes();
+    const methods: MethodName[] = a.methods.includes('erm') ? a.methods : ['erm', ...a.methods];
+    const r = await runNodeBench(
+      {
+        methods,
+        batch: a.batch,
+        width: a.width,
+        steps: a.steps,
+        warmup: a.warmup,
+        gpuGraphBatch: a.gpuGraphBatch,
+        leakSteps: a.leakSteps,
+        log,
+      },
+      data,
+    );
+    out.node = r.methods;
+    out.kernels = r.kernels;
+    out.samixSections = r.samixSections;
+    out.tensorLeak = r.leak;
+    out.warmupMs = r.warmupMs;
     if (!a.json) {
-      console.log(table(['method', 'ms/step', '× ERM', 'tensors', 'MB held', 'tensor growth'], rows.map((r) => [r.method, r.medianMs, r.ratioToErm, r.tensors, r.bytes / 2 ** 20, r.tensorGrowth])));
+      console.log(
+        `\n## Methods side by side (Node, wasm, shapes ${data.height}×${data.width}, batch ${a.batch}, width ${a.width}, median of ${a.steps} steps after ${a.warmup} warm-up)\n`,
+      );
+      console.log(
+        table(
+          [
+            'method',
+            'ms/step',
+            '× ERM',
+            'GFLOP/s',
+            'GFLOP/step',
+            'warm-up ms',
+            'tensors',
+            'MB held',
+            'tensor growth',
+          ],
+          r.methods.map((m) => [
+            m.method,
+            m.medianMs,
+            m.ratioToErm,
+            m.gflops,
+            m.flopsPerStep / 1e9,
+            r.warmupMs[m.method],
+            m.tensors,
+            m.bytes / 2 ** 20,
+            m.tensorGrowth,
+          ]),
+        ),
+      );
+      console.log(
+        `\n## Kernels per training step (tf.profile; data-only = Reshape/Identity, no data moved on wasm/webgpu)\n`,
+      );
+      console.log(
+        table(
+          ['step', 'wasm graph', 'webgl/webgpu graph'],
+          r.kernels.map((k) => [k.label, kernelCell(k.wasm), kernelCell(k.gpu)]),
+        ),
+      );
+      console.log(
+        `\n(wasm graph counted on wasm at batch ${a.batch}; webgl/webgpu graph on the Node cpu backend with native conv gradients at batch ${a.gpuGraphBatch} — counts do not depend on the batch.)`,
+      );
+      console.log(
+        `\n## Where a SAMix step goes (wasm, instrumented run: section marks, time = median of ${Math.max(3, a.steps)} steps; kernels in the wasm graph)\n`,
+      );
+      console.log(
+        table(
+          ['section', 'ms', 'share', 'kernels'],
+          r.samixSections.map((s) => [s.section, s.ms, `${(100 * s.share).toFixed(1)}%`, s.kernels]),
+        ),
+      );
+      if (r.leak.length > 0) {
+        console.log(`\n## Tensor count (batch 8, width 4; flat = no leak)\n`);
+        console.log(
+          table(
+            ['method', 'numTensors at step 10', `at step ${r.leak[0].steps}`],
+            r.leak.map((l) => [l.method, l.at10, l.atEnd]),
+          ),
+        );
+      }
     }
   }
   if (a.part !== 'node') {
     const methods: MethodName[] = a.methods.includes('samix') ? ['erm', 'samix'] : a.methods.slice(0, 2);
-    if (!a.json) console.log(`\n## Backends side by side (one headless Chromium session, ${methods.join(' and ')}, batch ${a.batch}, width ${a.width})\n`);
+    if (!a.json)
+      console.log(
+        `\n## Backends side by side (one headless Chromium session, ${methods.join(' and ')}, batch ${a.batch}, width ${a.width})\n`,
+      );
     const rows = await runBrowserBench({
       backends: a.backends,
       methods,
@@ -120,9 +229,36 @@ async function main(): Promise<void> {
     });
     out.browser = rows;
     if (!a.json) {
-      console.log(table(['backend', 'method', 'first step ms', 'median ms', 'p10', 'p90', 'tensors', 'adapter / error'], rows.map((r) => [r.backend, r.method, r.firstStepMs, r.medianMs, r.p10Ms, r.p90Ms, `${r.tensorsAfterWarmup}→${r.tensorsAfterRun}`, r.error || r.adapter])));
+      console.log(
+        table(
+          ['backend', 'method', 'first step ms', 'median ms', 'p10', 'p90', 'tensors', 'adapter / error'],
+          rows.map((r) => [
+            r.backend,
+            r.method,
+            r.firstStepMs,
+            r.medianMs,
+            r.p10Ms,
+            r.p90Ms,
+            `${r.tensorsAfterWarmup}→${r.tensorsAfterRun}`,
+            r.error || r.adapter,
+          ]),
+        ),
+      );
       const wasmErm = rows.find((r) => r.backend === 'wasm' && r.method === 'erm')?.medianMs;
-      if (wasmErm) console.log(`\nratio to wasm ERM: ${rows.map((r) => `${r.backend}/${r.method} ${(r.medianMs / wasmErm).toFixed(2)}×`).join(', ')}`);
+      if (wasmErm)
+        console.log(
+          `\nratio to wasm ERM: ${rows.map((r) => `${r.backend}/${r.method} ${(r.medianMs / wasmErm).toFixed(2)}×`).join(', ')}`,
+        );
+      const perBackend = a.backends
+        .map((b) => {
+          const erm = rows.find((r) => r.backend === b && r.method === 'erm' && !r.error)?.medianMs;
+          const other = rows.filter((r) => r.backend === b && r.method !== 'erm' && !r.error);
+          return erm
+            ? other.map((r) => `${b} ${r.method}/ERM ${(r.medianMs / erm).toFixed(2)}×`).join(', ')
+            : '';
+        })
+        .filter((s) => s !== '');
+      if (perBackend.length > 0) console.log(`ratio to ERM on the same backend: ${perBackend.join('; ')}`);
     }
   }
   if (a.json) console.log(JSON.stringify(out, null, 2));

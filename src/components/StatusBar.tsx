@@ -53,7 +53,13 @@ export function StatusBar({
           <span>
             {' · '}
             {ms.toFixed(0)} ms/step · {((batch * 1000) / ms).toFixed(0)} img/s
+            {trainer.runInfo && Number.isFinite(trainer.runInfo.flopsPerStep)
+              ? ` · ${(trainer.runInfo.flopsPerStep / (ms * 1e6)).toFixed(2)} GFLOP/s`
+              : ''}
           </span>
+        )}
+        {trainer.runInfo && trainer.runInfo.warmupMs > 0 && (
+          <span> · warm-up {(trainer.runInfo.warmupMs / 1000).toFixed(1)} s</span>
         )}
         {trainer.memory && (
           <span>

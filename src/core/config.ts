@@ -149,7 +149,13 @@ export const FIELD_RULES: Record<keyof RunConfig, FieldRule> = {
   seed: { kind: 'number', min: 0, max: 2 ** 31 - 1, integer: true, help: 'Seed of the run generator.' },
   batch: { kind: 'number', min: 2, max: 1024, integer: true, help: 'Mini-batch size.' },
   steps: { kind: 'number', min: 1, max: 1_000_000, integer: true, help: 'Step budget (auto-stop).' },
-  width: { kind: 'number', min: 2, max: 128, integer: true, help: 'Base width W of ResNet-mini (W,2W,4W,8W).' },
+  width: {
+    kind: 'number',
+    min: 2,
+    max: 128,
+    integer: true,
+    help: 'Base width W of ResNet-mini (W,2W,4W,8W).',
+  },
   lr: { kind: 'number', min: 1e-6, max: 10, help: 'Encoder learning rate (SGD m=0.9, cosine to 0).' },
   mixerLr: { kind: 'number', min: 1e-6, max: 10, help: 'Mixer learning rate (own SGD, cosine).' },
   mixerLrMin: { kind: 'number', min: 0, max: 10, help: 'Final Mixer learning rate.' },
@@ -158,7 +164,11 @@ export const FIELD_RULES: Record<keyof RunConfig, FieldRule> = {
   eta: { kind: 'number', min: 0, max: 10, help: 'η: weight of global discrimination in the Mixer loss.' },
   etaMode: { kind: 'enum', values: ETA_MODES, help: 'Global term of the η-balanced loss.' },
   maskLossWeight: { kind: 'number', min: 0, max: 10, help: 'Weight of the mask loss.' },
-  maskLossMode: { kind: 'enum', values: ['', ...MASK_LOSS_MODES], help: 'Mask loss; empty = method default.' },
+  maskLossMode: {
+    kind: 'enum',
+    values: ['', ...MASK_LOSS_MODES],
+    help: 'Mask loss; empty = method default.',
+  },
   maskMargin: { kind: 'number', min: 0, max: 0.5, help: 'Margin ε of the L1 mask term.' },
   lamMulK: { kind: 'number', min: -1, max: 10, help: 'λ rescale k of the Mixer (−1 = identity).' },
   lamMargin: { kind: 'number', min: 0, max: 0.5, help: 'λ_bb within this of 0 or 1 falls back to Mixup.' },
@@ -190,7 +200,8 @@ export class ConfigError extends Error {
 }
 
 function describeRule(rule: FieldRule): string {
-  if (rule.kind === 'number') return `${rule.integer ? 'an integer' : 'a number'} in [${rule.min}, ${rule.max}]`;
+  if (rule.kind === 'number')
+    return `${rule.integer ? 'an integer' : 'a number'} in [${rule.min}, ${rule.max}]`;
   if (rule.kind === 'enum') return `one of ${rule.values.map((v) => (v === '' ? '""' : v)).join(', ')}`;
   return 'true or false';
 }
@@ -215,10 +226,13 @@ export function checkField<K extends keyof RunConfig>(
     return bad();
   }
   if (rule.kind === 'enum') {
-    return typeof raw === 'string' && rule.values.includes(raw) ? { ok: true, value: raw as RunConfig[K] } : bad();
+    return typeof raw === 'string' && rule.values.includes(raw)
+      ? { ok: true, value: raw as RunConfig[K] }
+      : bad();
   }
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  if (!Number.isFinite(n) || n < rule.min || n > rule.max || (rule.integer && !Number.isInteger(n))) return bad();
+  if (!Number.isFinite(n) || n < rule.min || n > rule.max || (rule.integer && !Number.isInteger(n)))
+    return bad();
   return { ok: true, value: n as RunConfig[K] };
 }
 
@@ -242,7 +256,10 @@ export function validateConfig(
   const issues: ConfigIssue[] = [];
   for (const [key, raw] of Object.entries(partial)) {
     if (!(key in FIELD_RULES)) {
-      issues.push({ field: key, message: `unknown setting "${key}"; known: ${Object.keys(FIELD_RULES).join(', ')}` });
+      issues.push({
+        field: key,
+        message: `unknown setting "${key}"; known: ${Object.keys(FIELD_RULES).join(', ')}`,
+      });
       continue;
     }
     const field = key as keyof RunConfig;

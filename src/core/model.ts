@@ -11,9 +11,12 @@ import { LEARNED_METHODS, type RunConfig } from './config';
 import type { ImageDataset } from '../data/types';
 import { METHODS } from './methods/registry';
 import type { Rng } from './random';
-import type { BnUpdate } from './nets/batchNorm';
+import type { BnRecord } from './nets/batchNorm';
 import { emaPairs, type EmaPair } from './nets/ema';
+import type { FlatNet, Viewed } from './nets/flat';
+import { fusedClassify, fusedStageFeatures, type ClassifierTree, type HeadName } from './nets/fused';
 import { buildHeads, linearHead, type HeadsParams } from './nets/heads';
+import { isTaping } from './nets/kernels';
 import { buildMixer, type MixerParams } from './nets/mixer';
 import { cloneParams, disposeParams, trainableVariables } from './nets/params';
 import { buildResNet, resnetForward, stageWidths, type FeatureMix, type ResNetParams } from './nets/resnet';
@@ -31,6 +34,23 @@ export interface SlModel {
   k: ClassifierNet | null;
   /** The Mixer. Learned methods only. */
   mixer: MixerParams | null;
+}
+
+/** The networks' flat training storage (flat.ts): parameters and BN statistics as flat variables. */
+export interface TrainNets {
+  q: FlatNet<ClassifierNet>;
+  k: FlatNet<ClassifierNet> | null;
+  mixer: FlatNet<MixerParams> | null;
+}
+
+/**
+ * The networks as the forwards read them: their own variables (`SlModel`), or views of the flat
+ * training storage (`FlatNet.views()`, what a training step runs on).
+ */
+export interface ModelLike {
+  q: ClassifierTree;
+  k: ClassifierTree | null;
+  mixer: MixerParams | Viewed<MixerParams> | null;
 }
 
 /** True for AutoMix / SAMix (Mixer, momentum encoder, two-closure step). */
@@ -89,35 +109,62 @@ export function momentumPairs(m: SlModel): EmaPair[] {
 
 export interface ClassifyOptions {
   training: boolean;
-  bnUpdates?: BnUpdate[];
+  bnUpdates?: BnRecord[];
   mixAtStage?: FeatureMix;
+  /** Train mode: differentiate w.r.t. x (default true; false when x depends on nothing trainable). */
+  inputGrad?: boolean;
+  /** Train mode: differentiate w.r.t. the trainable parameters (default true). */
+  paramGrads?: boolean;
 }
 
 /**
- * Logits of one head.
+ * Logits of one head. Train mode runs the fused classifier op (nets/fused.ts), inference the
+ * layer-by-layer forward with the moving statistics.
  * @param x `[N, H, W, C]` normalised images
  * @returns `[N, classes]`
  */
 export function classify(
-  net: ClassifierNet,
+  net: ClassifierTree,
   x: tf.Tensor4D,
-  head: keyof HeadsParams,
+  head: HeadName,
   o: ClassifyOptions,
 ): tf.Tensor2D {
+  if (o.training) {
+    const logits = fusedClassify(net, [x], [head], o); // [1, N, classes]
+    return tf.reshape(logits, [logits.shape[1], logits.shape[2]]);
+  }
   const { pooled } = resnetForward(net.encoder, x, o); // [N, 8W]
   return linearHead(net.heads[head], pooled!);
 }
 
 /**
- * Stage-l feature map of an encoder (the Mixer's input Z), stopping the forward there.
+ * Train-mode logits of G batches of N images in ONE op: batch g is normalised with its own BN
+ * statistics (exactly G separate forwards, moving statistics updated in order g = 0, 1, …) and read
+ * by `heads[g]` (see nets/fused.ts).
+ * @param xs the G batches `[N, H, W, C]` each
+ * @returns logits `[G, N, classes]`
+ */
+export function classifyGroups(
+  net: ClassifierTree,
+  xs: tf.Tensor4D[],
+  heads: HeadName[],
+  o: Omit<ClassifyOptions, 'training'>,
+): tf.Tensor3D {
+  return fusedClassify(net, xs, heads, o);
+}
+
+/**
+ * Stage-l feature map of an encoder (the Mixer's input Z), stopping the forward there. Outside a
+ * gradient tape, train mode runs the fused forward (one packed BN record).
  * @returns `[N, h_l, w_l, C_l]`
  */
 export function stageFeatures(
-  net: ClassifierNet,
+  net: ClassifierTree,
   x: tf.Tensor4D,
   stage: number,
   o: ClassifyOptions,
 ): tf.Tensor4D {
+  if (o.training && !isTaping()) return fusedStageFeatures(net, x, stage, o);
   const { stages } = resnetForward(net.encoder, x, { ...o, stopAtStage: stage });
   return stages[stage - 1];
 }

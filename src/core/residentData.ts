@@ -53,6 +53,8 @@ export class ResidentData {
   readonly testX: tf.Tensor4D;
   /** `[testCount]` int32. */
   readonly testY: tf.Tensor1D;
+  /** `trainX` seen as pixel rows `[trainCount·H·W, C]` (same data; the augmenting gather reads it). */
+  private readonly trainPixels: tf.Tensor2D;
   private order: Int32Array = new Int32Array(0);
   private cursor = 0;
   /** Training samples drawn so far. */
@@ -68,6 +70,7 @@ export class ResidentData {
     this.trainY = tf.tensor1d(Int32Array.from(ds.train.labels.subarray(0, this.trainCount)), 'int32');
     this.testX = tf.tensor4d(normalise(ds.test, this.testCount, ds), shape(this.testCount));
     this.testY = tf.tensor1d(Int32Array.from(ds.test.labels.subarray(0, this.testCount)), 'int32');
+    this.trainPixels = tf.reshape(this.trainX, [this.trainCount * ds.height * ds.width, ds.channels]);
   }
 
   /** Fractional epoch: samples drawn / training images. */
@@ -102,8 +105,7 @@ export class ResidentData {
       const y = tf.gather(this.trainY, tf.tensor1d(idx, 'int32')) as tf.Tensor1D; // [N]
       if (!aug) return { x: tf.gather(this.trainX, tf.tensor1d(idx, 'int32')) as tf.Tensor4D, y };
       const pixels = tf.tensor1d(cropFlipIndices(idx, aug, h, w), 'int32'); // [N·H·W]
-      const flat = tf.reshape(this.trainX, [this.trainCount * h * w, c]); // a view: [count·H·W, C]
-      return { x: tf.reshape(tf.gather(flat, pixels), [n, h, w, c]) as tf.Tensor4D, y }; // [N, H, W, C]
+      return { x: tf.reshape(tf.gather(this.trainPixels, pixels), [n, h, w, c]) as tf.Tensor4D, y }; // [N, H, W, C]
     });
   }
 
@@ -127,6 +129,6 @@ export class ResidentData {
   }
 
   dispose(): void {
-    for (const t of [this.trainX, this.trainY, this.testX, this.testY]) t.dispose();
+    for (const t of [this.trainX, this.trainPixels, this.trainY, this.testX, this.testY]) t.dispose();
   }
 }

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { checkField, LIVE_FIELDS, parseConfig, type LiveField, type RunConfig } from './config';
 import type { ImageDataset } from '../data/types';
 import { evaluateModel } from './evaluate';
+import { stepFlops, type StepFlops } from './flops';
 import { METHODS } from './methods/registry';
 import {
   buildModel,
@@ -18,9 +19,12 @@ import {
   mixerVariables,
   momentumPairs,
   type SlModel,
+  type TrainNets,
 } from './model';
 import { Sgd } from './nets/sgd';
 import type { EmaPair } from './nets/ema';
+import { FlatNet } from './nets/flat';
+import { flushFusedSaves } from './nets/fused';
 import { CROP_PADDING } from './augment';
 import { probeModel } from './probe';
 import { Rng } from './random';
@@ -42,6 +46,15 @@ export interface PendingStep {
   hostMs: number;
 }
 
+/** Everything a training step changes (for `warmup`, which must leave no trace). */
+interface TrainingState {
+  steps: number;
+  rng: ReturnType<Rng['getState']>;
+  data: ReturnType<ResidentData['getState']>;
+  /** Flat parameters and statistics of every network, then the optimiser slots. */
+  tensors: tf.Tensor[];
+}
+
 export interface TrainerOptions {
   /** Seed of the probe generator; default: forked from the run generator after initialisation. */
   probeSeed?: number;
@@ -50,7 +63,10 @@ export interface TrainerOptions {
 export class Trainer {
   readonly data: ResidentData;
   readonly dataset: ImageDataset;
-  readonly model: SlModel;
+  /** The networks' per-layer variables (mirrors of `nets`; synced when `model` is read). */
+  private readonly mirrors: SlModel;
+  /** The networks' flat training storage (flat.ts): what a step reads and updates. */
+  private readonly nets: TrainNets;
   private cfg: RunConfig;
   private readonly rng: Rng;
   private readonly probeRng: Rng;
@@ -74,13 +90,27 @@ export class Trainer {
     }
     this.dataset = data;
     this.rng = new Rng(cfg.seed);
-    this.model = buildModel(this.rng, cfg, data);
+    this.mirrors = buildModel(this.rng, cfg, data);
     this.probeRng = opts.probeSeed !== undefined ? new Rng(opts.probeSeed) : this.rng.fork();
     this.data = new ResidentData(data, { trainSize: cfg.trainSize, testSize: cfg.testSize });
+    const m = this.mirrors;
+    const q = new FlatNet(m.q, classifierVariables(m, cfg), true);
+    const pairs = momentumPairs(m);
+    const k = m.k
+      ? new FlatNet(
+          m.k,
+          pairs.map((p) => p.target),
+          false,
+        )
+      : null;
+    if (k && k.layout.map((e) => e.name).join() !== q.layout.map((e) => e.name).join())
+      throw new Error('momentum encoder and online classifier store different parameters');
+    const mixer = m.mixer ? new FlatNet(m.mixer, mixerVariables(m), true) : null;
+    this.nets = { q, k, mixer };
     const sgd = { momentum: SGD_MOMENTUM, weightDecay: cfg.weightDecay };
-    this.optQ = new Sgd(classifierVariables(this.model, cfg), sgd);
-    this.optMixer = isLearned(cfg) ? new Sgd(mixerVariables(this.model), sgd) : null;
-    this.ema = momentumPairs(this.model);
+    this.optQ = new Sgd([q.params], sgd);
+    this.optMixer = mixer ? new Sgd([mixer.params], sgd) : null;
+    this.ema = k ? [{ target: k.params, online: q.params }] : [];
     if (METHODS[cfg.method].kind === 'pixel' && !METHODS[cfg.method].makeMask) {
       throw new Error(`method ${cfg.method} has no makeMask`);
     }
@@ -96,12 +126,40 @@ export class Trainer {
     return this.steps;
   }
 
+  /**
+   * The networks as per-layer variables (evaluation, probes, checkpoints, tests). Training keeps
+   * them in flat storage; reading this copies the current values into the variables first.
+   */
+  get model(): SlModel {
+    for (const n of [this.nets.q, this.nets.k, this.nets.mixer]) n?.sync();
+    return this.mirrors;
+  }
+
+  /**
+   * FLOPs of one full training step at this configuration (flops.ts; convolutions and matrix
+   * products, training pass = 3× forward). Achieved GFLOP/s = flopsPerStep / (ms per step · 1e6).
+   */
+  get flopsPerStep(): number {
+    return this.stepFlops.total;
+  }
+
+  /** `flopsPerStep` by network (online encoder, momentum encoder, Mixer). */
+  get stepFlops(): StepFlops {
+    const d = this.dataset;
+    return stepFlops(this.cfg, {
+      height: d.height,
+      width: d.width,
+      channels: d.channels,
+      classes: d.classes.length,
+    });
+  }
+
   /** Fractional epoch (training samples drawn / training images). */
   get epoch(): number {
     return this.data.epoch;
   }
 
-  /** The online optimiser's and the Mixer optimiser's variable lists (tests, checkpoints). */
+  /** The online optimiser's and the Mixer optimiser's (flat) variables (tests, checkpoints). */
   get optimizers(): { q: Sgd; mixer: Sgd | null } {
     return { q: this.optQ, mixer: this.optMixer };
   }
@@ -117,19 +175,111 @@ export class Trainer {
       cfg: this.cfg,
       data: this.data,
       rng: this.rng,
-      model: this.model,
+      nets: this.nets,
       optQ: this.optQ,
       optMixer: this.optMixer,
       ema: this.ema,
       step: this.steps,
     };
-    const out: StepOutput = isLearned(this.cfg) ? learnedStep(ctx, part) : handcraftedStep(ctx);
+    let out: StepOutput;
+    try {
+      out = isLearned(this.cfg) ? learnedStep(ctx, part) : handcraftedStep(ctx);
+    } finally {
+      flushFusedSaves();
+      for (const n of [this.nets.q, this.nets.k, this.nets.mixer]) n?.markDirty();
+    }
     this.steps += 1;
     return {
       packed: out.packed,
       info: { step: this.steps, epoch: this.data.epoch, lamMb: out.lamMb, lamBb: out.lamBb },
       hostMs: performance.now() - t0,
     };
+  }
+
+  /**
+   * Shader warm-up before the first timed step: on webgl/webgpu a compile-only pass of one step
+   * (the backend compiles every program of the step in parallel without running it), then one real
+   * step, read back, so the first step the user times runs on compiled programs. Both run on the
+   * trainer's state and are undone afterwards — parameters, BN statistics, optimiser slots, the
+   * generator, the data position and the step count are restored exactly — so a warmed-up run gives
+   * the same metrics as one that was not.
+   * @returns wall time of the warm-up, ms
+   */
+  async warmup(): Promise<number> {
+    if (this.disposed) throw new Error('Trainer used after dispose()');
+    const t0 = performance.now();
+    const state = this.saveState();
+    try {
+      await this.compileOnlyPass();
+      this.restoreState(state, false);
+      await this.read([this.step('both')]);
+    } finally {
+      this.restoreState(state, true);
+    }
+    return performance.now() - t0;
+  }
+
+  /**
+   * webgl/webgpu: one step in the backend's compile-only mode (TF.js `ENGINE_COMPILE_ONLY` /
+   * `WEBGPU_ENGINE_COMPILE_ONLY`), then wait for the parallel compilation. Its results are garbage
+   * and are discarded with the state. Other backends, or any failure: nothing (the real warm-up
+   * step compiles what is missing).
+   */
+  private async compileOnlyPass(): Promise<void> {
+    const name = tf.getBackend();
+    const flag =
+      name === 'webgpu' ? 'WEBGPU_ENGINE_COMPILE_ONLY' : name === 'webgl' ? 'ENGINE_COMPILE_ONLY' : null;
+    if (!flag) return;
+    try {
+      tf.env().get(flag); // registered by the backend package (throws if it is not)
+    } catch {
+      return;
+    }
+    const backend = tf.backend() as unknown as {
+      checkCompileCompletionAsync?: () => Promise<unknown>;
+      getUniformLocations?: () => void;
+    };
+    try {
+      tf.env().set(flag, true);
+      try {
+        this.step('both').packed.dispose();
+      } finally {
+        tf.env().set(flag, false);
+      }
+      await backend.checkCompileCompletionAsync?.();
+      backend.getUniformLocations?.();
+    } catch {
+      // Compile-only mode is an optimisation; the real warm-up step compiles whatever is left.
+    }
+  }
+
+  private saveState(): TrainingState {
+    const nets = [this.nets.q, this.nets.k, this.nets.mixer].filter((n) => n !== null);
+    const tensors = [
+      ...nets.flatMap((n) => [n.params.clone(), ...(n.stats ? [n.stats.clone()] : [])]),
+      this.optQ.getSlot(),
+      ...(this.optMixer ? [this.optMixer.getSlot()] : []),
+    ];
+    return { steps: this.steps, rng: this.rng.getState(), data: this.data.getState(), tensors };
+  }
+
+  /** Puts a saved state back (its tensors are disposed when `last`). */
+  private restoreState(s: TrainingState, last: boolean): void {
+    const nets = [this.nets.q, this.nets.k, this.nets.mixer].filter((n) => n !== null);
+    let i = 0;
+    tf.tidy(() => {
+      for (const n of nets) {
+        n.params.assign(s.tensors[i++] as tf.Tensor1D);
+        if (n.stats) n.stats.assign(s.tensors[i++] as tf.Tensor1D);
+        n.markDirty();
+      }
+      this.optQ.setSlot(s.tensors[i++] as tf.Tensor1D);
+      if (this.optMixer) this.optMixer.setSlot(s.tensors[i++] as tf.Tensor1D);
+    });
+    this.steps = s.steps;
+    this.rng.setState(s.rng);
+    this.data.setState(s.data);
+    if (last) for (const t of s.tensors) t.dispose();
   }
 
   /** Reads back many pending steps with one stack + `await data()`; disposes their tensors. */
@@ -174,7 +324,8 @@ export class Trainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    disposeModel(this.model);
+    disposeModel(this.mirrors);
+    for (const n of [this.nets.q, this.nets.k, this.nets.mixer]) n?.dispose();
     this.optQ.dispose();
     this.optMixer?.dispose();
     this.data.dispose();

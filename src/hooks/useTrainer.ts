@@ -81,6 +81,8 @@ export interface TrainerState {
   dataImport: DataImportState | null;
   /** Datasets cached in IndexedDB. */
   cachedDatasets: CachedDatasetSummary[];
+  /** FLOPs per training step and the warm-up time of the current run. */
+  runInfo: { flopsPerStep: number; warmupMs: number } | null;
   /** The comparison queue, when one was started. */
   compare: CompareState | null;
   /** Rows of a side-by-side benchmark, and whether it finished. */
@@ -127,6 +129,7 @@ const EMPTY: TrainerState = {
   dataImport: null,
   cachedDatasets: [],
   compare: null,
+  runInfo: null,
   bench: null,
   version: 0,
 };
@@ -193,6 +196,9 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
         }
         case 'dataset':
           setState((s) => ({ ...s, dataset: msg.info }));
+          return;
+        case 'runInfo':
+          setState((s) => ({ ...s, runInfo: { flopsPerStep: msg.flopsPerStep, warmupMs: msg.warmupMs } }));
           return;
         case 'eval':
           d.evals = d.evals.concat(msg.result);

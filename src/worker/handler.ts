@@ -34,6 +34,10 @@ export interface TrainerLike {
   probe(pairs: Array<[number, number]>, lam: number): Promise<ProbeResult>;
   setLive(patch: Partial<RunConfig>): void;
   dispose(): void;
+  /** Compiles kernels with a throw-away step that leaves no trace; resolves to its ms. */
+  warmup?(): Promise<number>;
+  /** FLOPs of one training step (for achieved GFLOP/s). */
+  readonly flopsPerStep?: number;
 }
 
 export interface HandlerDeps {
@@ -206,6 +210,9 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
         if (!data || data.name !== cfg.dataset) data = await deps.loadDataset(cfg, progressFor(0));
         post({ type: 'dataset', runId, info: datasetInfo(data) });
         trainer = deps.createTrainer(cfg, data);
+        setStatus('loading', 'Compiling kernels (warm-up step)…');
+        const warmupMs = trainer.warmup ? await trainer.warmup() : 0;
+        post({ type: 'runInfo', runId, flopsPerStep: trainer.flopsPerStep ?? NaN, warmupMs });
         pairs = defaultProbePairs(data, 4);
         lastProbe = -Infinity;
         await probe();
@@ -239,6 +246,8 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
         generation++;
         await exclusive(async () => {
           await flush();
+          // The masks on screen show the step training paused at.
+          await probe().catch((e: unknown) => fail(e, 'rendering probe masks'));
           setStatus('paused');
         });
         return;

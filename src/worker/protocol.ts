@@ -101,6 +101,7 @@ export type FromWorker =
   | { type: 'backend'; info: BackendInfo }
   | { type: 'status'; runId: number; status: RunStatus; step: number; epoch: number; note: string }
   | { type: 'dataset'; runId: number; info: DatasetInfo }
+  | { type: 'runInfo'; runId: number; flopsPerStep: number; warmupMs: number }
   | { type: 'metrics'; runId: number; points: StepMetrics[]; memory: MemoryInfo }
   | { type: 'eval'; runId: number; result: EvalResult }
   | { type: 'probe'; runId: number; result: ProbeResult }

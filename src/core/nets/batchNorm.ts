@@ -10,6 +10,7 @@
  * step (the k encoder, the Mixer's value net) is therefore updated twice, sequentially, like PyTorch.
  */
 import * as tf from '@tensorflow/tfjs';
+import { flatBnOf, type FlatNet, type FlatStatsUpdate, type Viewed } from './flat';
 import type { BnParams } from './params';
 
 export const BN_EPSILON = 1e-5;
@@ -18,7 +19,8 @@ export const BN_MOMENTUM = 0.9;
 
 /** Batch statistics of one train-mode BN call, waiting to be folded into the moving statistics. */
 export interface BnUpdate {
-  bn: BnParams;
+  /** The layer (its own variables, or a view of a network's flat storage, see flat.ts). */
+  bn: BnParams | Viewed<BnParams>;
   /** Batch mean `[C]` (kept; disposed by `applyBnUpdates`). */
   mean: tf.Tensor1D;
   /** Biased batch variance `[C]` (kept). */
@@ -27,6 +29,26 @@ export interface BnUpdate {
   count: number;
 }
 
+/**
+ * Batch statistics of every BN layer of one forward, packed in one tensor (the fused classifier op
+ * records one of these per forward instead of one `BnUpdate` per layer).
+ */
+export interface PackedBnUpdate {
+  /** The layers covered, in network order (consecutive layers of one network). */
+  layers: Array<BnParams | Viewed<BnParams>>;
+  /**
+   * `[..groups, 2·ΣC]` (kept; disposed by `applyBnUpdates`): per layer its C batch means then its C
+   * biased variances; the leading axes index groups of the batch normalised separately, applied in
+   * order as consecutive updates.
+   */
+  stats: tf.Tensor;
+  /** Values per channel per group, per layer (unbiased-variance correction). */
+  counts: number[];
+}
+
+/** What train-mode forwards record. */
+export type BnRecord = BnUpdate | PackedBnUpdate;
+
 export interface BnOptions {
   /** Batch statistics (true) or moving statistics (false). */
   training: boolean;
@@ -34,7 +56,7 @@ export interface BnOptions {
    * Where train-mode calls record their statistics. Omit to leave the moving statistics untouched
    * (e.g. the extra saliency forward of PuzzleMix).
    */
-  updates?: BnUpdate[];
+  updates?: BnRecord[];
 }
 
 /**
@@ -79,7 +101,7 @@ function batchNormTrain<T extends tf.Tensor>(
  * @param bn the layer's parameters (`[C]` each)
  * @returns normalised, scaled and shifted `x`, same shape
  */
-export function batchNorm<T extends tf.Tensor>(x: T, bn: BnParams, opts: BnOptions): T {
+export function batchNorm<T extends tf.Tensor>(x: T, bn: BnParams | Viewed<BnParams>, opts: BnOptions): T {
   if (!opts.training) {
     return tf.batchNorm(x, bn.movingMean, bn.movingVar, bn.beta, bn.gamma, BN_EPSILON) as T;
   }
@@ -89,28 +111,83 @@ export function batchNorm<T extends tf.Tensor>(x: T, bn: BnParams, opts: BnOptio
   });
 }
 
+/** One moving-statistics update of a layer's own variables. */
+function applyToLayer(
+  bn: BnParams,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  count: number,
+  momentum: number,
+): void {
+  const unbias = count > 1 ? count / (count - 1) : 1;
+  bn.movingMean.assign(tf.add(tf.mul(bn.movingMean, momentum), tf.mul(mean, 1 - momentum)) as tf.Tensor1D);
+  bn.movingVar.assign(
+    tf.add(tf.mul(bn.movingVar, momentum), tf.mul(variance, (1 - momentum) * unbias)) as tf.Tensor1D,
+  );
+}
+
+function ownVariables(bn: BnParams | Viewed<BnParams>): BnParams {
+  if (!(bn.movingMean instanceof tf.Variable) || !(bn.movingVar instanceof tf.Variable))
+    throw new Error('BN layer without moving-statistics variables');
+  return bn as BnParams;
+}
+
 /**
  * Folds recorded batch statistics into the moving statistics, in order, and disposes them:
  * moving ← 0.9·moving + 0.1·batch (variance: unbiased, ·count/(count−1)). Empties `updates`.
+ * Layers that are views of a network's flat storage are updated there, all records of one network
+ * together (a few kernels, see `FlatNet.applyStats`); other layers variable by variable.
  */
-export function applyBnUpdates(updates: BnUpdate[], momentum = BN_MOMENTUM): void {
+export function applyBnUpdates(updates: BnRecord[], momentum = BN_MOMENTUM): void {
   tf.tidy(() => {
+    const flat = new Map<FlatNet<object>, FlatStatsUpdate[]>();
+    const toFlat = (net: FlatNet<object>, u: FlatStatsUpdate): void => {
+      const list = flat.get(net) ?? [];
+      list.push(u);
+      flat.set(net, list);
+    };
     for (const u of updates) {
-      const unbias = u.count > 1 ? u.count / (u.count - 1) : 1;
-      u.bn.movingMean.assign(tf.add(tf.mul(u.bn.movingMean, momentum), tf.mul(u.mean, 1 - momentum)));
-      u.bn.movingVar.assign(
-        tf.add(tf.mul(u.bn.movingVar, momentum), tf.mul(u.variance, (1 - momentum) * unbias)),
-      );
+      if ('stats' in u) {
+        const link = flatBnOf(u.layers[0]);
+        if (link) {
+          u.layers.forEach((b, i) => {
+            const l = flatBnOf(b);
+            if (l?.net !== link.net || l.layer !== link.layer + i)
+              throw new Error('packed BN layers are not consecutive');
+          });
+          toFlat(link.net, { first: link.layer, stats: u.stats, counts: u.counts });
+          continue;
+        }
+        const width = u.stats.shape[u.stats.rank - 1];
+        const rows = tf.unstack(tf.reshape(u.stats, [u.stats.size / width, width]));
+        const sizes = u.layers.flatMap((b) => [b.movingMean.size, b.movingMean.size]);
+        for (const row of rows) {
+          const parts = tf.split(row, sizes);
+          u.layers.forEach((b, i) =>
+            applyToLayer(ownVariables(b), parts[2 * i], parts[2 * i + 1], u.counts[i], momentum),
+          );
+        }
+      } else {
+        const link = flatBnOf(u.bn);
+        if (link)
+          toFlat(link.net, { first: link.layer, stats: tf.concat([u.mean, u.variance]), counts: [u.count] });
+        else applyToLayer(ownVariables(u.bn), u.mean, u.variance, u.count, momentum);
+      }
     }
+    for (const [net, list] of flat) net.applyStats(list, momentum);
   });
   discardBnUpdates(updates);
 }
 
 /** Disposes recorded statistics without applying them (e.g. after a failed step). Empties `updates`. */
-export function discardBnUpdates(updates: BnUpdate[]): void {
+export function discardBnUpdates(updates: BnRecord[]): void {
   for (const u of updates) {
-    u.mean.dispose();
-    u.variance.dispose();
+    if ('stats' in u) {
+      u.stats.dispose();
+    } else {
+      u.mean.dispose();
+      u.variance.dispose();
+    }
   }
   updates.length = 0;
 }

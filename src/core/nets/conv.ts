@@ -19,6 +19,7 @@
  * On webgl/webgpu the native op (and its native gradients) is used.
  */
 import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilter, conv2dBackpropInput } from './kernels';
 
 export type ConvPad = 'same' | 'valid';
 
@@ -240,4 +241,42 @@ export function conv2dCustomGrad(
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1, pad: ConvPad = 'same'): tf.Tensor4D {
   const mode = activeConvMode();
   return mode === 'native' ? tf.conv2d(x, w, stride, pad) : conv2dCustomGrad(x, w, stride, pad, mode);
+}
+
+/**
+ * The input gradient of `conv2d` by the active implementation: the native `Conv2DBackpropInput`
+ * kernel, or (wasm, cpu) the forward-conv formulation of `conv2dInputGrad`.
+ * @param dy `[B, Ho, Wo, Co]`; @param w `[kh, kw, Ci, Co]`
+ * @returns dx `[B, H, W, Ci]`
+ */
+export function convInputGrad(
+  dy: tf.Tensor4D,
+  w: tf.Tensor4D,
+  xShape: [number, number, number, number],
+  stride: number,
+  pad: ConvPad = 'same',
+): tf.Tensor4D {
+  const mode = activeConvMode();
+  if (mode === 'native' || mode === 'im2col') return conv2dBackpropInput(dy, w, xShape, stride, pad);
+  return conv2dInputGrad(dy, w, xShape, stride, pad);
+}
+
+/**
+ * The filter gradient of `conv2d` by the active implementation: the native `Conv2DBackpropFilter`
+ * kernel, or (wasm, cpu) `conv2dFilterGradCorr` / `conv2dFilterGradIm2col`.
+ * @param x `[B, H, W, Ci]`; @param dy `[B, Ho, Wo, Co]`
+ * @returns dW `[kh, kw, Ci, Co]`
+ */
+export function convFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  stride: number,
+  pad: ConvPad = 'same',
+): tf.Tensor4D {
+  const mode = activeConvMode();
+  const [kh, kw] = filterShape;
+  if (mode === 'native') return conv2dBackpropFilter(x, dy, filterShape, stride, pad);
+  if (mode === 'im2col') return conv2dFilterGradIm2col(x, dy, kh, kw, stride, pad);
+  return conv2dFilterGradCorr(x, dy, kh, kw, stride, pad);
 }

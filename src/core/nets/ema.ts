@@ -8,7 +8,8 @@
  * x_mb forward of the Mixer objective), exactly as in the reference code.
  *
  * The update is one fused computation over all parameters: concatenate, blend, split, assign — a
- * handful of kernels per step however many layers there are.
+ * handful of kernels per step however many layers there are. The trainer's k and q parameters are
+ * ONE flat variable each (flat.ts): one pair, 3 kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import { flatConcat, namedVariables, splitFlat } from './params';

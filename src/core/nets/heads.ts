@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random';
+import type { Viewed } from './flat';
 import { denseParams, type DenseParams } from './params';
 
 export interface HeadsParams {
@@ -26,7 +27,10 @@ export function buildHeads(rng: Rng, features: number, classes: number): HeadsPa
  * @param features pooled features `[N, C]`, or a feature map `[N, h, w, C]` (pooled here)
  * @returns logits `[N, classes]`
  */
-export function linearHead(head: DenseParams, features: tf.Tensor2D | tf.Tensor4D): tf.Tensor2D {
+export function linearHead(
+  head: DenseParams | Viewed<DenseParams>,
+  features: tf.Tensor2D | tf.Tensor4D,
+): tf.Tensor2D {
   const pooled = features.rank === 4 ? (tf.mean(features, [1, 2]) as tf.Tensor2D) : (features as tf.Tensor2D); // [N, C]
   return tf.fused.matMul({ a: pooled, b: head.w, bias: head.b }) as tf.Tensor2D; // [N, classes]
 }

@@ -14,7 +14,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random';
 import { lamRescale } from '../schedule';
-import { batchNorm, type BnUpdate } from './batchNorm';
+import { batchNorm, type BnRecord } from './batchNorm';
+import type { Viewed } from './flat';
 import { bnParams, denseParams, normalVariable, type BnParams, type DenseParams } from './params';
 
 const MIXER_INIT_STD = 0.01;
@@ -78,7 +79,7 @@ export interface MixerOptions {
   /** Value-net BN mode. */
   training: boolean;
   /** Where the value-net BN records its batch statistics (train mode). */
-  bnUpdates?: BnUpdate[];
+  bnUpdates?: BnRecord[];
 }
 
 export interface MixerOutput {
@@ -131,7 +132,12 @@ function attention(q: tf.Tensor2D, k: tf.Tensor2D, n: number, hw: number): tf.Te
  * @param lam λ (label weight of the un-shuffled image); only SAMix reads it
  * @returns mask m `[N, H, W, 1]`, logits `[N, h, w, 1]` and attention `[N, hw, hw]`
  */
-export function mixerForward(p: MixerParams, input: MixerInput, lam: number, o: MixerOptions): MixerOutput {
+export function mixerForward(
+  p: MixerParams | Viewed<MixerParams>,
+  input: MixerInput,
+  lam: number,
+  o: MixerOptions,
+): MixerOutput {
   const [zaSrc, zbSrc] = sources(input);
   const [n, h, w] = zaSrc.shape;
   const hw = h * w;

@@ -140,14 +140,15 @@ export function countParams(tree: unknown, trainableOnly = true): number {
     .reduce((s, e) => s + e.variable.size, 0);
 }
 
-/** Flattens and concatenates tensors into one vector `[Σ size]`. */
+/** Flattens and concatenates tensors into one vector `[Σ size]` (a single vector is returned as is). */
 export function flatConcat(ts: tf.Tensor[]): tf.Tensor1D {
-  return tf.concat(ts.map((t) => tf.reshape(t, [-1])) as tf.Tensor1D[], 0) as tf.Tensor1D;
+  const parts = ts.map((t) => (t.rank === 1 ? t : tf.reshape(t, [-1]))) as tf.Tensor1D[];
+  return parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor1D);
 }
 
-/** Splits a flat vector back into tensors with `shapes`. */
+/** Splits a flat vector back into tensors with `shapes` (vectors are not reshaped). */
 export function splitFlat(flat: tf.Tensor1D, shapes: number[][]): tf.Tensor[] {
   const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
   const parts = shapes.length === 1 ? [flat] : tf.split(flat, sizes);
-  return parts.map((p, i) => tf.reshape(p, shapes[i]));
+  return parts.map((p, i) => (shapes[i].length === 1 ? p : tf.reshape(p, shapes[i])));
 }

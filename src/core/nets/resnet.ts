@@ -8,8 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random';
-import { batchNorm, type BnUpdate } from './batchNorm';
+import { batchNorm, type BnRecord } from './batchNorm';
 import { conv2d } from './conv';
+import type { Viewed } from './flat';
 import { bnParams, heConv, type BnParams } from './params';
 import { mixRows } from './permute';
 
@@ -91,7 +92,7 @@ export interface ResNetForwardOptions {
   /** Feature mixing after a stage (stage 0 = input). */
   mixAtStage?: FeatureMix;
   /** Where train-mode BN layers record their batch statistics. */
-  bnUpdates?: BnUpdate[];
+  bnUpdates?: BnRecord[];
 }
 
 export interface ResNetOutput {
@@ -101,7 +102,12 @@ export interface ResNetOutput {
   pooled?: tf.Tensor2D;
 }
 
-function basicBlock(x: tf.Tensor4D, p: BlockParams, stride: number, o: ResNetForwardOptions): tf.Tensor4D {
+function basicBlock(
+  x: tf.Tensor4D,
+  p: BlockParams | Viewed<BlockParams>,
+  stride: number,
+  o: ResNetForwardOptions,
+): tf.Tensor4D {
   const bn = { training: o.training, updates: o.bnUpdates };
   const h1 = tf.relu(batchNorm(conv2d(x, p.conv1, stride), p.bn1, bn)); // [N, h/s, w/s, Cout]
   const h2 = batchNorm(conv2d(h1, p.conv2, 1), p.bn2, bn); // [N, h/s, w/s, Cout]
@@ -114,7 +120,11 @@ function basicBlock(x: tf.Tensor4D, p: BlockParams, stride: number, o: ResNetFor
  * @param x images `[N, H, W, Cin]`, normalised
  * @returns stage outputs and, when all stages ran, pooled features `[N, 8W]`
  */
-export function resnetForward(p: ResNetParams, x: tf.Tensor4D, o: ResNetForwardOptions): ResNetOutput {
+export function resnetForward(
+  p: ResNetParams | Viewed<ResNetParams>,
+  x: tf.Tensor4D,
+  o: ResNetForwardOptions,
+): ResNetOutput {
   const last = o.stopAtStage ?? NUM_STAGES;
   const bn = { training: o.training, updates: o.bnUpdates };
   const mix = o.mixAtStage;

@@ -6,7 +6,8 @@
  * step (cosine schedules, live edits), the slot can be saved and restored for checkpoints, and the
  * update is one fused computation over all parameters: the gradients and parameters are
  * concatenated into flat vectors, updated with a few kernels, split and assigned. The momentum slot
- * is a single flat variable `[P]` in the order of the variable list.
+ * is a single flat variable `[P]` in the order of the variable list. The trainer's optimisers own
+ * ONE flat variable each (flat.ts), so there is nothing to concatenate or split: 6 kernels a step.
  */
 import * as tf from '@tensorflow/tfjs';
 import { flatConcat, splitFlat } from './params';
@@ -48,8 +49,11 @@ export class Sgd {
     tf.tidy(() => {
       const g = flatConcat(this.vars.map((v) => grads[v.name] ?? tf.zerosLike(v))); // [P]
       const theta = flatConcat(this.vars); // [P]
-      const d = weightDecay > 0 ? tf.add(g, tf.mul(theta, weightDecay)) : g; // [P]
-      const buf = momentum > 0 ? tf.add(tf.mul(this.slot, momentum), d) : d; // [P]
+      // buf = μ·buf + g + wd·θ (one AddN for the three terms)
+      const terms = [g];
+      if (weightDecay > 0) terms.push(tf.mul(theta, weightDecay));
+      if (momentum > 0) terms.push(tf.mul(this.slot, momentum));
+      const buf = terms.length === 1 ? g : (tf.addN(terms) as tf.Tensor1D); // [P]
       const updated = tf.sub(theta, tf.mul(buf, lr)) as tf.Tensor1D; // [P]
       if (momentum > 0) this.slot.assign(buf as tf.Tensor1D);
       const parts = splitFlat(updated, this.shapes);

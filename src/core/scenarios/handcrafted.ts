@@ -10,14 +10,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { effectiveAlpha } from '../config';
-import { accuracy, crossEntropy, mixupCE } from '../losses';
+import { crossEntropy } from '../losses';
+import { softTargetCE } from '../lossOps';
 import { mixWithMask } from '../mask';
 import { pickManifoldLayer } from '../methods/manifoldmix';
 import { METHODS } from '../methods/registry';
 import type { MaskResult } from '../methods/types';
-import { classify, type SlModel } from '../model';
+import { classify, classifyGroups, type ModelLike } from '../model';
 import type { FeatureMix } from '../nets/resnet';
-import { applyBnUpdates, discardBnUpdates, type BnUpdate } from '../nets/batchNorm';
+import { applyBnUpdates, discardBnUpdates, type BnRecord } from '../nets/batchNorm';
+import { section } from '../perf';
 import { cosineLr } from '../schedule';
 import { packMetrics, sumScalars, type PackedKey } from './metrics';
 import { permuteLabels, type SlContext, type StepOutput } from './supervised';
@@ -26,10 +28,10 @@ import { permuteLabels, type SlContext, type StepOutput } from './supervised';
  * PuzzleMix saliency of the current online model: sqrt(mean_c (∂CE/∂x)²), train-mode BN without
  * touching the moving statistics. @returns `[N, H, W, 1]` ≥ 0
  */
-export function inputSaliency(model: SlModel, x: tf.Tensor4D, y: tf.Tensor1D): tf.Tensor4D {
+export function inputSaliency(model: ModelLike, x: tf.Tensor4D, y: tf.Tensor1D): tf.Tensor4D {
   return tf.tidy(() => {
     const g = tf.grad((xi: tf.Tensor) =>
-      crossEntropy(classify(model.q, xi as tf.Tensor4D, 'mix', { training: true }), y),
+      crossEntropy(classify(model.q, xi as tf.Tensor4D, 'mix', { training: true, paramGrads: false }), y),
     )(x);
     return tf.sqrt(tf.mean(tf.square(g), 3, true)) as tf.Tensor4D; // [N, H, W, 1]
   });
@@ -38,12 +40,6 @@ export function inputSaliency(model: SlModel, x: tf.Tensor4D, y: tf.Tensor1D): t
 /** A method's label weight as a number or a device tensor (`[N]` or scalar). */
 function labelWeight(lam: MaskResult['lam']): number | tf.Tensor {
   return lam instanceof Float32Array ? tf.tensor1d(lam) : lam;
-}
-
-/** Dominant label per row: y where λ ≥ ½, else y[σ]. */
-function dominantLabels(y: tf.Tensor1D, yB: tf.Tensor1D, lam: number | tf.Tensor): tf.Tensor1D {
-  if (typeof lam === 'number') return lam >= 0.5 ? y : yB;
-  return tf.where(tf.broadcastTo(tf.greaterEqual(lam, 0.5), y.shape), y, yB) as tf.Tensor1D;
 }
 
 /** How a step mixes its batch: the input of the classifier and the label weights. */
@@ -61,8 +57,8 @@ interface MixPlan {
 }
 
 /** Draws λ, σ and the method's own randomness, and builds the mixed batch (no gradient). */
-function planMix(c: SlContext, x: tf.Tensor4D, y: tf.Tensor1D): MixPlan {
-  const { cfg, rng, model } = c;
+function planMix(c: SlContext, model: ModelLike, x: tf.Tensor4D, y: tf.Tensor1D): MixPlan {
+  const { cfg, rng } = c;
   const method = METHODS[cfg.method];
   const alpha = effectiveAlpha(cfg);
   const lam = rng.beta(alpha, alpha);
@@ -90,39 +86,70 @@ function planMix(c: SlContext, x: tf.Tensor4D, y: tf.Tensor1D): MixPlan {
 
 /** One hand-crafted-method step (ERM, pixel methods, ManifoldMix). */
 export function handcraftedStep(c: SlContext): StepOutput {
-  const { cfg, model, rng } = c;
+  const { cfg, rng } = c;
   const isErm = METHODS[cfg.method].kind === 'none';
+  section('data');
   const { x, y } = c.data.nextBatch(rng, cfg.batch, cfg.augment);
-  const bnQ: BnUpdate[] = [];
+  const bnQ: BnRecord[] = [];
   const kept: tf.Tensor[] = [];
   let lamHost = 1;
   try {
     const packed = tf.tidy(() => {
       const out: Partial<Record<PackedKey, tf.Scalar>> = {};
-      const plan = isErm ? null : planMix(c, x, y);
+      const model: ModelLike = { q: c.nets.q.views(), k: null, mixer: null }; // outside the closure
+      if (!isErm) section('mixer');
+      const plan = isErm ? null : planMix(c, model, x, y);
       if (plan && typeof plan.lam !== 'number') out.lamEff = tf.mean(plan.lam) as tf.Scalar;
       lamHost = !plan ? 1 : typeof plan.lam === 'number' ? plan.lam : NaN;
       out.maskMean = plan ? plan.maskMean : tf.scalar(1);
       const { grads } = tf.variableGrads(() => {
-        const bn = { training: true, bnUpdates: bnQ };
+        const bn = { bnUpdates: bnQ, inputGrad: false };
+        section('online');
         if (!plan) {
-          const logits = classify(model.q, x, 'one', bn); // [N, classes]
-          const oneQ = crossEntropy(logits, y);
-          const acc = accuracy(logits, y);
+          const logits = classifyGroups(model.q, [x], ['one'], bn); // [1, N, classes]
+          section('loss');
+          const ce = softTargetCE(logits, [{ yA: y, yB: y, lam: 1 }]);
+          const oneQ = tf.reshape(ce.loss, []) as tf.Scalar;
+          const acc = tf.reshape(ce.acc, []) as tf.Scalar;
           keepAll(kept, oneQ, acc);
           Object.assign(out, { oneQ, acc });
           return oneQ;
         }
-        const logits = classify(model.q, plan.mixed ?? x, 'mix', { ...bn, mixAtStage: plan.mixAtStage }); // [N, classes]
-        const mixQ = mixupCE(logits, y, plan.yB, plan.lam);
-        const acc = accuracy(logits, dominantLabels(y, plan.yB, plan.lam));
-        const oneQ = cfg.cleanCE ? crossEntropy(classify(model.q, x, 'one', bn), y) : undefined;
+        // With the clean-image CE, pixel methods classify the mixed and the clean batch in one forward
+        // (each with its own BN statistics); ManifoldMix mixes inside the forward, so it runs two.
+        const mixed = { yA: y, yB: plan.yB, lam: plan.lam };
+        const clean = { yA: y, yB: y, lam: 1 };
+        let ce: { loss: tf.Tensor1D; acc: tf.Tensor1D };
+        if (cfg.cleanCE && plan.mixed) {
+          const logits = classifyGroups(model.q, [plan.mixed, x], ['mix', 'one'], bn); // [2, N, classes]
+          section('loss');
+          ce = softTargetCE(logits, [mixed, clean]);
+        } else {
+          const logits = classifyGroups(model.q, [plan.mixed ?? x], ['mix'], {
+            ...bn,
+            mixAtStage: plan.mixAtStage,
+          });
+          const logitsOne = cfg.cleanCE ? classifyGroups(model.q, [x], ['one'], bn) : null;
+          section('loss');
+          ce = softTargetCE(logits, [mixed]);
+          if (logitsOne) {
+            const one = softTargetCE(logitsOne, [clean]);
+            ce = { loss: tf.concat([ce.loss, one.loss]) as tf.Tensor1D, acc: ce.acc };
+          }
+        }
+        // (tf.unstack of a length-1 axis has no gradient in TF.js 4.22: reshape instead.)
+        const [mixQ, oneQ] = (ce.loss.size === 1 ? [tf.reshape(ce.loss, [])] : tf.unstack(ce.loss)) as Array<
+          tf.Scalar | undefined
+        >;
+        const acc = tf.reshape(tf.slice(ce.acc, [0], [1]), []) as tf.Scalar;
         keepAll(kept, mixQ, acc, oneQ);
         Object.assign(out, { mixQ, acc, oneQ });
-        return oneQ ? (tf.add(mixQ, oneQ) as tf.Scalar) : mixQ;
+        return oneQ ? (tf.add(mixQ!, oneQ) as tf.Scalar) : mixQ!;
       }, c.optQ.vars);
+      section('optimizer');
       c.optQ.step(grads, cosineLr(c.step, cfg.steps, cfg.lr, 0));
       applyBnUpdates(bnQ);
+      section('loss');
       out.total = sumScalars([out.mixQ, out.oneQ]);
       return packMetrics(out);
     });

@@ -92,6 +92,7 @@ describe('online SAMix step: gradient routing (spec §2.2, §10 item 14)', () =>
     const kOld = pairs.map((p) => p.k.dataSync().slice());
     const step = trainer.stepCount;
     trainer.step().packed.dispose();
+    expect(trainer.model).toBe(model); // reading `model` syncs the per-layer variables from the flat storage
     const m = momentumAt(step, CFG.steps, {
       base: CFG.emaBase,
       end: CFG.emaEnd,
@@ -140,7 +141,8 @@ describe('initialisation and partial steps', () => {
   it("'mixer' updates only φ; 'classifier' updates only θ_q (and k by EMA)", () => {
     for (const method of ['samix', 'automix'] as const) {
       const t = new Trainer({ ...CFG, method }, tinyDataset());
-      const snap = (vars: tf.Variable[]) => vars.map((v) => Array.from(v.dataSync()));
+      // Reading `t.model` syncs the per-layer variables from the trainer's flat storage.
+      const snap = (vars: tf.Variable[]) => (void t.model, vars.map((v) => Array.from(v.dataSync())));
       const changed = (before: number[][], vars: tf.Variable[]) =>
         snap(vars).some((v, i) => v.some((x, j) => x !== before[i][j]));
       const phi = mixerVariables(t.model);

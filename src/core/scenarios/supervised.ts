@@ -17,15 +17,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { effectiveAlpha, effectiveMaskLossMode, type RunConfig } from '../config';
-import { crossEntropy, accuracy, etaBalancedLoss, mixupCE, type EtaLossParts } from '../losses';
-import { lamMarginFallback, maskAdjust, maskLoss, maskLossParts, mixWithMask } from '../mask';
-import { classify, stageFeatures, type SlModel } from '../model';
-import { applyBnUpdates, discardBnUpdates, type BnUpdate } from '../nets/batchNorm';
+import { etaLossOp, maskLossOp, mixWithMaskOp, softTargetCE } from '../lossOps';
+import type { EtaLossParts } from '../losses';
+import { lamMarginFallback, maskAdjust, mixWithMask } from '../mask';
+import { classify, classifyGroups, stageFeatures, type ModelLike, type TrainNets } from '../model';
+import { applyBnUpdates, discardBnUpdates, type BnRecord } from '../nets/batchNorm';
 import { emaUpdate, type EmaPair } from '../nets/ema';
 import { mixerForward } from '../nets/mixer';
+import { samixMixerPasses, type MixerPass } from '../nets/mixerOp';
 import type { Sgd } from '../nets/sgd';
 import type { Rng } from '../random';
 import type { ResidentData } from '../residentData';
+import { markBackward, section } from '../perf';
 import { cosineLr, momentumAt } from '../schedule';
 import type { StepPart } from '../trainerTypes';
 import { packMetrics, sumScalars, type PackedKey } from './metrics';
@@ -35,7 +38,8 @@ export interface SlContext {
   cfg: RunConfig;
   data: ResidentData;
   rng: Rng;
-  model: SlModel;
+  /** The networks' flat storage; a step runs on its views. */
+  nets: TrainNets;
   /** Optimiser of θ_q ∪ g_q. */
   optQ: Sgd;
   /** Optimiser of φ (learned methods). */
@@ -94,23 +98,42 @@ export function stopGradient<T extends tf.Tensor>(x: T): T {
  * to φ. @returns m_bb `[N, H, W, 1]` and x_bb `[N, H, W, C]`
  */
 export function backboneMix(
-  model: SlModel,
+  model: ModelLike,
   z: tf.Tensor4D,
   x: tf.Tensor4D,
   d: LearnedDraws,
   cfg: RunConfig,
-  bnMixer?: BnUpdate[],
+  bnMixer?: BnRecord[],
 ): { m: tf.Tensor4D; xBb: tf.Tensor4D } {
   const [, h, w] = x.shape;
-  const raw = mixerForward(model.mixer!, { z, perm: d.permBb }, d.lamBb, {
-    outSize: [h, w],
-    lamMulK: cfg.lamMulK,
-    training: true,
-    bnUpdates: bnMixer,
-  }).m;
-  const adjusted = d.adjust ? maskAdjust(stopGradient(raw), d.lamBb) : stopGradient(raw);
-  const m = lamMarginFallback(adjusted, d.lamBb, cfg.lamMargin); // [N, H, W, 1]
+  section('mixer');
+  const [raw] = mixerMasks(model, z, [{ perm: d.permBb, lam: d.lamBb }], [h, w], cfg, bnMixer);
+  const m = backboneMask(raw, d, cfg);
   return { m, xBb: mixWithMask(x, d.permBb, m) };
+}
+
+/** Steps 3–5 on the Mixer's raw backbone mask: stop-gradient, mask_adjust, lam_margin. @returns `[N, H, W, 1]` */
+export function backboneMask(raw: tf.Tensor4D, d: LearnedDraws, cfg: RunConfig): tf.Tensor4D {
+  const adjusted = d.adjust ? maskAdjust(stopGradient(raw), d.lamBb) : stopGradient(raw);
+  return lamMarginFallback(adjusted, d.lamBb, cfg.lamMargin); // [N, H, W, 1]
+}
+
+/**
+ * Train-mode Mixer masks of several passes over the same features: SAMix as ONE op (nets/mixerOp.ts,
+ * pass 0 differentiable, the others not), AutoMix pass by pass. BN statistics in pass order.
+ */
+export function mixerMasks(
+  model: ModelLike,
+  z: tf.Tensor4D,
+  passes: MixerPass[],
+  outSize: [number, number],
+  cfg: RunConfig,
+  bnMixer?: BnRecord[],
+): tf.Tensor4D[] {
+  const mixer = model.mixer!;
+  const o = { outSize, lamMulK: cfg.lamMulK, bnUpdates: bnMixer };
+  if (mixer.kind === 'samix') return samixMixerPasses(mixer, z, passes, o);
+  return passes.map((ps) => mixerForward(mixer, { z, perm: ps.perm }, ps.lam, { ...o, training: true }).m);
 }
 
 /** The Mixer objective's terms (closure A). */
@@ -120,37 +143,48 @@ export interface MixerTerms {
   mask: tf.Scalar;
   l1: tf.Scalar;
   variance: tf.Scalar;
+  /** The backbone's raw mask (no gradient), when asked for with `withBackbone`. */
+  rawBb?: tf.Tensor4D;
 }
 
 /** Steps 3 (mb), 6, 7 (mb), 8 (L_k): to be called inside a closure whose varList is φ. */
 export function mixerObjective(
-  model: SlModel,
+  model: ModelLike,
   z: tf.Tensor4D,
   x: tf.Tensor4D,
   y: tf.Tensor1D,
   yMb: tf.Tensor1D,
   d: LearnedDraws,
   cfg: RunConfig,
-  bn: { k?: BnUpdate[]; mixer?: BnUpdate[] } = {},
+  bn: { k?: BnRecord[]; mixer?: BnRecord[] } = {},
+  withBackbone = false,
 ): MixerTerms {
   const [, h, w] = x.shape;
-  const mMb = mixerForward(model.mixer!, { z, perm: d.permMb }, d.lamMb, {
-    outSize: [h, w],
-    lamMulK: cfg.lamMulK,
-    training: true,
-    bnUpdates: bn.mixer,
-  }).m; // [N, H, W, 1], graph to φ
-  const mask = tf.mul(
-    maskLoss(mMb, d.lamMb, { mode: effectiveMaskLossMode(cfg), margin: cfg.maskMargin }),
-    cfg.maskLossWeight,
-  ) as tf.Scalar;
-  const { l1, variance } = maskLossParts(mMb, d.lamMb, cfg.maskMargin);
-  const xMb = mixWithMask(x, d.permMb, mMb); // [N, H, W, C]
+  section('mixer');
+  // With `withBackbone` the backbone's pass (σ_bb, λ_bb; no gradient) runs in the same Mixer op.
+  const passes = [
+    { perm: d.permMb, lam: d.lamMb },
+    ...(withBackbone ? [{ perm: d.permBb, lam: d.lamBb }] : []),
+  ];
+  const [raw, rawBb] = mixerMasks(model, z, passes, [h, w], cfg, bn.mixer);
+  const mMb = markBackward(raw, 'mixer'); // [N, H, W, 1], graph to φ
+  const {
+    loss: mask,
+    l1,
+    variance,
+  } = maskLossOp(mMb, d.lamMb, {
+    mode: effectiveMaskLossMode(cfg),
+    margin: cfg.maskMargin,
+    weight: cfg.maskLossWeight,
+  }); // w·MaskLoss(mask_mb, λ_mb)
+  const xMb = mixWithMaskOp(x, d.permMb, mMb); // [N, H, W, C]
+  section('momentum');
   const logits = classify(model.k!, xMb, 'mix', { training: true, bnUpdates: bn.k }); // [N, classes]
+  section('loss');
   // AutoMix trains its Mixer with the plain mixup CE (spec §7.9): the code-faithful mode.
   const global = cfg.method === 'automix' ? 'codeFaithful' : cfg.etaMode;
-  const eta = etaBalancedLoss(logits, y, yMb, d.lamMb, { eta: cfg.eta, global });
-  return { eta, mask, l1, variance };
+  const eta = etaLossOp(logits, y, yMb, d.lamMb, { eta: cfg.eta, global });
+  return { eta, mask, l1, variance, rawBb };
 }
 
 /** The online classifier's terms (closure B). */
@@ -163,73 +197,115 @@ export interface ClassifierTerms {
 
 /** Step 8 (L_mix_q, L_one_q): to be called inside a closure whose varList is θ_q ∪ g_q. */
 export function classifierObjective(
-  model: SlModel,
+  model: ModelLike,
   x: tf.Tensor4D,
   xBb: tf.Tensor4D,
   y: tf.Tensor1D,
   yBb: tf.Tensor1D,
   lamBb: number,
-  bnQ?: BnUpdate[],
+  bnQ?: BnRecord[],
 ): ClassifierTerms {
-  const logitsMix = classify(model.q, xBb, 'mix', { training: true, bnUpdates: bnQ }); // [N, classes]
-  const mixQ = mixupCE(logitsMix, y, yBb, lamBb);
-  const oneQ = crossEntropy(classify(model.q, x, 'one', { training: true, bnUpdates: bnQ }), y);
-  const acc = accuracy(logitsMix, lamBb >= 0.5 ? y : yBb);
+  // One forward over both batches, each with its own BN statistics (x_bb first, as in the reference);
+  // x and x_bb are data for θ_q (x_bb's mask is stop-gradient'ed): no input gradient.
+  section('online');
+  const logits = classifyGroups(model.q, [xBb, x], ['mix', 'one'], { bnUpdates: bnQ, inputGrad: false }); // [2, N, classes]
+  section('loss');
+  // L_mix_q = mixup CE on x_bb (head mix), L_one_q = CE on x (head one), in one loss op.
+  const ce = softTargetCE(logits, [
+    { yA: y, yB: yBb, lam: lamBb },
+    { yA: y, yB: y, lam: 1 },
+  ]);
+  const [mixQ, oneQ] = tf.unstack(ce.loss) as tf.Scalar[];
+  const acc = tf.unstack(ce.acc)[0] as tf.Scalar;
   return { mixQ, oneQ, acc };
 }
 
-/** Keeps scalars alive past a gradient closure and remembers them for disposal. */
-function keepAll(into: tf.Tensor[], ...ts: tf.Scalar[]): void {
+/** Keeps tensors alive past a gradient closure and remembers them for disposal. @returns the first */
+function keepAll<T extends tf.Tensor>(into: tf.Tensor[], ...ts: T[]): T {
   for (const t of ts) into.push(tf.keep(t));
+  return ts[0];
 }
 
 /** One AutoMix/SAMix step (see the file comment). `part` restricts the update to φ or to θ_q (+EMA). */
 export function learnedStep(c: SlContext, part: StepPart): StepOutput {
-  const { cfg, model, rng } = c;
+  const { cfg, rng, nets } = c;
   const total = cfg.steps;
+  section('data');
   const { x, y } = c.data.nextBatch(rng, cfg.batch, cfg.augment);
   const d = drawLearned(rng, cfg.batch, cfg);
-  const bnK: BnUpdate[] = [];
-  const bnMb: BnUpdate[] = [];
-  const bnBb: BnUpdate[] = [];
-  const bnQ: BnUpdate[] = [];
+  const bnK: BnRecord[] = [];
+  const bnMb: BnRecord[] = [];
+  const bnBb: BnRecord[] = [];
+  const bnQ: BnRecord[] = [];
   const kept: tf.Tensor[] = [];
   try {
     const packed = tf.tidy(() => {
       const out: Partial<Record<PackedKey, tf.Scalar>> = {};
-      const z = stageFeatures(model.k!, x, cfg.mixerStage, { training: true, bnUpdates: bnK }); // [N, h, w, C]
-      let bb: { m: tf.Tensor4D; xBb: tf.Tensor4D } | null = null;
-      if (part !== 'mixer') bb = backboneMix(model, z, x, d, cfg, bnBb);
+      // Views of the flat storage, outside every gradient closure (the hand-differentiated ops return
+      // the flat gradient, nets/fused.ts); AutoMix's Mixer is differentiated automatically, through
+      // views taken inside its closure.
+      const samixOp = nets.mixer!.tree.kind === 'samix';
+      const views: ModelLike = {
+        q: nets.q.views(),
+        k: nets.k!.views(),
+        mixer: samixOp ? nets.mixer!.views() : null,
+      };
+      const mixerViews = () => views.mixer ?? nets.mixer!.views();
+      section('momentum');
+      const z = stageFeatures(views.k!, x, cfg.mixerStage, { training: true, bnUpdates: bnK }); // [N, h, w, C]
+      const withBb = part !== 'mixer';
+      let rawBb: tf.Tensor4D | null = null;
       if (part !== 'classifier') {
         const yMb = permuteLabels(y, d.permMb);
         const { grads } = tf.variableGrads(() => {
-          const t = mixerObjective(model, z, x, y, yMb, d, cfg, { k: bnK, mixer: bnMb });
+          section('mixer');
+          const model = { ...views, mixer: mixerViews() };
+          // Both Mixer passes (mb with gradient, bb without) in one op, before φ is updated.
+          const t = mixerObjective(model, z, x, y, yMb, d, cfg, { k: bnK, mixer: bnMb }, withBb);
+          if (t.rawBb) rawBb = keepAll(kept, t.rawBb);
           keepAll(kept, t.eta.local, t.eta.global, t.eta.total, t.mask, t.l1, t.variance);
           Object.assign(out, { local: t.eta.local, global: t.eta.global, mixer: t.eta.total, mask: t.mask });
           Object.assign(out, { maskL1: t.l1, maskVar: t.variance });
           return tf.add(t.eta.total, t.mask) as tf.Scalar;
         }, c.optMixer!.vars);
+        section('optimizer');
         c.optMixer!.step(grads, cosineLr(c.step, total, cfg.mixerLr, cfg.mixerLrMin));
+      } else if (withBb) {
+        section('mixer');
+        const model = { ...views, mixer: mixerViews() };
+        [rawBb] = mixerMasks(
+          model,
+          z,
+          [{ perm: d.permBb, lam: d.lamBb }],
+          [x.shape[1], x.shape[2]],
+          cfg,
+          bnBb,
+        );
       }
-      if (bb) {
-        const { m, xBb } = bb;
+      if (rawBb) {
+        section('mixer');
+        const m = backboneMask(rawBb, d, cfg);
+        const xBb = mixWithMask(x, d.permBb, m);
         const yBb = permuteLabels(y, d.permBb);
         const { grads } = tf.variableGrads(() => {
-          const t = classifierObjective(model, x, xBb, y, yBb, d.lamBb, bnQ);
+          const t = classifierObjective(views, x, xBb, y, yBb, d.lamBb, bnQ);
           keepAll(kept, t.mixQ, t.oneQ, t.acc);
           Object.assign(out, { mixQ: t.mixQ, oneQ: t.oneQ, acc: t.acc });
           return tf.add(t.mixQ, t.oneQ) as tf.Scalar;
         }, c.optQ.vars);
+        section('optimizer');
         c.optQ.step(grads, cosineLr(c.step, total, cfg.lr, 0));
         out.maskMean = tf.sub(1, tf.mean(m)) as tf.Scalar;
       }
-      for (const list of [bnK, bnMb, bnBb, bnQ]) applyBnUpdates(list);
-      if (bb) {
+      section('optimizer');
+      applyBnUpdates([...bnK, ...bnMb, ...bnBb, ...bnQ]);
+      if (withBb) {
         emaUpdate(
           c.ema,
           momentumAt(c.step, total, { base: cfg.emaBase, end: cfg.emaEnd, warmupFrac: cfg.emaWarmupFrac }),
         );
       }
+      section('loss');
       out.total = sumScalars([out.mixer, out.mask, out.mixQ, out.oneQ]);
       return packMetrics(out);
     });

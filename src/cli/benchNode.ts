@@ -1,0 +1,323 @@
+/**
+ * Node half of `npm run bench` (see bench.ts): every figure of the training step measured in one
+ * Node process, side by side.
+ *
+ * - ms/step of every method on wasm (median after warm-up), as a ratio to ERM, with the achieved
+ *   GFLOP/s from the model's FLOP count (core/flops.ts) and the tensors held and their growth;
+ * - kernels per step from `tf.profile` (one step after warm-up) for ERM, SAMix and a SAMix^P proxy,
+ *   in both graphs the engine builds (core/nets/fused.ts): the wasm graph (counted on wasm) and the
+ *   webgl/webgpu graph (counted on the Node cpu backend with native conv gradients — the same
+ *   kernels a GPU backend dispatches; the count does not depend on the batch size, so it runs at a
+ *   small batch). "Data-only" kernels (Reshape, Identity) move no data on wasm or webgpu;
+ * - the share of a SAMix step spent in the Mixer, the momentum encoder, the online encoder and the
+ *   optimiser (and data, losses), from an instrumented run: the step marks its sections
+ *   (core/perf.ts) and, wasm being synchronous, wall time between marks is the sections' time;
+ *   kernels are attributed the same way inside a `tf.profile`;
+ * - tensor count over 500 steps of ERM and SAMix at a small size (flat = no leak).
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { parseConfig, type MethodName, type RunConfig } from '../core/config';
+import { stageFeatures } from '../core/model';
+import { setConvMode } from '../core/nets/conv';
+import { setFusedGraph } from '../core/nets/fused';
+import { mixerForward } from '../core/nets/mixer';
+import { observeSections, SECTIONS, type Section } from '../core/perf';
+import { Trainer } from '../core/trainer';
+import type { ImageDataset } from '../data/types';
+
+export interface NodeBenchArgs {
+  methods: MethodName[];
+  batch: number;
+  width: number;
+  steps: number;
+  warmup: number;
+  /** Batch of the webgl/webgpu-graph kernel count on the slow cpu backend (0 = skip it). */
+  gpuGraphBatch: number;
+  /** Steps of the tensor-count check (0 = skip). */
+  leakSteps: number;
+  log: (line: string) => void;
+}
+
+export interface MethodRow {
+  method: MethodName;
+  medianMs: number;
+  ratioToErm: number;
+  gflops: number;
+  flopsPerStep: number;
+  tensors: number;
+  bytes: number;
+  tensorGrowth: number;
+}
+
+export interface KernelCount {
+  /** Kernel invocations of one step (tf.profile records of registered kernels). */
+  kernels: number;
+  /** Of which Reshape/Identity (metadata only on wasm and webgpu). */
+  dataOnly: number;
+  dispatching: number;
+  byKernel: Record<string, number>;
+}
+
+export interface KernelRow {
+  what: 'erm' | 'samix' | 'samixP-proxy';
+  label: string;
+  wasm: KernelCount;
+  gpu: KernelCount | null;
+}
+
+export interface SectionShare {
+  section: Section;
+  ms: number;
+  share: number;
+  kernels: number;
+}
+
+export interface LeakRow {
+  method: MethodName;
+  at10: number;
+  atEnd: number;
+  steps: number;
+}
+
+export interface NodeBenchResult {
+  methods: MethodRow[];
+  kernels: KernelRow[];
+  samixSections: SectionShare[];
+  leak: LeakRow[];
+  /** Wall time of `Trainer.warmup()` per method (ms). */
+  warmupMs: Record<string, number>;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Counts the registered kernels of `f` (one training step) with tf.profile. */
+async function countKernels(f: () => tf.Tensor): Promise<KernelCount> {
+  const backend = tf.getBackend();
+  const info = await tf.profile(f);
+  const byKernel: Record<string, number> = {};
+  let kernels = 0;
+  let dataOnly = 0;
+  for (const k of info.kernels) {
+    if (!tf.getKernel(k.name, backend)) continue; // custom-gradient scopes are not kernels
+    kernels++;
+    if (k.name === 'Reshape' || k.name === 'Identity') dataOnly++;
+    byKernel[k.name] = (byKernel[k.name] ?? 0) + 1;
+  }
+  return { kernels, dataOnly, dispatching: kernels - dataOnly, byKernel };
+}
+
+/**
+ * A SAMix^P proxy step (SAMix^P is not built yet): the frozen momentum encoder to stage 3 and one
+ * Mixer forward (inference mode, the pretrained-Mixer setting), plus an ERM step.
+ */
+function proxyStep(erm: Trainer, samix: Trainer): tf.Tensor {
+  const cfg = samix.config;
+  const m = samix.model;
+  tf.tidy(() => {
+    const { x } = samix.data.testSlice(0, Math.min(cfg.batch, samix.data.testCount));
+    const n = x.shape[0];
+    const perm = Int32Array.from({ length: n }, (_, i) => (i + 1) % n);
+    const z = stageFeatures(m.k!, x, cfg.mixerStage, { training: false });
+    return mixerForward(m.mixer!, { z, perm }, 0.5, {
+      outSize: [x.shape[1], x.shape[2]],
+      lamMulK: cfg.lamMulK,
+      training: false,
+    }).m;
+  }).dispose(); // its kernels are what counts (the mask itself would feed the mix)
+  return erm.step('both').packed;
+}
+
+/** Kernel counts of ERM, SAMix and the SAMix^P proxy at `batch`, on the active backend and graph. */
+async function kernelCounts(
+  data: ImageDataset,
+  batch: number,
+  width: number,
+): Promise<Record<KernelRow['what'], KernelCount>> {
+  const cfg = (method: MethodName): RunConfig =>
+    parseConfig({ method, batch, width, steps: 10_000, testSize: batch });
+  const erm = new Trainer(cfg('erm'), data);
+  const samix = new Trainer(cfg('samix'), data);
+  try {
+    await erm.read([erm.step()]); // warm-up (lazily created constants)
+    await samix.read([samix.step()]);
+    const one = async (t: Trainer): Promise<KernelCount> => {
+      let p: ReturnType<Trainer['step']> | null = null;
+      const c = await countKernels(() => (p = t.step()).packed);
+      await t.read([p!]);
+      return c;
+    };
+    const ermCount = await one(erm);
+    const samixCount = await one(samix);
+    let proxyPacked: tf.Tensor | null = null;
+    const proxy = await countKernels(() => (proxyPacked = proxyStep(erm, samix)));
+    proxyPacked!.dispose();
+    return { erm: ermCount, samix: samixCount, 'samixP-proxy': proxy };
+  } finally {
+    erm.dispose();
+    samix.dispose();
+  }
+}
+
+async function methodTimes(
+  a: NodeBenchArgs,
+  data: ImageDataset,
+): Promise<{ rows: MethodRow[]; warmupMs: Record<string, number> }> {
+  const rows: MethodRow[] = [];
+  const warmupMs: Record<string, number> = {};
+  for (const method of a.methods) {
+    const trainer = new Trainer(parseConfig({ method, batch: a.batch, width: a.width, steps: 10_000 }), data);
+    warmupMs[method] = await trainer.warmup();
+    const times: number[] = [];
+    let tensors = 0;
+    for (let i = 0; i < a.warmup + a.steps; i++) {
+      const t0 = performance.now();
+      await trainer.read([trainer.step('both')]);
+      if (i >= a.warmup) times.push(performance.now() - t0);
+      if (i === a.warmup - 1) tensors = tf.memory().numTensors;
+    }
+    const medianMs = median(times);
+    const flops = trainer.flopsPerStep;
+    rows.push({
+      method,
+      medianMs,
+      ratioToErm: NaN,
+      gflops: flops / (medianMs * 1e6),
+      flopsPerStep: flops,
+      tensors: tf.memory().numTensors,
+      bytes: tf.memory().numBytes,
+      tensorGrowth: a.warmup > 0 ? tf.memory().numTensors - tensors : NaN,
+    });
+    trainer.dispose();
+    a.log(`  ${method}: ${medianMs.toFixed(0)} ms/step, ${(flops / (medianMs * 1e6)).toFixed(1)} GFLOP/s`);
+  }
+  const erm = rows.find((r) => r.method === 'erm')?.medianMs ?? NaN;
+  for (const r of rows) r.ratioToErm = r.medianMs / erm;
+  return { rows, warmupMs };
+}
+
+/** Time and kernel shares of a SAMix step's sections (median over `steps` instrumented steps). */
+async function samixSections(a: NodeBenchArgs, data: ImageDataset): Promise<SectionShare[]> {
+  const t = new Trainer(
+    parseConfig({ method: 'samix', batch: a.batch, width: a.width, steps: 10_000 }),
+    data,
+  );
+  try {
+    for (let i = 0; i < Math.max(1, a.warmup); i++) await t.read([t.step()]);
+    const perStep: Array<Record<Section, number>> = [];
+    const kernels = Object.fromEntries(SECTIONS.map((s) => [s, 0])) as Record<Section, number>;
+    for (let i = 0; i < Math.max(3, a.steps) + 1; i++) {
+      const ms = Object.fromEntries(SECTIONS.map((s) => [s, 0])) as Record<Section, number>;
+      const profiled = i === 0; // the first instrumented step is also profiled for kernel shares
+      let cur: Section = 'data';
+      let t0 = performance.now();
+      let k0 = 0;
+      const close = (): void => {
+        const now = performance.now();
+        ms[cur] += now - t0;
+        t0 = now;
+        if (profiled) {
+          const ks = tf.engine().state.activeProfile.kernels;
+          for (const r of ks.slice(k0)) if (tf.getKernel(r.name, tf.getBackend())) kernels[cur]++;
+          k0 = ks.length;
+        }
+      };
+      observeSections((next) => {
+        close();
+        cur = next;
+      });
+      let p: ReturnType<Trainer['step']> | null = null;
+      try {
+        if (profiled) {
+          await tf.profile(() => {
+            t0 = performance.now();
+            p = t.step();
+            close();
+            return p.packed;
+          });
+        } else {
+          t0 = performance.now();
+          p = t.step();
+          close();
+        }
+      } finally {
+        observeSections(null);
+      }
+      await t.read([p!]);
+      if (!profiled) perStep.push(ms);
+    }
+    const med = Object.fromEntries(SECTIONS.map((s) => [s, median(perStep.map((m) => m[s]))])) as Record<
+      Section,
+      number
+    >;
+    const total = SECTIONS.reduce((s, k) => s + med[k], 0);
+    return SECTIONS.map((s) => ({ section: s, ms: med[s], share: med[s] / total, kernels: kernels[s] }));
+  } finally {
+    t.dispose();
+  }
+}
+
+/** numTensors after 10 and after `steps` steps (metrics read every 10 steps, like the worker). */
+async function leakCheck(data: ImageDataset, steps: number): Promise<LeakRow[]> {
+  const rows: LeakRow[] = [];
+  for (const method of ['erm', 'samix'] as const) {
+    const t = new Trainer(parseConfig({ method, batch: 8, width: 4, steps, testSize: 16 }), data);
+    let at10 = 0;
+    let pending: Array<ReturnType<Trainer['step']>> = [];
+    for (let i = 1; i <= steps; i++) {
+      pending.push(t.step());
+      if (i % 10 === 0) {
+        await t.read(pending);
+        pending = [];
+      }
+      if (i === 10) at10 = tf.memory().numTensors;
+    }
+    await t.read(pending);
+    rows.push({ method, at10, atEnd: tf.memory().numTensors, steps });
+    t.dispose();
+  }
+  return rows;
+}
+
+export async function runNodeBench(a: NodeBenchArgs, data: ImageDataset): Promise<NodeBenchResult> {
+  await tf.setBackend('wasm');
+  await tf.ready();
+  a.log('methods (wasm):');
+  const { rows, warmupMs } = await methodTimes(a, data);
+  a.log('SAMix sections (wasm, instrumented):');
+  const sections = await samixSections(a, data);
+  a.log('kernels per step (wasm graph) …');
+  const wasm = await kernelCounts(data, a.batch, a.width);
+  let gpu: Record<KernelRow['what'], KernelCount> | null = null;
+  if (a.gpuGraphBatch > 0) {
+    a.log(`kernels per step (webgl/webgpu graph, Node cpu backend, batch ${a.gpuGraphBatch}; slow) …`);
+    await tf.setBackend('cpu');
+    setConvMode('native');
+    setFusedGraph('gpu');
+    try {
+      gpu = await kernelCounts(data, a.gpuGraphBatch, a.width);
+    } finally {
+      setConvMode('auto');
+      setFusedGraph('auto');
+      await tf.setBackend('wasm');
+    }
+  }
+  const labels: Record<KernelRow['what'], string> = {
+    erm: 'ERM',
+    samix: 'SAMix',
+    'samixP-proxy':
+      'SAMix^P proxy (frozen k to stage 3 + 1 Mixer forward + ERM step; SAMix^P n/a, not built yet)',
+  };
+  const kernels = (['erm', 'samix', 'samixP-proxy'] as const).map((w) => ({
+    what: w,
+    label: labels[w],
+    wasm: wasm[w],
+    gpu: gpu ? gpu[w] : null,
+  }));
+  let leak: LeakRow[] = [];
+  if (a.leakSteps > 0) {
+    a.log(`tensor count over ${a.leakSteps} steps (batch 8, width 4) …`);
+    leak = await leakCheck(data, a.leakSteps);
+  }
+  return { methods: rows, kernels, samixSections: sections, leak, warmupMs };
+}

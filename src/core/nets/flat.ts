@@ -1,0 +1,300 @@
+/**
+ * Flat training storage of one network: its optimised parameters in ONE variable `[P]` and its BN
+ * moving statistics in ONE variable `[2S]` (per BN layer, in tree order: the C means, then the C
+ * variances). The optimiser, the EMA and the moving-statistics update then act on a few whole vectors
+ * — a handful of kernels per step however many layers there are — instead of concatenating,
+ * splitting and reshaping every parameter every step.
+ *
+ * The per-layer variables the network was built with stay as MIRRORS: evaluation, the probe,
+ * checkpoints and tests read them; `sync()` copies the flat values into them on demand (the trainer
+ * does it when its `model` is read), `reload()` copies edits back. During a step the networks run on
+ * `views()`: the same tree with every optimised leaf replaced by a slice of the flat variable
+ * (one split + one reshape per non-vector leaf). A view tree remembers its flat storage (symbol
+ * properties, invisible to `namedVariables`), so the fused classifier op can return ONE flat
+ * gradient and train-mode BN can record into the flat statistics.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { splitVector } from './kernels';
+import { namedVariables, type BnParams } from './params';
+
+/** A parameter tree with its variables replaced by tensors (views, or the variables themselves). */
+export type Viewed<T> =
+  T extends tf.Variable<infer R>
+    ? tf.Tensor<R>
+    : T extends ReadonlyArray<infer E>
+      ? Array<Viewed<E>>
+      : T extends object
+        ? { [K in keyof T]: Viewed<T[K]> }
+        : T;
+
+/** On a view tree's root: its flat storage and the view of every layout entry, in layout order. */
+export const FLAT_NET = Symbol('flatNet');
+/** On a view tree's BN layer: its flat storage and its index among the network's BN layers. */
+export const FLAT_BN = Symbol('flatBn');
+
+export interface FlatNetLink {
+  net: FlatNet<object>;
+  leaves: tf.Tensor[];
+}
+export interface FlatBnLink {
+  net: FlatNet<object>;
+  layer: number;
+}
+
+/** The flat storage a view tree (or one of its BN layers) belongs to, if any. */
+export function flatNetOf(tree: object): FlatNetLink | undefined {
+  return (tree as { [FLAT_NET]?: FlatNetLink })[FLAT_NET];
+}
+export function flatBnOf(bn: object): FlatBnLink | undefined {
+  return (bn as { [FLAT_BN]?: FlatBnLink })[FLAT_BN];
+}
+
+interface LayoutEntry {
+  name: string;
+  shape: number[];
+  size: number;
+  mirror: tf.Variable;
+}
+
+interface BnLayer {
+  name: string;
+  bn: BnParams;
+  channels: number;
+  /** Offset of the layer's means in the statistics vector (its variances follow). */
+  offset: number;
+}
+
+/** A batch of moving-statistics updates for a contiguous range of one network's BN layers. */
+export interface FlatStatsUpdate {
+  /** First BN layer covered. */
+  first: number;
+  /** Statistics `[..groups, 2·ΣC]` of the covered layers: per layer its C means then C variances. */
+  stats: tf.Tensor;
+  /** Values per channel per group of every covered layer (unbiased-variance correction). */
+  counts: number[];
+}
+
+function isBnParams(node: unknown): node is BnParams {
+  const o = node as Partial<BnParams> | null;
+  return (
+    o !== null &&
+    typeof o === 'object' &&
+    o.movingMean instanceof tf.Variable &&
+    o.movingVar instanceof tf.Variable
+  );
+}
+
+export class FlatNet<T extends object> {
+  /** The per-layer variables (mirrors of the flat storage; current after `sync()`). */
+  readonly tree: T;
+  /** Optimised parameters `[P]`, in the order of the variable list given to the constructor. */
+  readonly params: tf.Variable<tf.Rank.R1>;
+  /** BN moving statistics `[2S]` (null without BN layers). */
+  readonly stats: tf.Variable<tf.Rank.R1> | null;
+  readonly layout: readonly LayoutEntry[];
+  readonly bnLayers: readonly BnLayer[];
+  private dirty = false;
+  /** Constant coefficient vectors of the statistics update, by key (kept until dispose). */
+  private readonly consts = new Map<string, tf.Tensor>();
+
+  /**
+   * @param tree the network's parameter tree (its variables become mirrors)
+   * @param vars the leaves stored flat, in storage order (every other leaf stays as it is)
+   * @param trainable flag of the flat parameter variable (false for the momentum encoder)
+   */
+  constructor(tree: T, vars: tf.Variable[], trainable: boolean) {
+    if (vars.length === 0) throw new Error('FlatNet needs at least one variable');
+    this.tree = tree;
+    const names = new Map(namedVariables(tree).map((e) => [e.variable, e.name]));
+    this.layout = vars.map((v) => {
+      const name = names.get(v);
+      if (name === undefined) throw new Error(`variable ${v.name} is not in the tree`);
+      return { name, shape: v.shape, size: v.size, mirror: v };
+    });
+    this.params = tf.tidy(() =>
+      tf.variable(tf.concat(vars.map((v) => tf.reshape(v, [-1]))), trainable),
+    ) as tf.Variable<tf.Rank.R1>;
+    const bn: BnLayer[] = [];
+    let offset = 0;
+    const walk = (node: unknown, path: string): void => {
+      if (node instanceof tf.Variable || node === null || typeof node !== 'object') return;
+      if (isBnParams(node)) {
+        const channels = node.movingMean.size;
+        bn.push({ name: path, bn: node, channels, offset });
+        offset += 2 * channels;
+        return;
+      }
+      for (const [k, v] of Object.entries(node)) walk(v, path === '' ? k : `${path}.${k}`);
+    };
+    walk(tree, '');
+    this.bnLayers = bn;
+    this.stats =
+      bn.length === 0
+        ? null
+        : (tf.tidy(() =>
+            tf.variable(tf.concat(bn.flatMap((b) => [b.bn.movingMean, b.bn.movingVar])), false),
+          ) as tf.Variable<tf.Rank.R1>);
+  }
+
+  /** Size of the statistics vector, 2S. */
+  get statsSize(): number {
+    return this.stats ? this.stats.size : 0;
+  }
+
+  /**
+   * The tree with every stored leaf replaced by its slice of `params` (1 split + 1 reshape per
+   * non-vector leaf); BN layers keep their mirror moving statistics (views are for train-mode use).
+   * Tensors belong to the caller's scope.
+   */
+  views(): Viewed<T> {
+    const parts = splitVector(
+      this.params,
+      this.layout.map((e) => e.size),
+    );
+    const leaves = parts.map((p, i) =>
+      this.layout[i].shape.length === 1 ? p : tf.reshape(p, this.layout[i].shape),
+    );
+    const byMirror = new Map<tf.Variable, tf.Tensor>(this.layout.map((e, i) => [e.mirror, leaves[i]]));
+    const bnIndex = new Map<object, number>(this.bnLayers.map((b, i) => [b.bn, i]));
+    const copy = (node: unknown): unknown => {
+      if (node instanceof tf.Variable) return byMirror.get(node) ?? node;
+      if (Array.isArray(node)) return node.map(copy);
+      if (node !== null && typeof node === 'object') {
+        const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, copy(v)]));
+        const layer = bnIndex.get(node);
+        if (layer !== undefined) Object.defineProperty(out, FLAT_BN, { value: { net: this, layer } });
+        return out;
+      }
+      return node;
+    };
+    const root = copy(this.tree) as Viewed<T>;
+    Object.defineProperty(root, FLAT_NET, { value: { net: this, leaves } });
+    return root;
+  }
+
+  /** Marks the mirrors stale (after the flat storage changed). */
+  markDirty(): void {
+    this.dirty = true;
+  }
+
+  /** Copies the flat parameters and statistics into the mirror variables (if they changed). */
+  sync(): void {
+    if (!this.dirty) return;
+    tf.tidy(() => {
+      const parts = splitVector(
+        this.params,
+        this.layout.map((e) => e.size),
+      );
+      this.layout.forEach((e, i) => e.mirror.assign(tf.reshape(parts[i], e.shape)));
+      if (this.stats) {
+        const stats = splitVector(
+          this.stats,
+          this.bnLayers.flatMap((b) => [b.channels, b.channels]),
+        );
+        this.bnLayers.forEach((b, i) => {
+          b.bn.movingMean.assign(stats[2 * i] as tf.Tensor1D);
+          b.bn.movingVar.assign(stats[2 * i + 1] as tf.Tensor1D);
+        });
+      }
+    });
+    this.dirty = false;
+  }
+
+  /** Copies the mirror variables into the flat storage (after they were edited directly). */
+  reload(): void {
+    tf.tidy(() => {
+      this.params.assign(tf.concat(this.layout.map((e) => tf.reshape(e.mirror, [-1]))) as tf.Tensor1D);
+      if (this.stats) {
+        this.stats.assign(
+          tf.concat(this.bnLayers.flatMap((b) => [b.bn.movingMean, b.bn.movingVar])) as tf.Tensor1D,
+        );
+      }
+    });
+    this.dirty = false;
+  }
+
+  private constant(key: string, make: () => Float32Array, shape: number[]): tf.Tensor {
+    let t = this.consts.get(key);
+    if (!t) {
+      t = tf.keep(tf.tensor(make(), shape));
+      this.consts.set(key, t);
+    }
+    return t;
+  }
+
+  /**
+   * Folds batch statistics into the moving statistics, record after record (PyTorch order):
+   * a record with G groups is G consecutive updates moving ← μ·moving + (1 − μ)·batch, the variance
+   * unbiased (·n/(n − 1)). Does NOT dispose the records' tensors.
+   * @param momentum μ (Keras convention, 0.9 = PyTorch momentum 0.1)
+   */
+  applyStats(updates: FlatStatsUpdate[], momentum: number): void {
+    if (!this.stats || updates.length === 0) return;
+    const total = this.stats.size;
+    tf.tidy(() => {
+      let cur: tf.Tensor = this.stats!;
+      for (const u of updates) {
+        const layers = this.bnLayers.slice(u.first, u.first + u.counts.length);
+        const start = layers[0].offset;
+        const len = layers.reduce((s, b) => s + 2 * b.channels, 0);
+        if (u.stats.shape[u.stats.rank - 1] !== len)
+          throw new Error(`BN statistics of length ${u.stats.shape[u.stats.rank - 1]} ≠ ${len}`);
+        const groups = u.stats.size / len;
+        const key = `${u.first}:${u.counts.join(',')}:${u.stats.shape.join('x')}:${momentum}`;
+        const coef = this.constant(
+          `c${key}`,
+          () => {
+            const out = new Float32Array(groups * len);
+            for (let g = 0; g < groups; g++) {
+              const w = (1 - momentum) * momentum ** (groups - 1 - g);
+              let o = g * len;
+              layers.forEach((b, l) => {
+                const n = u.counts[l];
+                const unbias = n > 1 ? n / (n - 1) : 1;
+                for (let c = 0; c < b.channels; c++) out[o + c] = w;
+                for (let c = 0; c < b.channels; c++) out[o + b.channels + c] = w * unbias;
+                o += 2 * b.channels;
+              });
+            }
+            return out;
+          },
+          u.stats.shape,
+        );
+        let add: tf.Tensor = tf.mul(u.stats, coef);
+        if (u.stats.rank > 1)
+          add = tf.sum(
+            add,
+            u.stats.shape.slice(0, -1).map((_, i) => i),
+          ); // [len]
+        const keepAll = momentum ** groups;
+        let scaled: tf.Tensor;
+        if (len === total) {
+          scaled = tf.mul(cur, keepAll);
+        } else {
+          add = tf.pad(add, [[start, total - start - len]]);
+          const keep = this.constant(
+            `k${u.first}:${len}:${groups}:${momentum}`,
+            () => {
+              const k = new Float32Array(total).fill(1);
+              k.fill(keepAll, start, start + len);
+              return k;
+            },
+            [total],
+          );
+          scaled = tf.mul(cur, keep);
+        }
+        cur = tf.add(scaled, add);
+      }
+      this.stats!.assign(cur as tf.Tensor1D);
+    });
+    this.dirty = true;
+  }
+
+  /** Frees the flat variables and constants (the mirrors belong to the tree's owner). */
+  dispose(): void {
+    this.params.dispose();
+    this.stats?.dispose();
+    for (const t of this.consts.values()) t.dispose();
+    this.consts.clear();
+  }
+}
