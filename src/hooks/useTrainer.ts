@@ -5,98 +5,22 @@
  * once per message.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { CompareEntry } from '../compare/types';
 import type { BackendName, LiveField, RunConfig } from '../core/config';
-import type { EvalResult, ProbePair, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
-import { appendFrame, pairKeyOf, toFrame, type MaskFrame } from '../ui/maskHistory';
-import type { CompareEntry, CompareRunResult } from '../compare/types';
-import type { CachedDatasetSummary } from '../worker/datasetCache';
+import type { StepPart } from '../core/trainerTypes';
 import type { ImportOptions, UserDataSource } from '../worker/userData';
-import type {
-  BackendInfo,
-  BenchRequest,
-  BenchRow,
-  DatasetInfo,
-  FromWorker,
-  MemoryInfo,
-  RunStatus,
-  SerializedError,
-  ToWorker,
-} from '../worker/protocol';
+import type { BenchRequest, FromWorker, ToWorker } from '../worker/protocol';
+import {
+  EMPTY,
+  applyMessage,
+  emptyRunData,
+  type RunData,
+  type Traffic,
+  type TrainerState,
+} from './trainerState';
 
-/** Points kept per run in memory; older points are thinned (every other one dropped). */
-export const MAX_POINTS = 20_000;
-
-export interface LiveMark {
-  step: number;
-  label: string;
-}
-
-export interface RunData {
-  metrics: StepMetrics[];
-  evals: EvalResult[];
-  marks: LiveMark[];
-  /** Compact mask history of the probe pairs (the timeline). */
-  frames: MaskFrame[];
-  /** Source images of each set of probe pairs, by pair key. */
-  images: Map<string, ProbeResult>;
-}
-
-const emptyRunData = (): RunData => ({ metrics: [], evals: [], marks: [], frames: [], images: new Map() });
-
-export interface DataImportState {
-  requestId: number;
-  startedAt: number;
-  phase: string;
-  loaded: number;
-  total: number;
-  result: { info: DatasetInfo; classCounts: { train: number[]; test: number[] } } | null;
-  error: SerializedError | null;
-}
-
-export interface CompareState {
-  entries: CompareEntry[];
-  progress: { index: number; step: number; total: number } | null;
-  /** Evaluations so far, per entry (the overlay curves). */
-  evals: EvalResult[][];
-  results: Array<{
-    result: CompareRunResult;
-    probe: ProbePair | null;
-    geometry: { width: number; height: number; channels: number } | null;
-  }>;
-  done: boolean;
-}
-
-export interface TrainerState {
-  backend: BackendInfo | null;
-  status: RunStatus;
-  step: number;
-  epoch: number;
-  note: string;
-  runId: number;
-  memory: MemoryInfo | null;
-  probe: ProbeResult | null;
-  dataset: DatasetInfo | null;
-  errors: SerializedError[];
-  /** The latest user-data import: progress, then its result or its error. */
-  dataImport: DataImportState | null;
-  /** Datasets cached in IndexedDB. */
-  cachedDatasets: CachedDatasetSummary[];
-  /** FLOPs per training step and the warm-up time of the current run. */
-  runInfo: { flopsPerStep: number; warmupMs: number } | null;
-  /** The comparison queue, when one was started. */
-  compare: CompareState | null;
-  /** Rows of a side-by-side benchmark, and whether it finished. */
-  bench: { rows: BenchRow[]; done: boolean } | null;
-  /** Bumped whenever `data` changed. */
-  version: number;
-}
-
-/** Message traffic from the worker, for the responsiveness benchmark. */
-export interface Traffic {
-  bytes: number;
-  probes: number;
-  metrics: number;
-}
+export type { CompareState, DataImportState, LiveMark, RunData, Traffic, TrainerState } from './trainerState';
+export { MAX_POINTS } from './trainerState';
 
 export interface TrainerApi extends TrainerState {
   data: RunData;
@@ -113,29 +37,6 @@ export interface TrainerApi extends TrainerState {
   importData(source: UserDataSource, options: ImportOptions): void;
   deleteDataset(name: string): void;
   runCompare(entries: CompareEntry[]): void;
-}
-
-const EMPTY: TrainerState = {
-  backend: null,
-  status: 'idle',
-  step: 0,
-  epoch: 0,
-  note: 'Starting the training worker…',
-  runId: 0,
-  memory: null,
-  probe: null,
-  dataset: null,
-  errors: [],
-  dataImport: null,
-  cachedDatasets: [],
-  compare: null,
-  runInfo: null,
-  bench: null,
-  version: 0,
-};
-
-function thin<T>(arr: T[]): T[] {
-  return arr.length > MAX_POINTS ? arr.filter((_, i) => i % 2 === 0 || i === arr.length - 1) : arr;
 }
 
 export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
@@ -165,140 +66,7 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
     const onMessage = (e: MessageEvent<FromWorker>): void => {
       const msg = e.data;
       if ('runId' in msg && msg.runId !== null && msg.runId !== runIdRef.current) return; // stale run
-      const d = dataRef.current;
-      const traffic = trafficRef.current;
-      if (msg.type === 'probe') {
-        traffic.probes++;
-        for (const p of msg.result.pairs)
-          traffic.bytes += 4 * (p.imageA.length + p.imageB.length + p.mixed.length + p.mask.length);
-      } else if (msg.type === 'metrics') {
-        traffic.metrics++;
-        traffic.bytes += msg.points.length * 200; // ~20 numbers per point, structured-cloned
-      }
-      switch (msg.type) {
-        case 'backend':
-          setState((s) => ({ ...s, backend: msg.info, note: `Backend ready: ${msg.info.active}.` }));
-          return;
-        case 'status':
-          setState((s) => ({ ...s, status: msg.status, step: msg.step, epoch: msg.epoch, note: msg.note }));
-          return;
-        case 'metrics': {
-          d.metrics = thin(d.metrics.concat(msg.points));
-          const last = msg.points[msg.points.length - 1];
-          setState((s) => ({
-            ...s,
-            step: last ? last.step : s.step,
-            epoch: last ? last.epoch : s.epoch,
-            memory: msg.memory,
-            version: s.version + 1,
-          }));
-          return;
-        }
-        case 'dataset':
-          setState((s) => ({ ...s, dataset: msg.info }));
-          return;
-        case 'runInfo':
-          setState((s) => ({ ...s, runInfo: { flopsPerStep: msg.flopsPerStep, warmupMs: msg.warmupMs } }));
-          return;
-        case 'eval':
-          d.evals = d.evals.concat(msg.result);
-          setState((s) => ({ ...s, version: s.version + 1 }));
-          return;
-        case 'probe':
-          d.frames = appendFrame(d.frames, toFrame(msg.result));
-          d.images.set(pairKeyOf(msg.result), msg.result);
-          setState((s) => ({ ...s, probe: msg.result, version: s.version + 1 }));
-          return;
-        case 'live': {
-          const label = Object.entries(msg.patch)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(', ');
-          d.marks = d.marks.concat({ step: msg.step, label });
-          setState((s) => ({ ...s, version: s.version + 1 }));
-          return;
-        }
-        case 'dataProgress':
-          setState((s) =>
-            s.dataImport && s.dataImport.requestId === msg.requestId
-              ? {
-                  ...s,
-                  dataImport: { ...s.dataImport, phase: msg.phase, loaded: msg.loaded, total: msg.total },
-                }
-              : msg.requestId === 0
-                ? { ...s, note: `${msg.phase}: ${Math.round((100 * msg.loaded) / Math.max(1, msg.total))}%` }
-                : s,
-          );
-          return;
-        case 'dataImported':
-        case 'dataFailed':
-          setState((s) =>
-            s.dataImport?.requestId === msg.requestId
-              ? {
-                  ...s,
-                  dataImport: {
-                    ...s.dataImport,
-                    result:
-                      msg.type === 'dataImported' ? { info: msg.info, classCounts: msg.classCounts } : null,
-                    error: msg.type === 'dataFailed' ? msg.error : null,
-                  },
-                }
-              : s,
-          );
-          return;
-        case 'compareProgress':
-          setState((s) =>
-            s.compare
-              ? {
-                  ...s,
-                  compare: { ...s.compare, progress: { index: msg.index, step: msg.step, total: msg.total } },
-                }
-              : s,
-          );
-          return;
-        case 'compareEval':
-          setState((s) => {
-            if (!s.compare) return s;
-            const evals = s.compare.evals.slice();
-            evals[msg.index] = [...(evals[msg.index] ?? []), msg.result];
-            return { ...s, compare: { ...s.compare, evals } };
-          });
-          return;
-        case 'compareResult':
-          setState((s) =>
-            s.compare
-              ? {
-                  ...s,
-                  compare: {
-                    ...s.compare,
-                    results: [
-                      ...s.compare.results,
-                      { result: msg.result, probe: msg.probe, geometry: msg.geometry },
-                    ],
-                  },
-                }
-              : s,
-          );
-          return;
-        case 'compareDone':
-          setState((s) => (s.compare ? { ...s, compare: { ...s.compare, done: true } } : s));
-          return;
-        case 'datasets':
-          setState((s) => ({ ...s, cachedDatasets: msg.entries }));
-          return;
-        case 'benchRow':
-          setState((s) => ({ ...s, bench: { rows: [...(s.bench?.rows ?? []), msg.row], done: false } }));
-          return;
-        case 'benchDone':
-          setState((s) => ({ ...s, bench: { rows: msg.rows, done: true } }));
-          return;
-        case 'error':
-          setState((s) => ({
-            ...s,
-            errors: [...s.errors, msg.error],
-            status: msg.fatal ? 'error' : s.status,
-          }));
-          return;
-      }
+      applyMessage(msg, dataRef.current, trafficRef.current, setState);
     };
     const onError = (e: ErrorEvent): void => {
       e.preventDefault();
