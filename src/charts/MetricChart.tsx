@@ -84,7 +84,7 @@ function DataTable({ title, series, rows }: { title: string; series: SeriesDef[]
 }
 
 export function MetricChart(props: Props) {
-  const { title, series, rows, smoothing, logY, marks, cursorStep, onCursor, maxPoints = 1500 } = props;
+  const { title, series, rows, smoothing, logY, marks, cursorStep, onCursor, maxPoints = 400 } = props;
   const plotted = useMemo(() => {
     const smoothed = series.map((s) =>
       smoothDebiased(

@@ -39,6 +39,7 @@ function median(xs: number[]): number {
 }
 
 async function trainFor(page: Page, url: string, seconds: number, watchChart: boolean) {
+  await page.goto('about:blank'); // a hash-only change would not reload the app
   await page.goto(url);
   await page
     .getByTestId('status-backend')

@@ -35,6 +35,39 @@ interface Props {
 
 const BINS = 20;
 
+interface FrameStats {
+  step: number;
+  mean: number;
+  variance: number;
+  binariness: number;
+  tv: number;
+}
+
+/** Frames never change once made, so their statistics are cached by identity. */
+const statsCache = new WeakMap<MaskFrame, FrameStats>();
+
+function frameStats(f: MaskFrame, size: { width: number; height: number }): FrameStats {
+  const hit = statsCache.get(f);
+  if (hit) return hit;
+  const s = f.masks.map((q) =>
+    maskStats(
+      Array.from(q, (v) => v / 255),
+      size.width,
+      size.height,
+    ),
+  );
+  const avg = (k: keyof (typeof s)[number]) => s.reduce((a, b) => a + b[k], 0) / Math.max(1, s.length);
+  const out = {
+    step: f.step,
+    mean: avg('mean'),
+    variance: avg('variance'),
+    binariness: avg('binariness'),
+    tv: avg('totalVariation'),
+  };
+  statsCache.set(f, out);
+  return out;
+}
+
 export function Diagnostics({ metrics, frames, alpha, margin, size, lams, version, checkCollapse }: Props) {
   const hist = useMemo(() => {
     const h = histogram(
@@ -49,7 +82,7 @@ export function Diagnostics({ metrics, frames, alpha, margin, size, lams, versio
     () =>
       metrics
         .filter((m) => Number.isFinite(m.maskMean))
-        .slice(-600)
+        .slice(-300)
         .map((m) => ({ lam: m.lamBb, mean: m.maskMean })),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [metrics, version],
@@ -58,23 +91,11 @@ export function Diagnostics({ metrics, frames, alpha, margin, size, lams, versio
 
   const stats = useMemo(() => {
     if (!size) return [];
-    return frames.map((f) => {
-      const s = f.masks.map((q) =>
-        maskStats(
-          Array.from(q, (v) => v / 255),
-          size.width,
-          size.height,
-        ),
-      );
-      const avg = (k: keyof (typeof s)[number]) => s.reduce((a, b) => a + b[k], 0) / Math.max(1, s.length);
-      return {
-        step: f.step,
-        mean: avg('mean'),
-        variance: avg('variance'),
-        binariness: avg('binariness'),
-        tv: avg('totalVariation'),
-      };
-    });
+    // Every other frame at most 300 points; each frame's statistics are computed once (cached).
+    const stride = Math.max(1, Math.ceil(frames.length / 300));
+    return frames
+      .filter((_, i) => i % stride === 0 || i === frames.length - 1)
+      .map((f) => frameStats(f, size));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [frames, size, version]);
 
