@@ -7,7 +7,9 @@
  *                 tensor count over 500 steps (see benchNode.ts).
  *   browser part: every backend in one headless Chromium session (see benchBrowser.ts).
  *
- * Flags: --part node|browser|all  --methods a,b  --backends a,b  --batch N  --width N  --steps N
+ *   ui part:      60 s of SAMix in the built app: main-thread long tasks, chart and mask refresh
+ *                 rates, bytes/s from the worker, ms/step with the UI open vs hidden (benchUi.ts).
+ * Flags: --part node|browser|ui|all  --methods a,b  --backends a,b  --batch N  --width N  --steps N
  *        --warmup N  --gpu-graph-batch N (0 = skip the slow webgl/webgpu-graph count)
  *        --leak-steps N (0 = skip)  --json (one JSON document on stdout instead of tables)
  */
@@ -20,10 +22,11 @@ import {
 } from '../core/config';
 import { generateShapes } from '../data/shapes';
 import { runBrowserBench } from './benchBrowser';
+import { runUiBench } from './benchUi';
 import { runNodeBench, type KernelCount } from './benchNode';
 
 interface Args {
-  part: 'node' | 'browser' | 'all';
+  part: 'node' | 'browser' | 'ui' | 'all';
   methods: MethodName[];
   backends: BackendName[];
   batch: number;
@@ -74,9 +77,9 @@ function parseArgs(argv: string[]): Args {
     if (flag === '--json') a.json = true;
     else if (flag === '--part')
       a.part =
-        v === 'node' || v === 'browser' || v === 'all'
+        v === 'node' || v === 'browser' || v === 'ui' || v === 'all'
           ? v
-          : fail(`--part takes node, browser, all; got "${v}"`);
+          : fail(`--part takes node, browser, ui, all; got "${v}"`);
     else if (flag === '--methods') a.methods = list(v, METHOD_NAMES, 'methods');
     else if (flag === '--backends') a.backends = list(v, BACKEND_NAMES, 'backends');
     else if (flag === '--batch') a.batch = num();
@@ -130,7 +133,7 @@ async function main(): Promise<void> {
   const log = (line: string): void => {
     if (!a.json) process.stderr.write(`${line}\n`);
   };
-  if (a.part !== 'browser') {
+  if (a.part === 'node' || a.part === 'all') {
     const data = generateShapes();
     const methods: MethodName[] = a.methods.includes('erm') ? a.methods : ['erm', ...a.methods];
     const r = await runNodeBench(
@@ -213,7 +216,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  if (a.part !== 'node') {
+  if (a.part === 'browser' || a.part === 'all') {
     const methods: MethodName[] = a.methods.includes('samix') ? ['erm', 'samix'] : a.methods.slice(0, 2);
     if (!a.json)
       console.log(
@@ -259,6 +262,43 @@ async function main(): Promise<void> {
         })
         .filter((s) => s !== '');
       if (perBackend.length > 0) console.log(`ratio to ERM on the same backend: ${perBackend.join('; ')}`);
+    }
+  }
+  if (a.part === 'ui' || a.part === 'all') {
+    const ui = await runUiBench({ seconds: 60, hash: '', backend: 'wasm' });
+    out.ui = ui;
+    if (!a.json) {
+      console.log(
+        `\n## Responsiveness (built app, wasm, ${ui.seconds.toFixed(0)} s of SAMix at the page defaults)\n`,
+      );
+      console.log(
+        table(
+          [
+            'long tasks',
+            'total ms',
+            'max ms',
+            'chart Hz',
+            'mask Hz',
+            'KB/s',
+            'ms/step UI open',
+            'ms/step UI hidden',
+            'open/hidden',
+          ],
+          [
+            [
+              ui.longTasks,
+              ui.longTaskMs,
+              ui.maxLongTaskMs,
+              ui.chartRefreshHz,
+              ui.maskRefreshHz,
+              ui.bytesPerSecond / 1024,
+              ui.msPerStepOpen,
+              ui.msPerStepHidden,
+              ui.msPerStepOpen / ui.msPerStepHidden,
+            ],
+          ],
+        ),
+      );
     }
   }
   if (a.json) console.log(JSON.stringify(out, null, 2));
