@@ -12,11 +12,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { FIELD_RULES, validateConfig, type RunConfig } from '../core/config';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { validateConfig, type RunConfig } from '../core/config';
 import { Trainer } from '../core/trainer';
 import type { StepMetrics } from '../core/trainerTypes';
 import { loadDatasetNode } from '../data/nodeLoad';
+import { CONFIG_KEYS, UsageError, kebab, readConfigFile } from './args';
 
 /** Options that are not RunConfig fields. */
 interface CliOptions {
@@ -28,13 +29,7 @@ interface CliOptions {
 }
 
 const CLI_KEYS = ['out', 'backend', 'epochs', 'data', 'logEvery', 'config'] as const;
-const CONFIG_KEYS = Object.keys(FIELD_RULES) as Array<keyof RunConfig>;
-
-const kebab = (camel: string): string => camel.replace(/([a-z0-9])([A-Z]+)/g, '$1-$2').toLowerCase();
 const FLAG_TO_KEY = new Map<string, string>([...CONFIG_KEYS, ...CLI_KEYS].map((k) => [`--${kebab(k)}`, k]));
-
-/** Thrown for a bad flag or value: exit code 2 with this one-line message. */
-class UsageError extends Error {}
 
 /** `--flag value` pairs → camelCase keys with raw string values. */
 function parseArgv(argv: string[]): Record<string, string> {
@@ -50,20 +45,6 @@ function parseArgv(argv: string[]): Record<string, string> {
     out[key] = value;
   }
   return out;
-}
-
-/** Reads the --config JSON: an object whose keys are RunConfig fields or the CLI options. */
-function readConfigFile(path: string): Record<string, unknown> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`--config ${path}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new UsageError(`--config ${path}: expected a JSON object of settings`);
-  }
-  return raw as Record<string, unknown>;
 }
 
 function positive(flag: string, raw: unknown, integer: boolean): number {
