@@ -178,9 +178,9 @@ async function main(): Promise<void> {
             m.gflops,
             m.flopsPerStep / 1e9,
             r.warmupMs[m.method],
-            m.tensors,
+            String(m.tensors),
             m.bytes / 2 ** 20,
-            m.tensorGrowth,
+            String(m.tensorGrowth),
           ]),
         ),
       );
@@ -202,7 +202,12 @@ async function main(): Promise<void> {
       console.log(
         table(
           ['section', 'ms', 'share', 'kernels'],
-          r.samixSections.map((s) => [s.section, s.ms, `${(100 * s.share).toFixed(1)}%`, s.kernels]),
+          r.samixSections.map((s) => [
+            s.section,
+            s.ms.toFixed(1),
+            `${(100 * s.share).toFixed(1)}%`,
+            String(s.kernels),
+          ]),
         ),
       );
       if (r.leak.length > 0) {
@@ -210,7 +215,7 @@ async function main(): Promise<void> {
         console.log(
           table(
             ['method', 'numTensors at step 10', `at step ${r.leak[0].steps}`],
-            r.leak.map((l) => [l.method, l.at10, l.atEnd]),
+            r.leak.map((l) => [l.method, String(l.at10), String(l.atEnd)]),
           ),
         );
       }

@@ -37,6 +37,7 @@ import type { Viewed } from './flat';
 import type { HeadsParams } from './heads';
 import {
   activeFusedGraph,
+  avgPoolValid,
   batchMatMul,
   depthwise1x1,
   fusedBatchNorm,
@@ -145,7 +146,7 @@ interface Forward {
  */
 function channelMean(t: T4): T1 {
   const [, H, W] = t.shape;
-  return tf.mean(tf.avgPool(t, [H, W], 1, 'valid'), [0, 1, 2]) as T1;
+  return tf.mean(avgPoolValid(t, [H, W]), [0, 1, 2]) as T1;
 }
 
 class Runner {

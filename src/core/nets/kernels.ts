@@ -223,7 +223,7 @@ export function groupRowMean(x: tf.Tensor, groups: number): tf.Tensor3D {
   const C = x.shape[x.rank - 1];
   const rows = x.size / (groups * C);
   if (activeFusedGraph() === 'gpu') return tf.mean(reshapeIf(x, [groups, rows, C]), 1, true) as tf.Tensor3D;
-  const pooled = tf.avgPool(tf.reshape(x, [groups, rows, 1, C]) as tf.Tensor4D, [rows, 1], 1, 'valid'); // [G, 1, 1, C]
+  const pooled = avgPoolValid(tf.reshape(x, [groups, rows, 1, C]) as tf.Tensor4D, [rows, 1]); // [G, 1, 1, C]
   return tf.reshape(pooled, [groups, 1, C]);
 }
 
@@ -242,4 +242,15 @@ export function sumRows(x: tf.Tensor): tf.Tensor1D {
       x.shape.slice(0, -1).map((_, i) => i),
     ) as tf.Tensor1D;
   return tf.reshape(tf.mul(groupRowMean(x, 1), x.size / C), [C]);
+}
+
+/**
+ * Average pool (NHWC, stride 1, `valid`) as ONE kernel: `tf.avgPool` appends a `Cast` to the input
+ * dtype even when nothing changes.
+ * @param x `[B, H, W, C]`; @param window `[h, w]`
+ */
+export function avgPoolValid(x: tf.Tensor4D, window: [number, number]): tf.Tensor4D {
+  return tf
+    .engine()
+    .runKernel('AvgPool', { x }, { filterSize: window, strides: 1, pad: 'valid' }) as tf.Tensor4D;
 }
