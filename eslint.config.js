@@ -14,7 +14,7 @@ const upward = (dirs) =>
   }));
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'public', 'test-results', 'playwright-report'] },
+  { ignores: ['dist', 'dist-*', 'node_modules', 'public', 'test-results', 'test-results-*', 'playwright-report'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,6 +1,9 @@
 import { defineConfig } from '@playwright/test';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Port and build folder of the preview server (override to run several suites side by side). */
+const PORT = Number(process.env.E2E_PORT ?? 4173);
+const DIST = process.env.E2E_DIST ?? 'dist';
 
 /**
  * e2e against the production build (`vite preview`) in Debian's Chromium, with WebGPU enabled
@@ -9,14 +12,14 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export default defineConfig({
   testDir: '.',
   testMatch: /.*\.spec\.ts/,
-  outputDir: '../test-results',
+  outputDir: `../test-results${PORT === 4173 ? '' : `-${PORT}`}`,
   workers: 1,
   timeout: 180_000,
   expect: { timeout: 60_000 },
   retries: 0,
   reporter: [['list']],
   use: {
-    baseURL: 'http://localhost:4173',
+    baseURL: `http://localhost:${PORT}`,
     headless: true,
     screenshot: 'only-on-failure',
     launchOptions: {
@@ -37,9 +40,9 @@ export default defineConfig({
     { name: 'webgpu', use: { viewport: { width: 1280, height: 720 } }, testMatch: /smoke\.spec\.ts/ },
   ],
   webServer: {
-    command: 'npx vite preview --port 4173 --strictPort',
+    command: `npx vite preview --port ${PORT} --strictPort --outDir ${DIST}`,
     cwd: '..',
-    url: 'http://localhost:4173',
+    url: `http://localhost:${PORT}`,
     reuseExistingServer: false,
     timeout: 60_000,
   },
