@@ -75,6 +75,34 @@ describe('Trainer', () => {
     }
   });
 
+  it('every method with the same seed starts from the same encoder and sees the same batches', async () => {
+    const record = (t: Trainer): number[][] => {
+      const seen: number[][] = [];
+      const original = t.data.nextBatch.bind(t.data);
+      t.data.nextBatch = (rng, n, augment) => {
+        const b = original(rng, n, augment);
+        seen.push([...b.y.dataSync(), ...b.x.dataSync().slice(0, 64)]);
+        return b;
+      };
+      return seen;
+    };
+    const encoder = (t: Trainer) =>
+      namedVariables(t.model)
+        .filter((e) => e.name.startsWith('q.'))
+        .flatMap((e) => Array.from(e.variable.dataSync().slice(0, 4)));
+    const runs = (['erm', 'cutmix', 'puzzlemix', 'samix'] as const).map((method) => {
+      const t = new Trainer({ ...BASE, method, seed: 9 }, DS);
+      return { t, seen: record(t), w0: encoder(t) };
+    });
+    for (const r of runs) for (let i = 0; i < 10; i++) r.t.step().packed.dispose(); // 80 samples: > 1 epoch
+    expect(runs[0].w0.length).toBeGreaterThan(0);
+    for (const r of runs.slice(1)) {
+      expect(r.w0).toEqual(runs[0].w0);
+      expect(r.seen).toEqual(runs[0].seen);
+    }
+    for (const r of runs) r.t.dispose();
+  });
+
   it('probing never changes the training randomness', async () => {
     const plain = new Trainer({ ...BASE, method: 'cutmix' }, DS);
     const probed = new Trainer({ ...BASE, method: 'cutmix' }, DS);

@@ -50,6 +50,7 @@ export interface PendingStep {
 interface TrainingState {
   steps: number;
   rng: ReturnType<Rng['getState']>;
+  dataRng: ReturnType<Rng['getState']>;
   data: ReturnType<ResidentData['getState']>;
   /** Flat parameters and statistics of every network, then the optimiser slots. */
   tensors: tf.Tensor[];
@@ -68,7 +69,10 @@ export class Trainer {
   /** The networks' flat training storage (flat.ts): what a step reads and updates. */
   private readonly nets: TrainNets;
   private cfg: RunConfig;
+  /** Mixing draws: λ, permutations, boxes, spectra, the mask_adjust coin. */
   private readonly rng: Rng;
+  /** Data order and augmentation parameters (a separate stream, so every method sees the same batches). */
+  private readonly dataRng: Rng;
   private readonly probeRng: Rng;
   private readonly optQ: Sgd;
   private readonly optMixer: Sgd | null;
@@ -89,9 +93,14 @@ export class Trainer {
       );
     }
     this.dataset = data;
-    this.rng = new Rng(cfg.seed);
-    this.mirrors = buildModel(this.rng, cfg, data);
-    this.probeRng = opts.probeSeed !== undefined ? new Rng(opts.probeSeed) : this.rng.fork();
+    // One generator per run, split into streams so that runs of different methods with the same seed
+    // start from the same weights (the Mixer is drawn last) and see the same batches in the same order.
+    const root = new Rng(cfg.seed);
+    this.mirrors = buildModel(root.fork(), cfg, data);
+    this.dataRng = root.fork();
+    this.rng = root.fork();
+    const probeRng = root.fork();
+    this.probeRng = opts.probeSeed !== undefined ? new Rng(opts.probeSeed) : probeRng;
     this.data = new ResidentData(data, { trainSize: cfg.trainSize, testSize: cfg.testSize });
     const m = this.mirrors;
     const q = new FlatNet(m.q, classifierVariables(m, cfg), true);
@@ -175,6 +184,7 @@ export class Trainer {
       cfg: this.cfg,
       data: this.data,
       rng: this.rng,
+      dataRng: this.dataRng,
       nets: this.nets,
       optQ: this.optQ,
       optMixer: this.optMixer,
@@ -260,7 +270,13 @@ export class Trainer {
       this.optQ.getSlot(),
       ...(this.optMixer ? [this.optMixer.getSlot()] : []),
     ];
-    return { steps: this.steps, rng: this.rng.getState(), data: this.data.getState(), tensors };
+    return {
+      steps: this.steps,
+      rng: this.rng.getState(),
+      dataRng: this.dataRng.getState(),
+      data: this.data.getState(),
+      tensors,
+    };
   }
 
   /** Puts a saved state back (its tensors are disposed when `last`). */
@@ -278,6 +294,7 @@ export class Trainer {
     });
     this.steps = s.steps;
     this.rng.setState(s.rng);
+    this.dataRng.setState(s.dataRng);
     this.data.setState(s.data);
     if (last) for (const t of s.tensors) t.dispose();
   }

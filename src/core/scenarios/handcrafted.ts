@@ -89,7 +89,7 @@ export function handcraftedStep(c: SlContext): StepOutput {
   const { cfg, rng } = c;
   const isErm = METHODS[cfg.method].kind === 'none';
   section('data');
-  const { x, y } = c.data.nextBatch(rng, cfg.batch, cfg.augment);
+  const { x, y } = c.data.nextBatch(c.dataRng, cfg.batch, cfg.augment);
   const bnQ: BnRecord[] = [];
   const kept: tf.Tensor[] = [];
   let lamHost = 1;

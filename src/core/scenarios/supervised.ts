@@ -43,7 +43,10 @@ import { packMetrics, sumScalars, type PackedKey } from './metrics';
 export interface SlContext {
   cfg: RunConfig;
   data: ResidentData;
+  /** Mixing draws (λ, permutations, boxes, spectra). */
   rng: Rng;
+  /** Data order and augmentation parameters. */
+  dataRng: Rng;
   /** The networks' flat storage; a step runs on its views. */
   nets: TrainNets;
   /** Optimiser of θ_q ∪ g_q. */
@@ -237,7 +240,7 @@ export function learnedStep(c: SlContext, part: StepPart): StepOutput {
   const { cfg, rng, nets } = c;
   const total = cfg.steps;
   section('data');
-  const { x, y } = c.data.nextBatch(rng, cfg.batch, cfg.augment);
+  const { x, y } = c.data.nextBatch(c.dataRng, cfg.batch, cfg.augment);
   const d = drawLearned(rng, cfg.batch, cfg);
   const bnK: BnRecord[] = [];
   const bnMb: BnRecord[] = [];
