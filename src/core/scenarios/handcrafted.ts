@@ -23,6 +23,7 @@ import { section } from '../perf';
 import { cosineLr } from '../schedule';
 import { packMetrics, sumScalars, type PackedKey } from './metrics';
 import { permuteLabels, type SlContext, type StepOutput } from './supervised';
+import { captureSample, disposeSample, type StepSample } from './batchSample';
 
 /**
  * PuzzleMix saliency of the current online model: sqrt(mean_c (∂CE/∂x)²), train-mode BN without
@@ -74,7 +75,14 @@ function planMix(c: SlContext, model: ModelLike, x: tf.Tensor4D, y: tf.Tensor1D)
     };
   }
   if (!method.makeMask) throw new Error(`method ${cfg.method} has no mask`);
-  const res = method.makeMask({ x, perm, lam, rng, inputSaliency: () => inputSaliency(model, x, y) });
+  const res = method.makeMask({
+    x,
+    perm,
+    lam,
+    rng,
+    inputSaliency: () => inputSaliency(model, x, y),
+    pretrained: c.pretrained,
+  });
   const own = (res as MaskResult & { mixed?: tf.Tensor4D }).mixed;
   return {
     mixed: own ?? mixWithMask(x, perm, res.m), // [N, H, W, C]
@@ -86,13 +94,14 @@ function planMix(c: SlContext, model: ModelLike, x: tf.Tensor4D, y: tf.Tensor1D)
 
 /** One hand-crafted-method step (ERM, pixel methods, ManifoldMix). */
 export function handcraftedStep(c: SlContext): StepOutput {
-  const { cfg, rng } = c;
+  const { cfg } = c;
   const isErm = METHODS[cfg.method].kind === 'none';
   section('data');
   const { x, y } = c.data.nextBatch(c.dataRng, cfg.batch, cfg.augment);
   const bnQ: BnRecord[] = [];
   const kept: tf.Tensor[] = [];
   let lamHost = 1;
+  let sample: StepSample | undefined;
   try {
     const packed = tf.tidy(() => {
       const out: Partial<Record<PackedKey, tf.Scalar>> = {};
@@ -102,6 +111,8 @@ export function handcraftedStep(c: SlContext): StepOutput {
       if (plan && typeof plan.lam !== 'number') out.lamEff = tf.mean(plan.lam) as tf.Scalar;
       lamHost = !plan ? 1 : typeof plan.lam === 'number' ? plan.lam : NaN;
       out.maskMean = plan ? plan.maskMean : tf.scalar(1);
+      // What the classifier sees: the mixed batch (clean images for ERM and ManifoldMix, which mixes features).
+      sample = plan ? captureSample(plan.mixed ?? x, y, plan.yB, plan.lam) : captureSample(x, y, y, 1);
       const { grads } = tf.variableGrads(() => {
         const bn = { bnUpdates: bnQ, inputGrad: false };
         section('online');
@@ -153,7 +164,10 @@ export function handcraftedStep(c: SlContext): StepOutput {
       out.total = sumScalars([out.mixQ, out.oneQ]);
       return packMetrics(out);
     });
-    return { packed, lamMb: NaN, lamBb: lamHost };
+    return { packed, lamMb: NaN, lamBb: lamHost, sample };
+  } catch (e) {
+    disposeSample(sample ?? null);
+    throw e;
   } finally {
     discardBnUpdates(bnQ);
     for (const t of kept) t.dispose();
