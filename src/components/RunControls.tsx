@@ -4,7 +4,7 @@
  * running run at once; the others take effect at the next Start. Every control's tooltip says what
  * it does and its default. Values are checked by the shared validator before they are used.
  */
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import {
   DATASET_NAMES,
   DEFAULT_ALPHA,
@@ -14,6 +14,7 @@ import {
   LEARNED_METHODS,
   LIVE_FIELDS,
   METHOD_NAMES,
+  MIXER_OPTIMIZERS,
   checkField,
   type RunConfig,
 } from '../core/config';
@@ -27,6 +28,7 @@ const NUMERIC: Array<{ field: NumericField; label: string; step?: number }> = [
   { field: 'seed', label: 'Seed' },
   { field: 'batch', label: 'Batch' },
   { field: 'steps', label: 'Steps' },
+  { field: 'checkpointEvery', label: 'Checkpoint every' },
   { field: 'width', label: 'Width W' },
   { field: 'lr', label: 'LR', step: 0.01 },
   { field: 'mixerLr', label: 'Mixer LR', step: 0.01 },
@@ -35,6 +37,7 @@ const NUMERIC: Array<{ field: NumericField; label: string; step?: number }> = [
   { field: 'maskLossWeight', label: 'Mask w', step: 0.01 },
   { field: 'emaBase', label: 'EMA m₀', step: 0.001 },
   { field: 'emaEnd', label: 'EMA m_end', step: 0.0001 },
+  { field: 'evalEvery', label: 'Eval every' },
 ];
 
 function tooltip(field: keyof RunConfig): string {
@@ -42,7 +45,9 @@ function tooltip(field: keyof RunConfig): string {
   const def =
     field === 'alpha'
       ? `0 (method default, e.g. SAMix ${DEFAULT_ALPHA.samix})`
-      : String(DEFAULT_CONFIG[field]);
+      : field === 'mixerLr'
+        ? '0 (optimiser default: Adam 0.001, SGD 0.1)'
+        : String(DEFAULT_CONFIG[field]);
   return `${FIELD_RULES[field].help} Default: ${def}.${live}`;
 }
 
@@ -103,7 +108,7 @@ function NumberInput({
   );
 }
 
-export function RunControls(p: Props) {
+function RunControlsImpl(p: Props) {
   const { config, status } = p;
   const running = status === 'running';
   const learned = LEARNED_METHODS.includes(config.method);
@@ -112,15 +117,32 @@ export function RunControls(p: Props) {
     <section aria-label="Run controls" className="panel controls-panel">
       <div className="buttons">
         {!p.hasRun || status === 'done' || status === 'error' || status === 'idle' ? (
-          <button type="button" className="primary" onClick={p.onStart} disabled={status === 'loading'}>
+          <button
+            type="button"
+            className="primary"
+            onClick={p.onStart}
+            disabled={status === 'loading'}
+            title="Start training with these settings (space)."
+          >
             Start
           </button>
         ) : running ? (
-          <button type="button" className="primary" onClick={p.onPause}>
+          <button
+            type="button"
+            className="primary"
+            onClick={p.onPause}
+            title="Pause after the current step (space)."
+          >
             Pause
           </button>
         ) : (
-          <button type="button" className="primary" onClick={p.onResume} disabled={status === 'loading'}>
+          <button
+            type="button"
+            className="primary"
+            onClick={p.onResume}
+            disabled={status === 'loading'}
+            title="Continue training from the current step (space)."
+          >
             Resume
           </button>
         )}
@@ -174,6 +196,12 @@ export function RunControls(p: Props) {
             ))}
           </select>
         </label>
+        {config.method === 'samixp' && !config.mixerBundle && (
+          <p role="alert" className="banner note" data-testid="samixp-no-bundle">
+            SAMix^P trains with a pre-trained, frozen Mixer: pick or import a bundle in the Mixer bundles
+            panel (export one from a SAMix run) before Start.
+          </p>
+        )}
         <label className="field" title={tooltip('dataset')}>
           <span>Dataset</span>
           <select
@@ -198,6 +226,18 @@ export function RunControls(p: Props) {
             ))}
           </select>
         </label>
+        <label className="field" title={tooltip('mixerOptimizer')}>
+          <span>Mixer optimiser</span>
+          <select
+            aria-label="Mixer optimiser"
+            value={config.mixerOptimizer}
+            onChange={(e) => p.onChange({ mixerOptimizer: e.target.value as RunConfig['mixerOptimizer'] })}
+          >
+            {MIXER_OPTIMIZERS.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
+        </label>
         {NUMERIC.map((n) => (
           <NumberInput
             key={n.field}
@@ -210,3 +250,6 @@ export function RunControls(p: Props) {
     </section>
   );
 }
+
+/** Memoised: the controls do not redraw on metrics batches (their props are stable callbacks). */
+export const RunControls = memo(RunControlsImpl);

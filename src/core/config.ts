@@ -15,6 +15,7 @@ export const METHOD_NAMES = [
   'puzzlemix',
   'automix',
   'samix',
+  'samixp',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
@@ -27,8 +28,21 @@ export type DatasetName = (typeof DATASET_NAMES)[number];
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
+export const MIXER_OPTIMIZERS = ['adam', 'sgd'] as const;
+export type MixerOptimizer = (typeof MIXER_OPTIMIZERS)[number];
+
+/** Mixer learning rate per optimiser when `mixerLr` is 0 (spec §9.2: SGD 0.1, or Adam 1e-3). */
+export const DEFAULT_MIXER_LR: Record<MixerOptimizer, number> = { adam: 1e-3, sgd: 0.1 };
+
 export const MASK_LOSS_MODES = ['l1', 'l1+var'] as const;
 export type MaskLossMode = (typeof MASK_LOSS_MODES)[number];
+
+/** Supervised (labels) or self-supervised (MoCo v2 style, label-free; spec §5, §9.3). */
+export const SCENARIO_NAMES = ['sl', 'ssl'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** Methods the SSL scenario trains: `erm` = plain MoCo, MoCo + Mixup / CutMix, SSL SAMix. */
+export const SSL_METHODS: readonly MethodName[] = ['erm', 'mixup', 'cutmix', 'samix'];
 
 /** Methods whose mask comes from a trained Mixer (they have a Mixer objective and an EMA encoder). */
 export const LEARNED_METHODS: readonly MethodName[] = ['automix', 'samix'];
@@ -45,6 +59,7 @@ export const DEFAULT_ALPHA: Record<MethodName, number> = {
   puzzlemix: 1,
   automix: 2,
   samix: 2,
+  samixp: 2,
 };
 
 export interface RunConfig {
@@ -62,7 +77,9 @@ export interface RunConfig {
   width: number;
   /** Encoder learning rate (SGD, momentum 0.9, cosine to 0 per iteration). */
   lr: number;
-  /** Mixer learning rate (own SGD, cosine to `mixerLrMin`). */
+  /** Optimiser of the Mixer: Adam (default; leaves the attention's init saddle) or SGD m=0.9. */
+  mixerOptimizer: MixerOptimizer;
+  /** Mixer learning rate, cosine to `mixerLrMin`; 0 means the optimiser's default (DEFAULT_MIXER_LR). */
   mixerLr: number;
   /** Final Mixer learning rate of its cosine schedule. */
   mixerLrMin: number;
@@ -102,8 +119,28 @@ export interface RunConfig {
   testSize: number;
   /** Evaluate test accuracy every this many steps. */
   evalEvery: number;
+  /** Save a checkpoint (full training state, IndexedDB) every this many steps; also on pause and at the end. */
+  checkpointEvery: number;
   /** Random crop with 4 px padding and horizontal flip (flip is off for digits). */
   augment: boolean;
+  /** SAMix^P: the pre-trained Mixer bundle (headless: a folder or .zip path; browser: its stored name). */
+  mixerBundle: string;
+  /** `sl` (supervised) or `ssl` (self-supervised MoCo v2 + mixup; labels only for kNN/probe). */
+  scenario: ScenarioName;
+  /** SSL: size K of the FIFO key queue (a multiple of `batch`). */
+  queueSize: number;
+  /** SSL: InfoNCE temperature T. */
+  sslTemperature: number;
+  /** SSL: output dimension of the projector (GAP → FC → ReLU → FC, L2-normalised). */
+  projDim: number;
+  /** SSL: hidden width of the projector. */
+  projHidden: number;
+  /** SSL: neighbours k of the kNN monitor. */
+  knnK: number;
+  /** SSL: temperature of the kNN monitor's similarity weights exp(s/τ). */
+  knnTemperature: number;
+  /** SSL: epochs of the final linear probe on frozen features. */
+  probeEpochs: number;
 }
 
 export const DEFAULT_CONFIG: RunConfig = {
@@ -114,7 +151,8 @@ export const DEFAULT_CONFIG: RunConfig = {
   steps: 2000,
   width: 16,
   lr: 0.1,
-  mixerLr: 0.1,
+  mixerOptimizer: 'adam',
+  mixerLr: 0,
   mixerLrMin: 1e-3,
   weightDecay: 5e-4,
   alpha: 0,
@@ -134,13 +172,24 @@ export const DEFAULT_CONFIG: RunConfig = {
   trainSize: 0,
   testSize: 1000,
   evalEvery: 100,
+  checkpointEvery: 100,
   augment: true,
+  mixerBundle: '',
+  scenario: 'sl',
+  queueSize: 4096,
+  sslTemperature: 0.2,
+  projDim: 64,
+  projHidden: 512,
+  knnK: 200,
+  knnTemperature: 0.1,
+  probeEpochs: 10,
 };
 
 type NumberRule = { kind: 'number'; min: number; max: number; integer?: boolean; help: string };
 type EnumRule = { kind: 'enum'; values: readonly string[]; help: string };
 type BoolRule = { kind: 'boolean'; help: string };
-export type FieldRule = NumberRule | EnumRule | BoolRule;
+type StringRule = { kind: 'string'; maxLength: number; help: string };
+export type FieldRule = NumberRule | EnumRule | BoolRule | StringRule;
 
 /** Range and meaning of every field; drives validation, the URL codec and control tooltips. */
 export const FIELD_RULES: Record<keyof RunConfig, FieldRule> = {
@@ -157,7 +206,17 @@ export const FIELD_RULES: Record<keyof RunConfig, FieldRule> = {
     help: 'Base width W of ResNet-mini (W,2W,4W,8W).',
   },
   lr: { kind: 'number', min: 1e-6, max: 10, help: 'Encoder learning rate (SGD m=0.9, cosine to 0).' },
-  mixerLr: { kind: 'number', min: 1e-6, max: 10, help: 'Mixer learning rate (own SGD, cosine).' },
+  mixerOptimizer: {
+    kind: 'enum',
+    values: MIXER_OPTIMIZERS,
+    help: 'Mixer optimiser: Adam (β 0.9/0.999) or SGD with momentum 0.9.',
+  },
+  mixerLr: {
+    kind: 'number',
+    min: 0,
+    max: 10,
+    help: 'Mixer learning rate, cosine to mixerLrMin; 0 = the optimiser default (Adam 1e-3, SGD 0.1).',
+  },
   mixerLrMin: { kind: 'number', min: 0, max: 10, help: 'Final Mixer learning rate.' },
   weightDecay: { kind: 'number', min: 0, max: 0.1, help: 'Weight decay of the encoder.' },
   alpha: { kind: 'number', min: 0, max: 100, help: 'Beta(α,α) of λ; 0 = method default.' },
@@ -181,7 +240,37 @@ export const FIELD_RULES: Record<keyof RunConfig, FieldRule> = {
   trainSize: { kind: 'number', min: 0, max: 10_000_000, integer: true, help: 'Training images (0 = all).' },
   testSize: { kind: 'number', min: 0, max: 10_000_000, integer: true, help: 'Test images (0 = all).' },
   evalEvery: { kind: 'number', min: 1, max: 1_000_000, integer: true, help: 'Steps between evaluations.' },
+  checkpointEvery: {
+    kind: 'number',
+    min: 1,
+    max: 1_000_000,
+    integer: true,
+    help: 'Steps between checkpoints (resume after a reload, roll back after divergence).',
+  },
   augment: { kind: 'boolean', help: 'Random crop (pad 4) and flip.' },
+  mixerBundle: {
+    kind: 'string',
+    maxLength: 1000,
+    help: 'SAMix^P: pre-trained Mixer bundle (a stored bundle name; headless: a folder or .zip path).',
+  },
+  scenario: {
+    kind: 'enum',
+    values: SCENARIO_NAMES,
+    help: 'sl = supervised, ssl = self-supervised (MoCo v2).',
+  },
+  queueSize: {
+    kind: 'number',
+    min: 2,
+    max: 65536,
+    integer: true,
+    help: 'SSL key queue size K (a multiple of the batch).',
+  },
+  sslTemperature: { kind: 'number', min: 0.01, max: 10, help: 'SSL InfoNCE temperature T.' },
+  projDim: { kind: 'number', min: 2, max: 1024, integer: true, help: 'SSL projector output dimension.' },
+  projHidden: { kind: 'number', min: 2, max: 4096, integer: true, help: 'SSL projector hidden width.' },
+  knnK: { kind: 'number', min: 1, max: 10_000, integer: true, help: 'SSL kNN monitor: neighbours k.' },
+  knnTemperature: { kind: 'number', min: 0.01, max: 10, help: 'SSL kNN monitor: temperature τ.' },
+  probeEpochs: { kind: 'number', min: 1, max: 1000, integer: true, help: 'SSL linear probe epochs.' },
 };
 
 /** A rejected configuration value: names the field, the allowed range and the value. */
@@ -203,6 +292,7 @@ function describeRule(rule: FieldRule): string {
   if (rule.kind === 'number')
     return `${rule.integer ? 'an integer' : 'a number'} in [${rule.min}, ${rule.max}]`;
   if (rule.kind === 'enum') return `one of ${rule.values.map((v) => (v === '' ? '""' : v)).join(', ')}`;
+  if (rule.kind === 'string') return `a text of at most ${rule.maxLength} characters`;
   return 'true or false';
 }
 
@@ -224,6 +314,11 @@ export function checkField<K extends keyof RunConfig>(
     if (raw === 'true' || raw === '1') return { ok: true, value: true as RunConfig[K] };
     if (raw === 'false' || raw === '0') return { ok: true, value: false as RunConfig[K] };
     return bad();
+  }
+  if (rule.kind === 'string') {
+    return typeof raw === 'string' && raw.length <= rule.maxLength
+      ? { ok: true, value: raw as RunConfig[K] }
+      : bad();
   }
   if (rule.kind === 'enum') {
     return typeof raw === 'string' && rule.values.includes(raw)
@@ -273,13 +368,39 @@ export function validateConfig(
       message: `emaEnd must be ≥ emaBase (${config.emaBase}); got ${config.emaEnd}`,
     });
   }
-  if (config.mixerLrMin > config.mixerLr) {
+  if (config.mixerLrMin > effectiveMixerLr(config)) {
     issues.push({
       field: 'mixerLrMin',
-      message: `mixerLrMin must be ≤ mixerLr (${config.mixerLr}); got ${config.mixerLrMin}`,
+      message: `mixerLrMin must be ≤ the Mixer learning rate (${effectiveMixerLr(config)}); got ${config.mixerLrMin}`,
     });
   }
+  if (config.scenario === 'ssl') issues.push(...sslIssues(config));
   return { config, issues };
+}
+
+/**
+ * Cross-field rules of the SSL scenario: the method is one SSL trains, and the queue holds whole
+ * batches (a queue size that is not a multiple of the batch names the nearest valid values).
+ */
+function sslIssues(c: RunConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (!SSL_METHODS.includes(c.method)) {
+    issues.push({
+      field: 'method',
+      message: `method ${c.method} is not available with scenario ssl; use one of ${SSL_METHODS.join(', ')} (erm = plain MoCo)`,
+    });
+  }
+  if (c.queueSize % c.batch !== 0 || c.queueSize < c.batch) {
+    const below = Math.floor(c.queueSize / c.batch) * c.batch;
+    const above = below + c.batch;
+    const max = FIELD_RULES.queueSize.kind === 'number' ? FIELD_RULES.queueSize.max : Infinity;
+    const options = [below, above].filter((v) => v >= c.batch && v <= max);
+    issues.push({
+      field: 'queueSize',
+      message: `queueSize ${c.queueSize} must be a multiple of batch ${c.batch}: use ${options.join(' or ') || 'a larger batch'}`,
+    });
+  }
+  return issues;
 }
 
 /** Like validateConfig, but throws a ConfigError listing every issue. */
@@ -290,6 +411,11 @@ export function parseConfig(partial: Record<string, unknown>, base: RunConfig = 
 }
 
 /** α actually used by a run: the configured one, or the method's default when alpha is 0. */
+/** Mixer learning rate actually used at the start of its cosine schedule. */
+export function effectiveMixerLr(cfg: Pick<RunConfig, 'mixerLr' | 'mixerOptimizer'>): number {
+  return cfg.mixerLr > 0 ? cfg.mixerLr : DEFAULT_MIXER_LR[cfg.mixerOptimizer];
+}
+
 export function effectiveAlpha(cfg: Pick<RunConfig, 'alpha' | 'method'>): number {
   return cfg.alpha > 0 ? cfg.alpha : DEFAULT_ALPHA[cfg.method];
 }

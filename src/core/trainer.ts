@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkField, LIVE_FIELDS, parseConfig, type LiveField, type RunConfig } from './config';
+import type { CheckpointData, RngJson } from './checkpoint';
 import type { ImageDataset } from '../data/types';
 import { evaluateModel } from './evaluate';
 import { stepFlops, type StepFlops } from './flops';
@@ -22,6 +23,7 @@ import {
   type TrainNets,
 } from './model';
 import { Sgd } from './nets/sgd';
+import { makeMixerOptimizer, mixerSlotSize, type FlatOptimizer } from './nets/mixerOptimizer';
 import type { EmaPair } from './nets/ema';
 import { FlatNet } from './nets/flat';
 import { flushFusedSaves } from './nets/fused';
@@ -32,7 +34,11 @@ import { ResidentData } from './residentData';
 import { handcraftedStep } from './scenarios/handcrafted';
 import { unpackMetrics, type StepHostInfo } from './scenarios/metrics';
 import { learnedStep, type SlContext, type StepOutput } from './scenarios/supervised';
-import type { EvalResult, ProbeResult, StepMetrics, StepPart } from './trainerTypes';
+import { disposeSample, readSample, type StepSample } from './scenarios/batchSample';
+import type { BatchSamples, EvalResult, ProbeResult, StepMetrics, StepPart } from './trainerTypes';
+import { exportMixerBundle, type PretrainedMixer } from './weights/mixerBundle';
+import type { MixerBundle } from './weights/mixerManifest';
+import { classifierWeights, pretrainedFor, slMixerPieces, type ClassifierWeightsJson } from './weights/runExports';
 
 /** SGD momentum of both optimisers (spec §2.3). */
 export const SGD_MOMENTUM = 0.9;
@@ -59,6 +65,8 @@ interface TrainingState {
 export interface TrainerOptions {
   /** Seed of the probe generator; default: forked from the run generator after initialisation. */
   probeSeed?: number;
+  /** SAMix^P (method samixp): the loaded, validated Mixer bundle (weights/mixerManifest.ts). */
+  mixerBundle?: MixerBundle;
 }
 
 export class Trainer {
@@ -66,6 +74,8 @@ export class Trainer {
   readonly dataset: ImageDataset;
   /** The networks' per-layer variables (mirrors of `nets`; synced when `model` is read). */
   private readonly mirrors: SlModel;
+  /** SAMix^P: the frozen pre-trained encoder + Mixer (null for other methods). */
+  private readonly pretrained: PretrainedMixer | null;
   /** The networks' flat training storage (flat.ts): what a step reads and updates. */
   private readonly nets: TrainNets;
   private cfg: RunConfig;
@@ -75,10 +85,12 @@ export class Trainer {
   private readonly dataRng: Rng;
   private readonly probeRng: Rng;
   private readonly optQ: Sgd;
-  private readonly optMixer: Sgd | null;
+  private readonly optMixer: FlatOptimizer | null;
   private readonly ema: EmaPair[];
   private steps = 0;
   private disposed = false;
+  /** First rows of the last step's mixed batch (kept on the device, replaced every step). */
+  private sample: StepSample | null = null;
 
   /**
    * @param config a validated run configuration (re-checked here)
@@ -93,6 +105,7 @@ export class Trainer {
       );
     }
     this.dataset = data;
+    this.pretrained = pretrainedFor(cfg, data, opts.mixerBundle); // first: a bad bundle allocates nothing
     // One generator per run, split into streams so that runs of different methods with the same seed
     // start from the same weights (the Mixer is drawn last) and see the same batches in the same order.
     const root = new Rng(cfg.seed);
@@ -118,7 +131,7 @@ export class Trainer {
     this.nets = { q, k, mixer };
     const sgd = { momentum: SGD_MOMENTUM, weightDecay: cfg.weightDecay };
     this.optQ = new Sgd([q.params], sgd);
-    this.optMixer = mixer ? new Sgd([mixer.params], sgd) : null;
+    this.optMixer = mixer ? makeMixerOptimizer(cfg, [mixer.params]) : null;
     this.ema = k ? [{ target: k.params, online: q.params }] : [];
     if (METHODS[cfg.method].kind === 'pixel' && !METHODS[cfg.method].makeMask) {
       throw new Error(`method ${cfg.method} has no makeMask`);
@@ -169,7 +182,7 @@ export class Trainer {
   }
 
   /** The online optimiser's and the Mixer optimiser's (flat) variables (tests, checkpoints). */
-  get optimizers(): { q: Sgd; mixer: Sgd | null } {
+  get optimizers(): { q: Sgd; mixer: FlatOptimizer | null } {
     return { q: this.optQ, mixer: this.optMixer };
   }
 
@@ -190,6 +203,7 @@ export class Trainer {
       optMixer: this.optMixer,
       ema: this.ema,
       step: this.steps,
+      pretrained: this.pretrained ?? undefined,
     };
     let out: StepOutput;
     try {
@@ -199,6 +213,8 @@ export class Trainer {
       for (const n of [this.nets.q, this.nets.k, this.nets.mixer]) n?.markDirty();
     }
     this.steps += 1;
+    disposeSample(this.sample);
+    this.sample = out.sample ?? null;
     return {
       packed: out.packed,
       info: { step: this.steps, epoch: this.data.epoch, lamMb: out.lamMb, lamBb: out.lamBb },
@@ -225,6 +241,8 @@ export class Trainer {
       await this.read([this.step('both')]);
     } finally {
       this.restoreState(state, true);
+      disposeSample(this.sample); // the warm-up's batch was not a real step
+      this.sample = null;
     }
     return performance.now() - t0;
   }
@@ -261,6 +279,81 @@ export class Trainer {
     } catch {
       // Compile-only mode is an optimisation; the real warm-up step compiles whatever is left.
     }
+  }
+
+  /**
+   * The full training state, read back with `await data()` (checkpoints): parameters and BN
+   * statistics of every network, optimiser slots, step, generator, data position, configuration.
+   */
+  async snapshot(): Promise<CheckpointData> {
+    if (this.disposed) throw new Error('Trainer used after dispose()');
+    const epoch = this.data.epoch;
+    const config = this.config;
+    const s = this.saveState();
+    try {
+      const values = await Promise.all(s.tensors.map((t) => t.data() as Promise<Float32Array>));
+      const names = this.stateSpecs().map((e) => e.name);
+      return {
+        config,
+        step: s.steps,
+        epoch,
+        rng: { words: [...s.rng.words] as RngJson['words'], spare: s.rng.spare },
+        dataRng: { words: [...s.dataRng.words] as RngJson['words'], spare: s.dataRng.spare },
+        data: s.data,
+        tensors: names.map((name, i) => ({ name, values: values[i] })),
+      };
+    } finally {
+      for (const t of s.tensors) t.dispose();
+    }
+  }
+
+  /**
+   * Puts a checkpoint's state into this trainer in place (no new variables), live settings
+   * included. Throws, naming what differs, when it belongs to another configuration or model.
+   */
+  restore(c: CheckpointData): void {
+    if (this.disposed) throw new Error('Trainer used after dispose()');
+    const free = new Set<string>([...LIVE_FIELDS, 'steps', 'checkpointEvery']);
+    const keys = Object.keys(this.cfg) as Array<keyof RunConfig>;
+    const diff = keys.filter((k) => !free.has(k) && c.config[k] !== this.cfg[k]);
+    if (diff.length > 0)
+      throw new Error(
+        `the checkpoint belongs to another configuration: ${diff
+          .map((k) => `${k} is ${JSON.stringify(c.config[k])} there, ${JSON.stringify(this.cfg[k])} here`)
+          .join('; ')}`,
+      );
+    const specs = this.stateSpecs();
+    const got = c.tensors.map((t) => `${t.name}[${t.values.length}]`).join(', ');
+    const want = specs.map((e) => `${e.name}[${e.size}]`).join(', ');
+    if (got !== want) throw new Error(`the checkpoint holds tensors ${got}; this model needs ${want}`);
+    const n = this.data.trainCount;
+    const order = c.data.order;
+    if ((order.length !== 0 && order.length !== n) || order.some((i) => i < 0 || i >= n))
+      throw new Error(
+        `the checkpoint's data order (${order.length} entries) does not fit this dataset's ${n} training images`,
+      );
+    const tensors = c.tensors.map((t) => tf.tensor1d(t.values));
+    const state = { steps: c.step, rng: c.rng, dataRng: c.dataRng, data: c.data, tensors };
+    this.restoreState(state, true);
+    this.cfg = parseConfig({ ...c.config });
+  }
+
+  /** Names and sizes of the tensors `saveState` returns, in its order. */
+  private stateSpecs(): Array<{ name: string; size: number }> {
+    const out: Array<{ name: string; size: number }> = [];
+    for (const [name, n] of [
+      ['q', this.nets.q],
+      ['k', this.nets.k],
+      ['mixer', this.nets.mixer],
+    ] as const) {
+      if (!n) continue;
+      out.push({ name: `${name}.params`, size: n.params.size });
+      if (n.stats) out.push({ name: `${name}.stats`, size: n.stats.size });
+    }
+    out.push({ name: 'optQ.slot', size: this.nets.q.params.size });
+    if (this.optMixer && this.nets.mixer)
+      out.push({ name: 'optMixer.slot', size: mixerSlotSize(this.optMixer, this.nets.mixer.params.size) });
+    return out;
   }
 
   private saveState(): TrainingState {
@@ -321,7 +414,13 @@ export class Trainer {
 
   /** The current method's masks for test-image pairs at `lam` (uses the probe generator only). */
   probe(pairs: Array<[number, number]>, lam: number): Promise<ProbeResult> {
-    return probeModel(this.model, this.cfg, this.dataset, pairs, lam, this.probeRng, this.steps);
+    return probeModel(this.model, this.cfg, this.dataset, pairs, lam, this.probeRng, this.steps, this.pretrained);
+  }
+
+  /** Up to `k` mixed images of the last step's batch with their λ and labels; null before the first step. */
+  lastBatchSamples(k: number): Promise<BatchSamples | null> {
+    if (this.disposed || !this.sample) return Promise.resolve(null);
+    return readSample(this.sample, this.steps, this.dataset, k);
   }
 
   /** Changes live settings (validated; throws listing the bad field). */
@@ -337,11 +436,29 @@ export class Trainer {
     this.cfg = parseConfig({ ...next });
   }
 
+  /**
+   * SAMix^P: the momentum encoder up to the Mixer's stage + the Mixer as a Mixer bundle (SAMix and
+   * AutoMix runs; throws for other methods).
+   */
+  async exportMixerBundle(): Promise<MixerBundle> {
+    if (this.disposed) throw new Error('Trainer used after dispose()');
+    return exportMixerBundle(slMixerPieces(this.model, this.cfg, this.dataset, this.steps));
+  }
+
+  /** The online classifier's weights in the tfjs format (model.json + weights.bin). */
+  async exportClassifierWeights(): Promise<{ modelJson: ClassifierWeightsJson; weightsBin: Uint8Array }> {
+    if (this.disposed) throw new Error('Trainer used after dispose()');
+    return classifierWeights(this.model, this.cfg, this.dataset);
+  }
+
   /** Frees every tensor the trainer owns. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    disposeSample(this.sample);
+    this.sample = null;
     disposeModel(this.mirrors);
+    this.pretrained?.dispose();
     for (const n of [this.nets.q, this.nets.k, this.nets.mixer]) n?.dispose();
     this.optQ.dispose();
     this.optMixer?.dispose();

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runExportOpenmixup, type CliIo } from '../cli/exportOpenmixup';
-import { ConfigError, DEFAULT_ALPHA, DEFAULT_CONFIG, METHOD_NAMES, type RunConfig } from '../core/config';
+import {
+  ConfigError,
+  DEFAULT_ALPHA,
+  DEFAULT_CONFIG,
+  METHOD_NAMES,
+  parseConfig,
+  type RunConfig,
+} from '../core/config';
 import { toOpenMixupConfig, type OpenMixupMeta } from './openmixup';
 
 const dir = mkdtempSync(join(tmpdir(), 'openmixup-export-'));
@@ -86,6 +93,7 @@ describe('toOpenMixupConfig — mapped fields hold the run values', () => {
     emaEnd: 0.9995,
     emaWarmupFrac: 0.2,
     lr: 0.05,
+    mixerOptimizer: 'sgd',
     mixerLr: 0.02,
     mixerLrMin: 0.0005,
     weightDecay: 0.0003,
@@ -124,6 +132,13 @@ describe('toOpenMixupConfig — mapped fields hold the run values', () => {
     expect(m.head_one.in_channels).toBe(64);
     const hook = ns.custom_hooks.find((h: { type: string }) => h.type === 'CosineScheduleHook');
     expect(hook).toMatchObject({ end_momentum: 0.9995, adjust_scope: [0.2, 1.0], warming_up: 'constant' });
+  });
+
+  it('a Mixer trained with Adam exports the reference SGD rate and says so', () => {
+    const adam = toOpenMixupConfig(parseConfig({ method: 'samix', mixerOptimizer: 'adam', mixerLr: 0 }));
+    expect(pyExec(adam.python).optimizer.paramwise_options).toEqual({ mix_block: { lr: 0.1 } });
+    expect(adam.unmapped.join('\n')).toMatch(/mixerOptimizer=adam \(lr 0\.001\).*SGD with lr 0\.1/);
+    expect(unmapped.join('\n')).not.toMatch(/mixerOptimizer/);
   });
 
   it('optimiser, schedules, runner and data', () => {

@@ -9,8 +9,10 @@
  */
 import { DATASET_CATALOG } from '../data/catalog';
 import {
+  DEFAULT_MIXER_LR,
   FIELD_RULES,
   effectiveAlpha,
+  effectiveMixerLr,
   effectiveMaskLossMode,
   parseConfig,
   type DatasetName,
@@ -109,6 +111,8 @@ const NOTE = {
     `Mixer objective etaMode=${mode} with eta=${eta} has no OpenMixup equivalent: head_mix_k trains the Mixer with the plain mixup CE and neg_weight=eta does not change it (spec 4.3); etaMode=codeFaithful compares like with like`,
   maskAdjust: (p: number): string =>
     `maskAdjust=${p}: OpenMixup's AutoMixup rescales the backbone mask with lam_mb (spec 2.5); the playground uses lam_bb`,
+  mixerAdam: (adamLr: number, sgdLr: number): string =>
+    `mixerOptimizer=adam (lr ${adamLr}): OpenMixup's mix_block shares the SGD optimizer, so this config gives it SGD with lr ${sgdLr}, the reference value (spec 9.2); at OpenMixup's hundreds of epochs SGD leaves the attention's init saddle`,
   upsample: (stage: number, f: number, px: number): string =>
     `Mixer upsampling: OpenMixup scales the stage-${stage} mask by ${f}, which does not give ${px} px; the playground resizes to the image size`,
   cleanCE: 'cleanCE: MixUpClassification has no clean-image CE term for hand-crafted baselines',
@@ -335,8 +339,11 @@ export function toOpenMixupConfig(cfgIn: RunConfig, meta: OpenMixupMeta = {}): O
       .split('\n')
       .map((line) => `#   ${line}`),
   ].join('\n');
+  // OpenMixup's mix_block shares the backbone's SGD (paramwise options change its lr, not its type).
+  const mixerLr = cfg.mixerOptimizer === 'sgd' ? effectiveMixerLr(cfg) : DEFAULT_MIXER_LR.sgd;
+  if (learned && cfg.mixerOptimizer !== 'sgd') unmapped.push(NOTE.mixerAdam(effectiveMixerLr(cfg), mixerLr));
   const mixerOpt = learned
-    ? `,\n                 paramwise_options={'mix_block': dict(lr=${py(cfg.mixerLr)})}`
+    ? `,\n                 paramwise_options={'mix_block': dict(lr=${py(mixerLr)})}`
     : '';
   const mixerSched = learned
     ? `# the Mixer's own cosine schedule (its lr is set by paramwise_options above)

@@ -22,7 +22,7 @@
  * losses too (lossOps.ts); f_q sees x_bb and x in ONE forward with per-batch BN statistics.
  */
 import * as tf from '@tensorflow/tfjs';
-import { effectiveAlpha, effectiveMaskLossMode, type RunConfig } from '../config';
+import { effectiveAlpha, effectiveMaskLossMode, effectiveMixerLr, type RunConfig } from '../config';
 import { etaLossOp, maskLossOp, mixWithMaskOp, softTargetCE } from '../lossOps';
 import type { EtaLossParts } from '../losses';
 import { lamMarginFallback, maskAdjust, mixWithMask } from '../mask';
@@ -32,12 +32,15 @@ import { emaUpdate, type EmaPair } from '../nets/ema';
 import { mixerForward } from '../nets/mixer';
 import { samixMixerPasses, type MixerPass } from '../nets/mixerOp';
 import type { Sgd } from '../nets/sgd';
+import type { FlatOptimizer } from '../nets/mixerOptimizer';
 import type { Rng } from '../random';
 import type { ResidentData } from '../residentData';
 import { markBackward, section } from '../perf';
 import { cosineLr, momentumAt } from '../schedule';
 import type { StepPart } from '../trainerTypes';
+import type { MaskSource } from '../methods/types';
 import { packMetrics, sumScalars, type PackedKey } from './metrics';
+import { captureSample, disposeSample, type StepSample } from './batchSample';
 
 /** Everything a supervised step reads and updates. */
 export interface SlContext {
@@ -52,11 +55,13 @@ export interface SlContext {
   /** Optimiser of θ_q ∪ g_q. */
   optQ: Sgd;
   /** Optimiser of φ (learned methods). */
-  optMixer: Sgd | null;
+  optMixer: FlatOptimizer | null;
   /** k ← q pairs (learned methods). */
   ema: EmaPair[];
   /** 0-based index of this step (drives the schedules). */
   step: number;
+  /** SAMix^P: the frozen pre-trained encoder + Mixer (methods/types.ts `MaskSource`). */
+  pretrained?: MaskSource;
 }
 
 /** A step's packed device metrics and its host-side facts. */
@@ -65,6 +70,8 @@ export interface StepOutput {
   lamMb: number;
   /** NaN when the label weight lives on the device (packed `lamEff`). */
   lamBb: number;
+  /** The first rows of the batch the classifier trained on (kept; the trainer owns them). */
+  sample?: StepSample;
 }
 
 /** The random draws of a learned step (step 1). */
@@ -247,6 +254,7 @@ export function learnedStep(c: SlContext, part: StepPart): StepOutput {
   const bnBb: BnRecord[] = [];
   const bnQ: BnRecord[] = [];
   const kept: tf.Tensor[] = [];
+  let sample: StepSample | undefined;
   try {
     const packed = tf.tidy(() => {
       const out: Partial<Record<PackedKey, tf.Scalar>> = {};
@@ -255,9 +263,10 @@ export function learnedStep(c: SlContext, part: StepPart): StepOutput {
       // views taken inside its closure.
       const samixOp = nets.mixer!.tree.kind === 'samix';
       const views: ModelLike = {
-        q: nets.q.views(),
-        k: nets.k!.views(),
-        mixer: samixOp ? nets.mixer!.views() : null,
+        // (matrices left flat: the fused ops reshape what they read, nets/flat.ts)
+        q: nets.q.views({ flatMatrices: true }),
+        k: nets.k!.views({ flatMatrices: true }),
+        mixer: samixOp ? nets.mixer!.views({ flatMatrices: true }) : null,
       };
       const mixerViews = () => views.mixer ?? nets.mixer!.views();
       section('momentum');
@@ -278,7 +287,7 @@ export function learnedStep(c: SlContext, part: StepPart): StepOutput {
           return tf.add(t.eta.total, t.mask) as tf.Scalar;
         }, c.optMixer!.vars);
         section('optimizer');
-        c.optMixer!.step(grads, cosineLr(c.step, total, cfg.mixerLr, cfg.mixerLrMin));
+        c.optMixer!.step(grads, cosineLr(c.step, total, effectiveMixerLr(cfg), cfg.mixerLrMin));
       } else if (withBb) {
         section('mixer');
         const model = { ...views, mixer: mixerViews() };
@@ -296,6 +305,7 @@ export function learnedStep(c: SlContext, part: StepPart): StepOutput {
         const m = backboneMask(rawBb, d, cfg);
         const xBb = mixWithMask(x, d.permBb, m);
         const yBb = permuteLabels(y, d.permBb);
+        sample = captureSample(xBb, y, yBb, d.lamBb);
         const { grads } = tf.variableGrads(() => {
           const t = classifierObjective(views, x, xBb, y, yBb, d.lamBb, bnQ);
           keepAll(kept, t.mixQ, t.oneQ, t.acc);
@@ -318,7 +328,10 @@ export function learnedStep(c: SlContext, part: StepPart): StepOutput {
       out.total = sumScalars([out.mixer, out.mask, out.mixQ, out.oneQ]);
       return packMetrics(out);
     });
-    return { packed, lamMb: d.lamMb, lamBb: d.lamBb };
+    return { packed, lamMb: d.lamMb, lamBb: d.lamBb, sample };
+  } catch (e) {
+    disposeSample(sample ?? null);
+    throw e;
   } finally {
     for (const list of [bnK, bnMb, bnBb, bnQ]) discardBnUpdates(list);
     for (const t of kept) t.dispose();
