@@ -37,7 +37,11 @@ export default defineConfig({
   },
   projects: [
     { name: 'wasm', use: { viewport: { width: 1280, height: 720 } } },
-    { name: 'webgpu', use: { viewport: { width: 1280, height: 720 } }, testMatch: /smoke\.spec\.ts/ },
+    {
+      name: 'webgpu',
+      use: { viewport: { width: 1280, height: 720 } },
+      testMatch: /(smoke|recovery|selfCheck)\.spec\.ts/,
+    },
   ],
   webServer: {
     command: `npx vite preview --port ${PORT} --strictPort --outDir ${DIST}`,

@@ -1,8 +1,8 @@
 /**
  * Layout and wiring only: URL state, the trainer hook, and the panels.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { ProbeResult } from './core/trainerTypes';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { EvalResult, ProbeResult, StepMetrics } from './core/trainerTypes';
 import {
   LEARNED_METHODS,
   LIVE_FIELDS,
@@ -16,14 +16,16 @@ import { BackendPanel } from './components/BackendPanel';
 import { ComparePanel } from './components/ComparePanel';
 import { DatasetsPanel } from './components/DatasetsPanel';
 import { ExportPanel } from './components/ExportPanel';
+import { MixerBundlePanel } from './components/MixerBundlePanel';
+import { fetchRunWeights } from './hooks/workerRequests';
 import { RunsPanel } from './components/RunsPanel';
 import type { RunBundle } from './export/runBundle';
 import { Diagnostics } from './components/Diagnostics';
 import { ErrorBanner } from './components/ErrorBanner';
 import { MaskGallery } from './components/MaskGallery';
 import { RunControls } from './components/RunControls';
+import { RunRecovery } from './components/RunRecovery';
 import { StatusBar } from './components/StatusBar';
-import { Timeline } from './components/Timeline';
 import { useAutoSave } from './hooks/useAutoSave';
 import { useSavedRuns } from './hooks/useSavedRuns';
 import { useTestApi } from './hooks/useTestApi';
@@ -45,7 +47,28 @@ const ACC_SERIES: SeriesDef[] = [
   { key: 'testK', label: 'test (momentum)', color: '#dc2626' },
 ];
 
+const NO_CLASSES: string[] = [];
+/** Chart rows are built once per logged point (points never change once logged). */
+const lossRowCache = new WeakMap<StepMetrics, ChartRow>();
+const accRowCache = new WeakMap<StepMetrics | EvalResult, ChartRow>();
+const lossRow = (m: StepMetrics): ChartRow => {
+  let r = lossRowCache.get(m);
+  if (!r) lossRowCache.set(m, (r = { step: m.step, ...m.loss } as ChartRow));
+  return r;
+};
+const trainRow = (m: StepMetrics): ChartRow => {
+  let r = accRowCache.get(m);
+  if (!r) accRowCache.set(m, (r = { step: m.step, train: m.acc.train }));
+  return r;
+};
+const evalRow = (e: EvalResult): ChartRow => {
+  let r = accRowCache.get(e);
+  if (!r) accRowCache.set(e, (r = { step: e.step, testQ: e.testAccQ, testK: e.testAccK }));
+  return r;
+};
+
 /** Default sizes on CPU or software backends, so the first masks appear within seconds. */
+const UNIT: [number, number] = [0, 1];
 const SLOW_BACKEND_SIZES = { batch: 32, width: 8 } as const;
 
 export function App() {
@@ -61,6 +84,12 @@ export function App() {
     () => new Set<string>(new URLSearchParams(window.location.hash.slice(1)).keys()),
   );
   const trainer = useTrainer(forced);
+  // The API object changes with every message; callbacks read it through a ref so they stay stable
+  // and the memoised panels do not redraw on each metrics batch.
+  const trainerRef = useRef(trainer);
+  useEffect(() => {
+    trainerRef.current = trainer;
+  }, [trainer]);
   const hidden = initial.hidden;
   const hasRun = trainer.status !== 'idle' || trainer.step > 0;
 
@@ -75,43 +104,48 @@ export function App() {
     };
   }, [config, backend, touched]);
 
+  const scaledNote =
+    backend?.isSoftware && (!touched.has('batch') || !touched.has('width'))
+      ? `slow backend: batch ${shown.batch}, width ${shown.width} so masks appear within seconds (set Batch / Width to override)`
+      : null;
+
   useEffect(() => {
     const url = `${window.location.pathname}${backendToSearch(forced)}${configToHash(config, hidden)}`;
     window.history.replaceState(null, '', url);
   }, [config, forced, hidden]);
 
-  const onChange = useCallback(
-    (patch: Partial<RunConfig>) => {
-      setTouched((t) => new Set([...t, ...Object.keys(patch)]));
-      setConfig((c) => ({ ...c, ...patch }));
-      const live = Object.fromEntries(
-        Object.entries(patch).filter(([k]) => (LIVE_FIELDS as readonly string[]).includes(k)),
-      ) as Partial<Pick<RunConfig, LiveField>>;
-      if (Object.keys(live).length && (trainer.status === 'running' || trainer.status === 'paused'))
-        trainer.setLive(live);
-    },
-    [trainer],
-  );
+  const onChange = useCallback((patch: Partial<RunConfig>) => {
+    setTouched((t) => new Set([...t, ...Object.keys(patch)]));
+    setConfig((c) => ({ ...c, ...patch }));
+    const live = Object.fromEntries(
+      Object.entries(patch).filter(([k]) => (LIVE_FIELDS as readonly string[]).includes(k)),
+    ) as Partial<Pick<RunConfig, LiveField>>;
+    const t = trainerRef.current;
+    if (Object.keys(live).length && (t.status === 'running' || t.status === 'paused')) t.setLive(live);
+  }, []);
 
+  const { start: trainerStart, reset: trainerReset, stepOnce, repickProbes } = trainer;
   const startRun = useCallback(
     (autoRun: boolean) => {
       setFrameIdx(null);
-      trainer.start(shown, autoRun);
+      trainerStart(shown, autoRun);
     },
-    [trainer, shown],
+    [trainerStart, shown],
   );
+  const onStart = useCallback(() => startRun(true), [startRun]);
   const resetRun = useCallback(() => {
     setFrameIdx(null);
-    trainer.reset();
-  }, [trainer]);
+    trainerReset();
+  }, [trainerReset]);
 
   const onStep = useCallback(
     (part: 'both' | 'mixer' | 'classifier') => {
       if (!hasRun) startRun(false);
-      trainer.stepOnce(part);
+      stepOnce(part);
     },
-    [hasRun, trainer, startRun],
+    [hasRun, stepOnce, startRun],
   );
+  const onRepick = useCallback(() => repickProbes(null), [repickProbes]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -149,12 +183,22 @@ export function App() {
   const frame = frameIdx !== null ? frames[frameIdx] : undefined;
   const frameImages = frame ? images.get(frame.pairKey) : undefined;
   const lastFrame = frames[frames.length - 1];
-  const shownProbe =
-    frame && frameImages
-      ? frameToProbe(frame, frameImages)
-      : vb && lastFrame && images.get(lastFrame.pairKey)
-        ? frameToProbe(lastFrame, images.get(lastFrame.pairKey)!)
-        : trainer.probe;
+  const lastImages = vb && lastFrame ? images.get(lastFrame.pairKey) : undefined;
+  const liveProbe = trainer.probe;
+  const shownProbe = useMemo(
+    () =>
+      frame && frameImages
+        ? frameToProbe(frame, frameImages)
+        : lastFrame && lastImages
+          ? frameToProbe(lastFrame, lastImages)
+          : liveProbe,
+    [frame, frameImages, lastFrame, lastImages, liveProbe],
+  );
+  const probeSize = useMemo(
+    () => (shownProbe ? { width: shownProbe.width, height: shownProbe.height } : null),
+    [shownProbe],
+  );
+  const probeLams = useMemo(() => (shownProbe ? shownProbe.pairs.map((p) => p.lam) : []), [shownProbe]);
   const cursor = hoverStep ?? frame?.step ?? null;
   const onCursor = useCallback(
     (step: number | null) => {
@@ -164,17 +208,17 @@ export function App() {
     [frames],
   );
   const version = trainer.version;
-  const lossRows = useMemo<ChartRow[]>(
-    () => metrics.map((m) => ({ step: m.step, ...m.loss }) as ChartRow),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [metrics, version],
-  );
+  // `metrics` and `evals` are new arrays whenever points arrive, so they are the only dependencies.
+  const lossRows = useMemo<ChartRow[]>(() => metrics.map(lossRow), [metrics]);
   const accRows = useMemo<ChartRow[]>(() => {
-    const rows: ChartRow[] = metrics.map((m) => ({ step: m.step, train: m.acc.train }));
-    for (const e of evals) rows.push({ step: e.step, testQ: e.testAccQ, testK: e.testAccK });
+    const rows: ChartRow[] = metrics.map(trainRow);
+    for (const e of evals) rows.push(evalRow(e));
     return rows.sort((a, b) => a.step - b.step);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [metrics, evals, version]);
+  }, [metrics, evals]);
+  const evalHint =
+    evals.length === 0 && metrics.length > 0
+      ? `Test accuracy appears after the first evaluation at step ${(vb ? vb.config : shown).evalEvery}.`
+      : undefined;
 
   return (
     <div className="app">
@@ -188,7 +232,14 @@ export function App() {
         onDismissError={trainer.dismissError}
         onDismissNotes={() => setNotes([])}
       />
-      <StatusBar trainer={trainer} budget={shown.steps} batch={shown.batch} />
+      <RunRecovery
+        trainer={trainer}
+        onConfig={(c) => {
+          setTouched(new Set(Object.keys(c)));
+          setConfig(c);
+        }}
+      />
+      <StatusBar trainer={trainer} budget={shown.steps} batch={shown.batch} scaled={scaledNote} />
       {vb && (
         <div className="viewing-banner" role="note">
           Viewing a saved run: {vb.config.method} on {vb.config.dataset}, seed {vb.config.seed} (
@@ -206,7 +257,7 @@ export function App() {
               status={trainer.status}
               hasRun={hasRun}
               onChange={onChange}
-              onStart={() => startRun(true)}
+              onStart={onStart}
               onPause={trainer.pause}
               onResume={trainer.resume}
               onStep={onStep}
@@ -217,19 +268,29 @@ export function App() {
             <MaskGallery
               probe={shownProbe}
               isHistory={frame !== undefined}
-              classes={trainer.dataset?.classes ?? []}
-              onRepick={() => trainer.repickProbes(null)}
-              onPairs={(pairs) => trainer.repickProbes(pairs)}
-            >
-              <Timeline frames={frames} selected={frameIdx} onSelect={setFrameIdx} />
-            </MaskGallery>
+              classes={trainer.dataset?.classes ?? NO_CLASSES}
+              onRepick={onRepick}
+              onPairs={repickProbes}
+              frames={frames}
+              frameIdx={frameIdx}
+              onSelectFrame={setFrameIdx}
+              batch={vb ? null : trainer.batchSamples}
+            />
           )}
           {!hidden.has('backend') && (
-            <BackendPanel info={trainer.backend} forced={forced} onForce={setForced} />
+            <BackendPanel
+              info={trainer.backend}
+              forced={forced}
+              onForce={setForced}
+              check={trainer.selfCheck}
+              onCheck={trainer.runSelfCheck}
+              busy={trainer.status === 'running'}
+            />
           )}
           {!hidden.has('datasets') && (
             <DatasetsPanel
               dataImport={trainer.dataImport}
+              dataLoad={trainer.dataLoad}
               cached={trainer.cachedDatasets}
               onImport={trainer.importData}
               onDelete={trainer.deleteDataset}
@@ -239,7 +300,7 @@ export function App() {
         </div>
         <div className="right">
           <div className="chart-options">
-            <label title="Debiased exponential moving average of the plotted series; the raw line stays faint behind.">
+            <label title="Debiased exponential moving average of the plotted series; the raw line stays faint behind. Default: 0.6.">
               Smoothing{' '}
               <input
                 type="range"
@@ -252,7 +313,7 @@ export function App() {
               />{' '}
               {smoothing.toFixed(2)}
             </label>
-            <label>
+            <label title="Logarithmic y axis for the loss chart. Default: off.">
               <input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} /> log-y
               (losses)
             </label>
@@ -279,7 +340,8 @@ export function App() {
               marks={marks}
               cursorStep={cursor}
               onCursor={onCursor}
-              yDomain={[0, 1]}
+              yDomain={UNIT}
+              empty={evalHint}
             />
           )}
           {!hidden.has('diagnostics') && (
@@ -288,8 +350,8 @@ export function App() {
               frames={frames}
               alpha={effectiveAlpha(shown)}
               margin={shown.maskMargin}
-              size={shownProbe ? { width: shownProbe.width, height: shownProbe.height } : null}
-              lams={shownProbe ? shownProbe.pairs.map((p) => p.lam) : []}
+              size={probeSize}
+              lams={probeLams}
               version={version}
               checkCollapse={LEARNED_METHODS.includes(shown.method)}
             />
@@ -317,6 +379,7 @@ export function App() {
               frames={frames}
               images={images}
               trainCount={trainer.dataset?.trainCount ?? null}
+              fetchWeights={hasRun && !vb ? () => fetchRunWeights(trainer) : undefined}
               onImport={async (file) => {
                 const r = await saved.importBundle(file);
                 if (r) {
@@ -324,6 +387,16 @@ export function App() {
                   setViewing({ id: r.summary.id, bundle: r.bundle });
                 }
               }}
+            />
+          )}
+          {!hidden.has('mixers') && (
+            <MixerBundlePanel
+              link={trainer}
+              config={shown}
+              hasRun={hasRun && !vb}
+              datasetName={trainer.dataset?.name ?? null}
+              step={trainer.step}
+              onChange={onChange}
             />
           )}
           {!hidden.has('runs') && (

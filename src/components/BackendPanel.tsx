@@ -3,15 +3,22 @@
  * force one (it restarts the worker and is kept in the URL as `?backend=`).
  */
 import { BACKEND_NAMES, type BackendName } from '../core/config';
+import type { TrainerState } from '../hooks/trainerState';
 import type { BackendInfo } from '../worker/protocol';
 
 interface Props {
   info: BackendInfo | null;
   forced: BackendName | null;
   onForce: (b: BackendName | null) => void;
+  /** Self-check verdicts (null before the first check). */
+  check: TrainerState['selfCheck'];
+  /** Starts the self-check; absent hides the button. */
+  onCheck?: () => void;
+  /** A run is training (the check would stop it). */
+  busy: boolean;
 }
 
-export function BackendPanel({ info, forced, onForce }: Props) {
+export function BackendPanel({ info, forced, onForce, check, onCheck, busy }: Props) {
   return (
     <section aria-label="Backend" className="panel backend-panel">
       <header className="panel-head">
@@ -53,6 +60,34 @@ export function BackendPanel({ info, forced, onForce }: Props) {
         </div>
       ) : (
         <p>Selecting a backend…</p>
+      )}
+      {onCheck && (
+        <div className="self-check">
+          <button
+            type="button"
+            disabled={!info || busy || (check !== null && !check.done)}
+            onClick={onCheck}
+            title="Runs the engine's correctness checks on this backend: the spec's loss values, Mixer invariants, same-seed determinism, no tensor growth, and agreement of the first steps with the cpu backend. Stops the current run."
+          >
+            Check this backend
+          </button>
+          {check && (
+            <>
+              <p role="status" data-testid="self-check-summary">
+                {check.done
+                  ? `${check.results.filter((r) => r.ok).length} of ${check.results.length} checks passed on ${check.backend} in ${((check.ms ?? 0) / 1000).toFixed(1)} s`
+                  : `Checking… ${check.results.length} done`}
+              </p>
+              <ul aria-label="Self-check results" className="self-check-results">
+                {check.results.map((r) => (
+                  <li key={r.name} className={r.ok ? 'ok' : 'bad'}>
+                    {r.ok ? '✓' : '✗'} {r.name} <small>{r.detail}</small>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
       )}
     </section>
   );

@@ -46,6 +46,8 @@ export interface EvalResult {
   testAccQ: number;
   /** Test accuracy of the momentum (EMA) encoder; NaN where a method has none. */
   testAccK: number;
+  /** SSL: weighted kNN accuracy of the test split against a train-split memory bank (= testAccQ). */
+  knnAcc?: number;
 }
 
 /** One probe pair rendered by the current method: everything the mask gallery shows. */
@@ -79,3 +81,26 @@ export interface ProbeResult {
 
 /** Which sub-objective a single step updates (SAMix/AutoMix can step one side only). */
 export type StepPart = 'both' | 'mixer' | 'classifier';
+
+/** A few mixed images of the last training step's batch (what the classifier actually saw). */
+export interface BatchSamples {
+  /** The step that trained on them (1-based, as in StepMetrics). */
+  step: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** Mixed images, uint8 HWC (de-normalised), one per sample. */
+  images: Uint8Array[];
+  /** Label weight of class A (the un-shuffled image) per sample. */
+  lam: number[];
+  labelA: number[];
+  labelB: number[];
+}
+
+/** One verdict of the backend self-check (selfCheck.ts), with the numbers behind it. */
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  /** The measured numbers (and the expected ones when the check failed). */
+  detail: string;
+}

@@ -5,12 +5,22 @@
  */
 import type { Dispatch, SetStateAction } from 'react';
 import type { CompareEntry, CompareRunResult } from '../compare/types';
-import type { EvalResult, ProbePair, ProbeResult, StepMetrics } from '../core/trainerTypes';
+import type {
+  BatchSamples,
+  CheckResult,
+  EvalResult,
+  ProbePair,
+  ProbeResult,
+  StepMetrics,
+} from '../core/trainerTypes';
 import { appendFrame, pairKeyOf, toFrame, type MaskFrame } from '../ui/maskHistory';
+import type { RunConfig } from '../core/config';
+import { dropAfter } from './recovery';
 import type { CachedDatasetSummary } from '../worker/datasetCache';
 import type {
   BackendInfo,
   BenchRow,
+  DataBenchResult,
   DatasetInfo,
   FromWorker,
   MemoryInfo,
@@ -54,6 +64,14 @@ export interface DataImportState {
   error: SerializedError | null;
 }
 
+/** A run's dataset load in progress (shards, cache), for the progress bar. */
+export interface DataLoadState {
+  startedAt: number;
+  phase: string;
+  loaded: number;
+  total: number;
+}
+
 export interface CompareState {
   entries: CompareEntry[];
   progress: { index: number; step: number; total: number } | null;
@@ -76,10 +94,14 @@ export interface TrainerState {
   runId: number;
   memory: MemoryInfo | null;
   probe: ProbeResult | null;
+  /** Mixed images of the last step's batch (sent with each probe). */
+  batchSamples: BatchSamples | null;
   dataset: DatasetInfo | null;
   errors: SerializedError[];
   /** The latest user-data import: progress, then its result or its error. */
   dataImport: DataImportState | null;
+  /** The run's dataset load, while it is loading. */
+  dataLoad: DataLoadState | null;
   /** Datasets cached in IndexedDB. */
   cachedDatasets: CachedDatasetSummary[];
   /** FLOPs per training step and the warm-up time of the current run. */
@@ -87,9 +109,19 @@ export interface TrainerState {
   /** The comparison queue, when one was started. */
   compare: CompareState | null;
   /** Rows of a side-by-side benchmark, and whether it finished. */
-  bench: { rows: BenchRow[]; done: boolean } | null;
+  bench: { rows: BenchRow[]; done: boolean; data?: DataBenchResult } | null;
+  /** The backend self-check's verdicts so far, and whether it finished (on which backend, in how long). */
+  selfCheck: { results: CheckResult[]; done: boolean; backend?: string; ms?: number } | null;
   /** Bumped whenever `data` changed. */
   version: number;
+  /** Checkpoint key of the live run (also its id in the saved-runs store). */
+  runKey: string;
+  /** The run's last saved checkpoint. */
+  checkpoint: { key: string; step: number; bytes: number; finished: boolean } | null;
+  /** The run diverged and is paused: what blew up, and the checkpoint step a roll-back returns to. */
+  divergence: { step: number; term: string; message: string; rollbackStep: number | null } | null;
+  /** The run was last put back to a checkpoint (resume after a reload or a crash, or a roll-back). */
+  restored: { key: string; step: number; config: RunConfig; reason: 'restore' | 'rollback' } | null;
 }
 
 /** Message traffic from the worker, for the responsiveness benchmark. */
@@ -108,14 +140,21 @@ export const EMPTY: TrainerState = {
   runId: 0,
   memory: null,
   probe: null,
+  batchSamples: null,
   dataset: null,
   errors: [],
   dataImport: null,
+  dataLoad: null,
   cachedDatasets: [],
   compare: null,
   runInfo: null,
   bench: null,
+  selfCheck: null,
   version: 0,
+  runKey: '',
+  checkpoint: null,
+  divergence: null,
+  restored: null,
 };
 
 export function thin<T>(arr: T[]): T[] {
@@ -136,13 +175,22 @@ export function applyMessage(
   } else if (msg.type === 'metrics') {
     traffic.metrics++;
     traffic.bytes += msg.points.length * 200; // ~20 numbers per point, structured-cloned
+  } else if (msg.type === 'batch') {
+    for (const im of msg.samples.images) traffic.bytes += im.length;
   }
   switch (msg.type) {
     case 'backend':
       setState((s) => ({ ...s, backend: msg.info, note: `Backend ready: ${msg.info.active}.` }));
       return;
     case 'status':
-      setState((s) => ({ ...s, status: msg.status, step: msg.step, epoch: msg.epoch, note: msg.note }));
+      setState((s) => ({
+        ...s,
+        status: msg.status,
+        step: msg.step,
+        epoch: msg.epoch,
+        note: msg.note,
+        dataLoad: msg.status === 'loading' ? s.dataLoad : null,
+      }));
       return;
     case 'metrics': {
       d.metrics = thin(d.metrics.concat(msg.points));
@@ -157,13 +205,16 @@ export function applyMessage(
       return;
     }
     case 'dataset':
-      setState((s) => ({ ...s, dataset: msg.info }));
+      setState((s) => ({ ...s, dataset: msg.info, batchSamples: null, dataLoad: null }));
+      return;
+    case 'batch':
+      setState((s) => ({ ...s, batchSamples: msg.samples }));
       return;
     case 'runInfo':
       setState((s) => ({ ...s, runInfo: { flopsPerStep: msg.flopsPerStep, warmupMs: msg.warmupMs } }));
       return;
     case 'eval':
-      d.evals = d.evals.concat(msg.result);
+      d.evals = thin(d.evals.concat(msg.result));
       setState((s) => ({ ...s, version: s.version + 1 }));
       return;
     case 'probe':
@@ -187,7 +238,16 @@ export function applyMessage(
               dataImport: { ...s.dataImport, phase: msg.phase, loaded: msg.loaded, total: msg.total },
             }
           : msg.requestId === 0
-            ? { ...s, note: `${msg.phase}: ${Math.round((100 * msg.loaded) / Math.max(1, msg.total))}%` }
+            ? {
+                ...s,
+                note: `${msg.phase}: ${Math.round((100 * msg.loaded) / Math.max(1, msg.total))}%`,
+                dataLoad: {
+                  startedAt: s.dataLoad?.startedAt ?? performance.now(),
+                  phase: msg.phase,
+                  loaded: msg.loaded,
+                  total: msg.total,
+                },
+              }
             : s,
       );
       return;
@@ -249,9 +309,49 @@ export function applyMessage(
     case 'benchRow':
       setState((s) => ({ ...s, bench: { rows: [...(s.bench?.rows ?? []), msg.row], done: false } }));
       return;
-    case 'benchDone':
-      setState((s) => ({ ...s, bench: { rows: msg.rows, done: true } }));
+    case 'selfCheckItem':
+      setState((s) => ({
+        ...s,
+        selfCheck: { results: [...(s.selfCheck?.results ?? []), msg.result], done: false },
+      }));
       return;
+    case 'selfCheckDone':
+      setState((s) => ({
+        ...s,
+        selfCheck: { results: msg.results, done: true, backend: msg.backend, ms: msg.ms },
+      }));
+      return;
+    case 'benchDone':
+      setState((s) => ({ ...s, bench: { ...s.bench, rows: msg.rows, done: true } }));
+      return;
+    case 'benchData':
+      setState((s) => ({ ...s, bench: { rows: s.bench?.rows ?? [], done: false, data: msg.result } }));
+      return;
+    case 'checkpoint': {
+      const { key, step, bytes, finished } = msg;
+      setState((s) => ({ ...s, runKey: key, checkpoint: { key, step, bytes, finished } }));
+      return;
+    }
+    case 'diverged': {
+      const { step, term, message, rollbackStep } = msg;
+      setState((s) => ({ ...s, divergence: { step, term, message, rollbackStep } }));
+      return;
+    }
+    case 'restored': {
+      const { key, step, config, reason, note } = msg;
+      dropAfter(d, step); // the curves continue from the checkpoint
+      setState((s) => ({
+        ...s,
+        runKey: key,
+        step,
+        restored: { key, step, config, reason },
+        divergence: null,
+        checkpoint: { key, step, bytes: s.checkpoint?.bytes ?? 0, finished: false },
+        errors: note ? [...s.errors, { name: 'CheckpointNote', message: note }] : s.errors,
+        version: s.version + 1,
+      }));
+      return;
+    }
     case 'error':
       setState((s) => ({
         ...s,

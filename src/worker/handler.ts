@@ -4,25 +4,34 @@
  * training loop with a generation counter (stale loops exit, R12), serialises everything that
  * touches the trainer, batches metrics (one GPU readback per report) and throttles mask probes.
  */
-import type { BackendName, RunConfig } from '../core/config';
-import type { EvalResult, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
+import { LIVE_FIELDS, type BackendName, type RunConfig } from '../core/config';
+import type { CheckpointData } from '../core/checkpoint';
+import type { BatchSamples, EvalResult, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
 import type { ImageDataset } from '../data/types';
 import {
   assertNever,
   probeTransferables,
   serializeError,
   type BackendInfo,
+  type BackendLossKind,
+  type FaultKind,
   type MemoryInfo,
   type Post,
   type RunStatus,
   type ToWorker,
 } from './protocol';
 import { runBench } from './bench';
+import { runSelfCheck } from '../core/selfCheck';
+import { getBackend } from '@tensorflow/tfjs';
 import { runCompareQueue } from './compareQueue';
 import type { CachedDatasetSummary } from './datasetCache';
 import type { ImportOptions, Progress, UserDataSource } from './userData';
-import { findDivergence } from './divergence';
+import { DivergenceError, findDivergence } from './divergence';
+import type { CheckpointSink } from './checkpointStore';
+import { RunCheckpoints } from './runCheckpoints';
 import { defaultProbePairs } from './probePairs';
+import { handleMixerMessage } from './mixerMessages';
+import type { MixerStoreLike } from './mixerStore';
 
 /** What the handler needs from a trainer (src/core/trainer.ts implements it). */
 export interface TrainerLike {
@@ -32,12 +41,17 @@ export interface TrainerLike {
   read(pending: unknown[]): Promise<StepMetrics[]>;
   evaluate(): Promise<EvalResult>;
   probe(pairs: Array<[number, number]>, lam: number): Promise<ProbeResult>;
+  /** Up to k mixed images of the last step's batch (kept on the device by the step); null before one. */
+  lastBatchSamples?(k: number): Promise<BatchSamples | null>;
   setLive(patch: Partial<RunConfig>): void;
   dispose(): void;
   /** Compiles kernels with a throw-away step that leaves no trace; resolves to its ms. */
   warmup?(): Promise<number>;
   /** FLOPs of one training step (for achieved GFLOP/s). */
   readonly flopsPerStep?: number;
+  /** The full training state (checkpoints) and putting it back in place. */
+  snapshot?(): Promise<CheckpointData>;
+  restore?(c: CheckpointData): void;
 }
 
 export interface HandlerDeps {
@@ -52,22 +66,42 @@ export interface HandlerDeps {
   now(): number;
   /** Lets queued messages in between steps without timer throttling. */
   yieldNow(): Promise<void>;
+  /** Backend-loss watch (deviceWatch.ts: device/context lost, out of memory); absent in Node tests. */
+  device?: DeviceGuard;
+  /** Checkpoint storage (checkpointStore.ts, IndexedDB); absent: no checkpoints, no restore. */
+  checkpoints?: CheckpointSink;
+  /** SAMix^P: loads what a run's trainer needs before it is created (a samixp run's Mixer bundle). */
+  prepareRun?(config: RunConfig): Promise<void>;
+  /** Stored Mixer bundles (mixerStore.ts, IndexedDB) and a hook when one changed (mixerMessages.ts). */
+  mixers?: () => Promise<MixerStoreLike>;
+  mixersChanged?(name: string): void;
 }
 
-/** Metrics are flushed to the page at most this often (one readback each). */
-export const REPORT_EVERY_MS = 250;
-/** Probe masks are re-rendered at most this often. */
-export const PROBE_EVERY_MS = 1000;
+/** What the handler needs from the backend-loss watch (src/worker/deviceWatch.ts implements it). */
+export interface DeviceGuard {
+  /** Throws before a step when the backend is gone (or a fault was injected). */
+  check(): void;
+  /** A backend loss described by an error, or null for an ordinary error. */
+  classify(e: unknown): { kind: BackendLossKind; reason: string } | null;
+  /** Test-only fault hook. */
+  inject(kind: FaultKind): void;
+  /** Told once when the backend is lost outside a step (GPUDevice.lost, webglcontextlost). */
+  onLost(cb: (loss: { kind: BackendLossKind; reason: string }) => void): void;
+}
+
+/** Metrics are flushed to the page at most this often (one readback each; charts redraw ≥ 5 Hz). */
+export const REPORT_EVERY_MS = 150;
+/**
+ * Probe masks are re-rendered when this long has passed since the previous probe started; probes
+ * run at step boundaries, so the interval is this plus up to one step (≥ 1 Hz for steps < 300 ms).
+ */
+export const PROBE_EVERY_MS = 700;
+/** Samples of the current batch sent with each probe. */
+export const BATCH_SAMPLES = 4;
 /** λ the probe pairs are mixed at. */
 export const PROBE_LAM = 0.5;
 
-/** Thrown by the loop when a loss diverged; the run is paused with the message. */
-export class DivergenceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DivergenceError';
-  }
-}
+export { DivergenceError };
 
 export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) => Promise<void> {
   let runId = -1;
@@ -82,6 +116,21 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
   let lastFlush = 0;
   let lastProbe = -Infinity;
   let chain: Promise<unknown> = Promise.resolve();
+  let backendName: BackendName = 'cpu';
+  let lostSent = false;
+  const ckpt = new RunCheckpoints(deps.checkpoints, post);
+  const session = Date.now().toString(36);
+
+  /** The backend is gone: stop stepping and tell the page once (it restarts the worker elsewhere). */
+  function backendLost(loss: { kind: BackendLossKind; reason: string }): void {
+    generation++;
+    if (lostSent) return;
+    lostSent = true;
+    status = 'error';
+    const step = trainer?.stepCount ?? 0;
+    post({ type: 'backendLost', runId, backend: backendName, kind: loss.kind, reason: loss.reason, step });
+  }
+  deps.device?.onLost(backendLost);
 
   /** Progress callback posting at most every 100 ms (and always the final value). */
   function progressFor(requestId: number): Progress {
@@ -126,7 +175,15 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
   }
 
   function fail(e: unknown, during: string): void {
+    const loss = deps.device?.classify(e);
+    if (loss) return backendLost(loss);
     const err = serializeError(e);
+    if (e instanceof DivergenceError && trainer) {
+      post({ type: 'error', runId, error: err, fatal: false });
+      const rollbackStep = ckpt.step;
+      post({ type: 'diverged', runId, step: e.step, term: e.term, message: e.message, rollbackStep });
+      return setStatus('paused', `Diverged at step ${e.step}; paused.`);
+    }
     post({ type: 'error', runId, error: { ...err, message: `${during}: ${err.message}` }, fatal: false });
     if (trainer) setStatus('paused', `Paused after an error ${during}; the run's state is kept.`);
     else setStatus('error', `${during} failed`);
@@ -144,7 +201,7 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
     lastFlush = deps.now();
     post({ type: 'metrics', runId, points, memory: deps.memory() });
     const d = findDivergence(points);
-    if (d) throw new DivergenceError(d.message);
+    if (d) throw ckpt.divergence(d);
   }
 
   async function evaluate(): Promise<void> {
@@ -154,20 +211,29 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
 
   async function probe(): Promise<void> {
     if (!trainer || pairs.length === 0) return;
-    const result = await trainer.probe(pairs, PROBE_LAM);
     lastProbe = deps.now();
+    const result = await trainer.probe(pairs, PROBE_LAM);
     post({ type: 'probe', runId, result }, probeTransferables(result));
+    const samples = await trainer.lastBatchSamples?.(BATCH_SAMPLES);
+    if (samples)
+      post(
+        { type: 'batch', runId, samples },
+        samples.images.map((im) => im.buffer as ArrayBuffer),
+      );
   }
 
   /** One training step plus whatever reporting is due after it. Returns false when the run ended. */
   async function iterate(part: StepPart, forceReport: boolean): Promise<boolean> {
     if (!trainer || !config) return false;
     const t0 = deps.now();
+    deps.device?.check();
     pending.push(trainer.step(part));
     stepMs += deps.now() - t0;
     const step = trainer.stepCount;
     const finished = step >= config.steps;
-    if (forceReport || finished || deps.now() - lastFlush >= REPORT_EVERY_MS) await flush();
+    const checkpointDue = finished || step % config.checkpointEvery === 0;
+    if (forceReport || checkpointDue || deps.now() - lastFlush >= REPORT_EVERY_MS) await flush();
+    if (checkpointDue) await ckpt.save(runId, trainer, finished); // after the divergence check
     if (finished || step % config.evalEvery === 0) await evaluate();
     if (forceReport || finished || deps.now() - lastProbe >= PROBE_EVERY_MS) await probe();
     if (finished) setStatus('done', `Reached the budget of ${config.steps} steps.`);
@@ -200,15 +266,17 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
     trainer = null;
   }
 
-  async function start(id: number, cfg: RunConfig, autoRun: boolean): Promise<void> {
+  async function start(id: number, cfg: RunConfig, autoRun: boolean, key: string): Promise<void> {
     await exclusive(async () => {
       disposeRun();
       runId = id;
       config = cfg;
+      ckpt.begin(key);
       setStatus('loading', `Loading ${cfg.dataset}…`);
       try {
         if (!data || data.name !== cfg.dataset) data = await deps.loadDataset(cfg, progressFor(0));
         post({ type: 'dataset', runId, info: datasetInfo(data) });
+        await deps.prepareRun?.(cfg);
         trainer = deps.createTrainer(cfg, data);
         setStatus('loading', 'Compiling kernels (warm-up step)…');
         const warmupMs = trainer.warmup ? await trainer.warmup() : 0;
@@ -226,13 +294,75 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
     if (autoRun && trainer) void runLoop();
   }
 
+  /** Loads run `key`'s latest good checkpoint into a new trainer (a fresh worker included), paused. */
+  async function restore(id: number, key: string, autoRun: boolean): Promise<void> {
+    await exclusive(async () => {
+      disposeRun();
+      runId = id;
+      ckpt.begin(key);
+      setStatus('loading', 'Loading the checkpoint…');
+      try {
+        const { checkpoint, note } = await ckpt.load();
+        const cfg = checkpoint.config;
+        config = cfg;
+        if (!data || data.name !== cfg.dataset) data = await deps.loadDataset(cfg, progressFor(0));
+        post({ type: 'dataset', runId, info: datasetInfo(data) });
+        await deps.prepareRun?.(cfg);
+        trainer = deps.createTrainer(cfg, data);
+        if (!trainer.restore) throw new Error('this trainer cannot restore checkpoints');
+        setStatus('loading', 'Compiling kernels (warm-up step)…');
+        const warmupMs = trainer.warmup ? await trainer.warmup() : 0;
+        trainer.restore(checkpoint);
+        ckpt.begin(key, checkpoint.step);
+        post({ type: 'runInfo', runId, flopsPerStep: trainer.flopsPerStep ?? NaN, warmupMs });
+        post({ type: 'restored', runId, key, step: checkpoint.step, config: cfg, reason: 'restore', note });
+        pairs = defaultProbePairs(data, 4);
+        lastProbe = -Infinity;
+        await probe();
+      } catch (e) {
+        disposeRun();
+        fail(e, `restoring run ${key}`);
+        return;
+      }
+      setStatus('paused', `Restored the checkpoint at step ${trainer.stepCount}.`);
+    });
+    if (autoRun && trainer) void runLoop();
+  }
+
+  /** Puts the current run back to its last good checkpoint, keeping the live settings (the fix). */
+  async function rollback(id: number): Promise<void> {
+    await exclusive(async () => {
+      if (id !== runId || !trainer?.restore || !config) return;
+      generation++;
+      pending = [];
+      try {
+        const { checkpoint, note } = await ckpt.load();
+        const cur = config;
+        const live = Object.fromEntries(LIVE_FIELDS.map((k) => [k, cur[k]])) as Partial<RunConfig>;
+        trainer.restore(checkpoint);
+        trainer.setLive(live);
+        config = { ...checkpoint.config, ...live };
+        ckpt.begin(ckpt.key, checkpoint.step);
+        const step = checkpoint.step;
+        post({ type: 'restored', runId, key: ckpt.key, step, config, reason: 'rollback', note });
+        lastProbe = -Infinity;
+        await probe();
+      } catch (e) {
+        return fail(e, 'rolling back');
+      }
+      setStatus('paused', `Rolled back to the checkpoint at step ${trainer.stepCount}.`);
+    });
+  }
+
   return async (msg: ToWorker): Promise<void> => {
     switch (msg.type) {
       case 'init': {
         // Exclusive, so a Start sent while the backend is still starting waits for it.
         await exclusive(async () => {
           try {
-            post({ type: 'backend', info: await deps.selectBackend(msg.forced) });
+            const info = await deps.selectBackend(msg.forced);
+            backendName = info.active;
+            post({ type: 'backend', info });
           } catch (e) {
             post({ type: 'error', runId: null, error: serializeError(e), fatal: true });
           }
@@ -240,12 +370,18 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
         return;
       }
       case 'start':
-        return start(msg.runId, msg.config, msg.autoRun);
+        // Without a key, one unique to this worker session (run ids restart at every page load).
+        return start(msg.runId, msg.config, msg.autoRun, msg.key ?? `run-${session}-${msg.runId}`);
       case 'pause': {
         if (msg.runId !== runId || (status !== 'running' && status !== 'loading')) return;
         generation++;
         await exclusive(async () => {
-          await flush();
+          try {
+            await flush();
+            if (trainer) await ckpt.save(runId, trainer, false);
+          } catch (e) {
+            return fail(e, 'pausing');
+          }
           // The masks on screen show the step training paused at.
           await probe().catch((e: unknown) => fail(e, 'rendering probe masks'));
           setStatus('paused');
@@ -274,6 +410,7 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
           if (msg.runId !== runId || !trainer || !config) return;
           trainer.setLive(msg.patch);
           config = { ...config, ...msg.patch };
+          ckpt.noteLive(trainer.stepCount, msg.patch);
           post({ type: 'live', runId, step: trainer.stepCount, patch: msg.patch });
         });
         return;
@@ -296,6 +433,21 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
           disposeRun();
           runId = msg.runId;
           setStatus('idle');
+        });
+        return;
+      }
+      case 'selfCheck': {
+        await exclusive(async () => {
+          disposeRun();
+          setStatus('idle', 'Checking the backend…');
+          const t0 = deps.now();
+          try {
+            const results = await runSelfCheck({}, (result) => post({ type: 'selfCheckItem', result }));
+            post({ type: 'selfCheckDone', backend: getBackend(), results, ms: deps.now() - t0 });
+            setStatus('idle');
+          } catch (e) {
+            fail(e, 'the backend self-check');
+          }
         });
         return;
       }
@@ -351,6 +503,14 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
         });
         return;
       }
+      case 'restore':
+        return restore(msg.runId, msg.key, msg.autoRun ?? false);
+      case 'rollback':
+        return rollback(msg.runId);
+      case 'injectFault':
+        // Not exclusive: a fault must land while the loop is stepping.
+        deps.device?.inject(msg.kind);
+        return;
       case 'listDatasets':
         post({ type: 'datasets', entries: await deps.listDatasets() });
         return;
@@ -358,6 +518,19 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
         await deps.deleteDataset(msg.name);
         if (data && data.name === msg.name && !trainer) data = null;
         post({ type: 'datasets', entries: await deps.listDatasets() });
+        return;
+      case 'exportMixer':
+      case 'importMixer':
+      case 'listMixers':
+      case 'deleteMixer':
+      case 'exportWeights':
+        await handleMixerMessage(msg, {
+          post,
+          trainer: () => trainer,
+          exclusive,
+          store: deps.mixers,
+          changed: deps.mixersChanged,
+        });
         return;
       default:
         assertNever(msg);

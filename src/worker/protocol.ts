@@ -6,10 +6,19 @@
  * import TF.js.
  */
 import type { BackendName, LiveField, MethodName, RunConfig } from '../core/config';
-import type { EvalResult, ProbePair, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
+import type {
+  BatchSamples,
+  CheckResult,
+  EvalResult,
+  ProbePair,
+  ProbeResult,
+  StepMetrics,
+  StepPart,
+} from '../core/trainerTypes';
 import type { CompareEntry, CompareRunResult } from '../compare/types';
 import type { CachedDatasetSummary } from './datasetCache';
 import type { ImportOptions, UserDataSource } from './userData';
+import type { MixerFromWorker, MixerToWorker } from './mixerProtocol';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'error';
 
@@ -56,7 +65,14 @@ export interface DatasetInfo {
 export interface MemoryInfo {
   numTensors: number;
   numBytes: number;
+  /** Bytes the GPU backend holds (webgl/webgpu `numBytesInGPU`), when it reports them. */
+  gpuBytes?: number;
 }
+
+/** How a backend was lost (deviceWatch.ts); a worker crash is seen by the page, not sent. */
+export type BackendLossKind = 'deviceLost' | 'contextLost' | 'oom';
+/** Test-only faults: each triggers the real mechanism where the browser allows it. */
+export type FaultKind = BackendLossKind | 'crash';
 
 /** A side-by-side speed measurement: every listed backend × method in one worker session. */
 export interface BenchRequest {
@@ -65,6 +81,43 @@ export interface BenchRequest {
   config: RunConfig;
   warmup: number;
   steps: number;
+  /** Also measure dataset loads (cold, IndexedDB) and batch assembly vs a SAMix step (benchData.ts). */
+  data?: boolean;
+}
+
+/** Load time of one dataset: from its source (cold) and from the IndexedDB cache (`npm run bench`). */
+export interface DataLoadRow {
+  dataset: string;
+  /** Generate / parse from shards or files, ms. */
+  coldMs: number;
+  /** Writing the IndexedDB cache entry, ms (NaN: not measured). */
+  cacheWriteMs: number;
+  /** Loading from IndexedDB through the run's loader, ms (NaN: not cached, e.g. generated). */
+  cachedMs: number;
+  train: number;
+  test: number;
+  /** Pixel + label bytes. */
+  bytes: number;
+  error: string;
+}
+
+/** Batch assembly (gather + augment on the backend) against a SAMix step, per backend × dataset. */
+export interface AssemblyRow {
+  backend: string;
+  dataset: string;
+  /** Training images resident on the backend. */
+  resident: number;
+  uploadMs: number;
+  assemblyMs: number;
+  samixStepMs: number;
+  /** assemblyMs / samixStepMs (must stay < 0.05). */
+  ratio: number;
+  error: string;
+}
+
+export interface DataBenchResult {
+  loads: DataLoadRow[];
+  assembly: AssemblyRow[];
 }
 
 export interface BenchRow {
@@ -83,8 +136,10 @@ export interface BenchRow {
 }
 
 export type ToWorker =
+  | MixerToWorker
   | { type: 'init'; forced: BackendName | null }
-  | { type: 'start'; runId: number; config: RunConfig; autoRun: boolean }
+  /** `key`: the run's checkpoint key (unique across page sessions); default: made unique by the worker. */
+  | { type: 'start'; runId: number; config: RunConfig; autoRun: boolean; key?: string }
   | { type: 'pause'; runId: number }
   | { type: 'resume'; runId: number }
   | { type: 'step'; runId: number; part: StepPart }
@@ -92,12 +147,24 @@ export type ToWorker =
   | { type: 'probe'; runId: number; pairs: Array<[number, number]> | null }
   | { type: 'reset'; runId: number }
   | { type: 'bench'; request: BenchRequest }
+  /** Runs the engine's correctness checks on the active backend (selfCheck.ts); stops any run. */
+  | { type: 'selfCheck' }
   | { type: 'importData'; requestId: number; source: UserDataSource; options: ImportOptions }
   | { type: 'compare'; runId: number; entries: CompareEntry[] }
   | { type: 'listDatasets' }
-  | { type: 'deleteDataset'; name: string };
+  | { type: 'deleteDataset'; name: string }
+  | { type: 'injectFault'; kind: FaultKind }
+  /**
+   * Restores the latest good checkpoint of run `key` (loads its dataset and builds its trainer, so
+   * it works in a fresh worker), tags the run `runId`, and pauses (or trains on when `autoRun`).
+   * Answers `restored` then a `paused` status; an `error` when no checkpoint can be used.
+   */
+  | { type: 'restore'; runId: number; key: string; autoRun?: boolean }
+  /** After divergence: puts the current run back to its last good checkpoint, keeps it paused. */
+  | { type: 'rollback'; runId: number };
 
 export type FromWorker =
+  | MixerFromWorker
   | { type: 'backend'; info: BackendInfo }
   | { type: 'status'; runId: number; status: RunStatus; step: number; epoch: number; note: string }
   | { type: 'dataset'; runId: number; info: DatasetInfo }
@@ -105,6 +172,8 @@ export type FromWorker =
   | { type: 'metrics'; runId: number; points: StepMetrics[]; memory: MemoryInfo }
   | { type: 'eval'; runId: number; result: EvalResult }
   | { type: 'probe'; runId: number; result: ProbeResult }
+  /** A few mixed images of the last step's batch, sent with each probe (buffers transferred). */
+  | { type: 'batch'; runId: number; samples: BatchSamples }
   | { type: 'live'; runId: number; step: number; patch: Partial<Pick<RunConfig, LiveField>> }
   | { type: 'dataProgress'; requestId: number; phase: string; loaded: number; total: number }
   | {
@@ -128,7 +197,40 @@ export type FromWorker =
   | { type: 'compareDone'; runId: number }
   | { type: 'benchRow'; row: BenchRow }
   | { type: 'benchDone'; rows: BenchRow[] }
-  | { type: 'error'; runId: number | null; error: SerializedError; fatal: boolean };
+  | { type: 'selfCheckItem'; result: CheckResult }
+  | { type: 'selfCheckDone'; backend: string; results: CheckResult[]; ms: number }
+  | { type: 'benchData'; result: DataBenchResult }
+  /** A checkpoint of run `key` was saved (IndexedDB) at `step`; `bytes` is its size. */
+  | { type: 'checkpoint'; runId: number; key: string; step: number; bytes: number; finished: boolean }
+  /** The run was put back to the checkpoint at `step` (`note`: e.g. a corrupt latest was skipped). */
+  | {
+      type: 'restored';
+      runId: number;
+      key: string;
+      step: number;
+      config: RunConfig;
+      reason: 'restore' | 'rollback';
+      note: string;
+    }
+  /** A loss term or the weights became non-finite or exploded; the run is paused. */
+  | {
+      type: 'diverged';
+      runId: number;
+      step: number;
+      term: string;
+      message: string;
+      /** Step of the last good checkpoint to roll back to, or null when there is none. */
+      rollbackStep: number | null;
+    }
+  | { type: 'error'; runId: number | null; error: SerializedError; fatal: boolean }
+  | {
+      type: 'backendLost';
+      runId: number;
+      backend: BackendName;
+      kind: BackendLossKind;
+      reason: string;
+      step: number;
+    };
 
 /** Posts a message, transferring the listed buffers. */
 export type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
