@@ -1,6 +1,7 @@
 /**
- * Saves the live run to the browser's run store whenever it pauses or finishes, so it can be
- * reopened after a reload. Saving happens off the training path (the worker keeps going).
+ * Saves the live run to the browser's run store whenever it pauses or finishes, and at every
+ * checkpoint the worker reports, so it can be reopened (and resumed with its curves) after a reload.
+ * The run is filed under its checkpoint key. Saving happens off the training path.
  */
 import { useEffect, useState } from 'react';
 import type { RunConfig } from '../core/config';
@@ -10,11 +11,13 @@ import type { TrainerApi } from './useTrainer';
 
 export function useAutoSave(trainer: TrainerApi, config: RunConfig, saved: SavedRunsApi): void {
   const [session] = useState(() => Date.now());
-  const { status, runId, step } = trainer;
+  const { status, runId, step, runKey } = trainer;
+  const checkpointStep = trainer.checkpoint?.step ?? 0;
   const { save } = saved;
   const data = trainer.data;
   useEffect(() => {
-    if ((status !== 'paused' && status !== 'done') || step === 0 || data.metrics.length === 0) return;
+    const due = status === 'paused' || status === 'done' || (status === 'running' && checkpointStep > 0);
+    if (!due || step === 0 || data.metrics.length === 0) return;
     const last = data.evals[data.evals.length - 1];
     const probe = [...data.images.values()].pop();
     const timer = setTimeout(() => {
@@ -33,7 +36,7 @@ export function useAutoSave(trainer: TrainerApi, config: RunConfig, saved: Saved
         });
         void save(
           {
-            id: `run-${session}-${runId}`,
+            id: runKey || `run-${session}-${runId}`,
             name: `${config.method} · ${config.dataset} · seed ${config.seed}`,
             method: config.method,
             dataset: config.dataset,
@@ -50,5 +53,5 @@ export function useAutoSave(trainer: TrainerApi, config: RunConfig, saved: Saved
     return () => clearTimeout(timer);
     // Saved once per pause/finish; `data` is the live run's mutable store.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [status, runId, save]);
+  }, [status, runId, save, checkpointStep]);
 }

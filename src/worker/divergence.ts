@@ -24,6 +24,7 @@ const ADVICE: Record<string, string> = {
   mixQ: 'lower the learning rate',
   oneQ: 'lower the learning rate',
   total: 'lower the learning rates',
+  weights: 'lower the learning rate',
 };
 
 /** Components first, sums last, so the message names the term that actually blew up. */
@@ -38,6 +39,18 @@ const ORDER: Array<keyof StepMetrics['loss']> = [
   'mixer',
   'total',
 ];
+
+/** Thrown by the worker loop when a run diverged; the run is paused with the message. */
+export class DivergenceError extends Error {
+  constructor(
+    message: string,
+    readonly step = 0,
+    readonly term = 'total',
+  ) {
+    super(message);
+    this.name = 'DivergenceError';
+  }
+}
 
 export function findDivergence(points: readonly StepMetrics[]): Divergence | null {
   for (const p of points) {
@@ -54,4 +67,39 @@ export function findDivergence(points: readonly StepMetrics[]): Divergence | nul
     }
   }
   return null;
+}
+
+/** How a live field is named to the user. */
+const FIELD_LABEL: Record<string, string> = {
+  eta: 'η',
+  lr: 'the learning rate',
+  mixerLr: 'the Mixer learning rate',
+  alpha: 'α',
+  maskLossWeight: 'the mask-loss weight',
+};
+
+/**
+ * The message shown when a run diverged: the term and step, the live change that preceded it (if
+ * any), the suggested fix, and the checkpoint a roll-back returns to.
+ */
+export function describeDivergence(
+  d: Pick<Divergence, 'step' | 'term' | 'value'> & { detail?: string },
+  ctx: { lastLive: { step: number; patch: Record<string, unknown> } | null; rollbackStep: number | null },
+): string {
+  const what =
+    d.term === 'weights'
+      ? `The weights became non-finite${d.detail ? ` (${d.detail})` : ''}`
+      : `The ${d.term} loss ${Number.isFinite(d.value) ? `exploded to ${d.value.toPrecision(3)}` : `became ${d.value}`}`;
+  const live =
+    ctx.lastLive && ctx.lastLive.step < d.step
+      ? `, ${d.step - ctx.lastLive.step} steps after ${Object.entries(ctx.lastLive.patch)
+          .map(([k, v]) => `${FIELD_LABEL[k] ?? k} was set to ${String(v)}`)
+          .join(' and ')}`
+      : '';
+  const fix = ADVICE[d.term] ?? 'lower the learning rates';
+  const back =
+    ctx.rollbackStep !== null
+      ? `, then roll back to step ${ctx.rollbackStep} (the last good checkpoint)`
+      : ' and reset (no checkpoint to roll back to yet)';
+  return `${what} at step ${d.step}${live}; training is paused. Suggested fix: ${fix}${back}.`;
 }

@@ -11,11 +11,15 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { SslTrainer } from '../core/sslTrainer';
 import { Trainer } from '../core/trainer';
 import { selectBackend } from './backend';
+import { lazyCheckpointStore } from './checkpointStore';
 import { DatasetCache } from './datasetCache';
 import { DatasetSource } from './datasets';
+import { DeviceWatch } from './deviceWatch';
 import { createHandler } from './handler';
+import { MixerStore, RunBundles } from './mixerStore';
 import { serializeError, type FromWorker, type ToWorker } from './protocol';
 import { decodeInWorker, importUserData } from './userData';
 
@@ -42,12 +46,26 @@ const yieldNow = (): Promise<void> =>
   });
 
 const cache = DatasetCache.open();
-const sources = new DatasetSource(cache, import.meta.env.BASE_URL, (message) =>
-  post({ type: 'error', runId: null, error: { name: 'CacheNote', message }, fatal: false }),
+const sources = new DatasetSource(
+  cache,
+  import.meta.env.BASE_URL,
+  (message) => post({ type: 'error', runId: null, error: { name: 'CacheNote', message }, fatal: false }),
+  () => void cache.then(async (c) => post({ type: 'datasets', entries: await c.list() })),
 );
 
+const device = new DeviceWatch();
+/** SAMix^P bundles: IndexedDB store (opened on first use) and the one a samixp run is built from. */
+let mixerStoreOpen: Promise<MixerStore> | null = null;
+const mixerStore = (): Promise<MixerStore> => (mixerStoreOpen ??= MixerStore.open());
+const runBundles = new RunBundles(mixerStore);
 const handle = createHandler(post, {
-  selectBackend,
+  selectBackend: async (forced) => {
+    const info = await selectBackend(forced);
+    device.attach(info.active);
+    return info;
+  },
+  device,
+  checkpoints: lazyCheckpointStore(),
   loadDataset: (config, progress) => sources.load(config, progress),
   importData: async (source, options, progress) => {
     const ds = await importUserData(source, options, progress, decodeInWorker);
@@ -55,11 +73,17 @@ const handle = createHandler(post, {
     return ds;
   },
   listDatasets: async () => (await cache).list(),
-  deleteDataset: async (name) => (await cache).remove(name),
-  createTrainer: (config, data) => new Trainer(config, data),
+  deleteDataset: (name) => sources.remove(name),
+  createTrainer: (config, data) =>
+    config.scenario === 'ssl'
+      ? new SslTrainer(config, data)
+      : new Trainer(config, data, { mixerBundle: runBundles.bundleFor(config) }),
+  prepareRun: (config) => runBundles.prepare(config),
+  mixers: mixerStore,
+  mixersChanged: (name) => runBundles.forget(name),
   memory: () => {
-    const m = tf.memory();
-    return { numTensors: m.numTensors, numBytes: m.numBytes };
+    const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+    return { numTensors: m.numTensors, numBytes: m.numBytes, gpuBytes: m.numBytesInGPU };
   },
   now: () => performance.now(),
   yieldNow,
