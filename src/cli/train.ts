@@ -3,10 +3,15 @@
  *
  * Headless training on Node (TF.js wasm or cpu backend). Writes one JSON line per logged step —
  * {"step","epoch","lamMb","lamBb","maskMean","loss":{…},"acc":{"train"},"msPerStep"} — and a final
- * {"type":"summary","testAccQ","testAccK","steps","seconds"} to --out (or stdout); progress goes to
+ * {"type":"summary","testAccQ","testAccK","steps","seconds"} to --out (or stdout).
+ * `--scenario ssl` trains self-supervised (SslTrainer): eval steps (every --eval-every) add
+ * "knnAcc" to their line, and the summary adds "knnAcc" and "probeAcc" (linear probe). Progress goes to
  * stderr. Flags: every RunConfig field in kebab case (--method --dataset --steps --seed --batch --lr
  * --alpha --eta --eta-mode --width --mixer-lr …) plus --out --backend wasm|cpu --epochs --config FILE
  * (JSON with camelCase flag names / RunConfig fields; flags win) --data PATH --log-every N.
+ * SAMix^P: --method samixp --mixer PATH (a Mixer bundle folder or .zip); --save-mixer PATH on samix /
+ * automix runs writes one (a folder, or a zip when PATH ends in .zip); --save-weights DIR writes the
+ * online classifier as model.json + weights.bin (tfjs format).
  * Every configuration value goes through `validateConfig`. Bad flags or values: exit code 2 and one
  * line naming the flag and the allowed values; a failure while loading or training: exit code 1.
  */
@@ -14,10 +19,11 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { validateConfig, type RunConfig } from '../core/config';
-import { Trainer } from '../core/trainer';
+import { SslTrainer } from '../core/sslTrainer';
 import type { StepMetrics } from '../core/trainerTypes';
 import { loadDatasetNode } from '../data/nodeLoad';
 import { CONFIG_KEYS, UsageError, kebab, readConfigFile } from './args';
+import { checkExportFlags, createSlTrainer, writeRunExports } from './runExportsCli';
 
 /** Options that are not RunConfig fields. */
 interface CliOptions {
@@ -26,9 +32,22 @@ interface CliOptions {
   epochs?: number;
   data?: string;
   logEvery: number;
+  /** SAMix^P / issue 7 exports (runExportsCli.ts). */
+  saveMixer?: string;
+  saveWeights?: string;
 }
 
-const CLI_KEYS = ['out', 'backend', 'epochs', 'data', 'logEvery', 'config'] as const;
+const CLI_KEYS = [
+  'out',
+  'backend',
+  'epochs',
+  'data',
+  'logEvery',
+  'config',
+  'mixer',
+  'saveMixer',
+  'saveWeights',
+] as const;
 const FLAG_TO_KEY = new Map<string, string>([...CONFIG_KEYS, ...CLI_KEYS].map((k) => [`--${kebab(k)}`, k]));
 
 /** `--flag value` pairs → camelCase keys with raw string values. */
@@ -67,6 +86,8 @@ export function resolveSettings(argv: string[]): { config: RunConfig; cli: CliOp
   const partial: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(merged)) {
     if (key === 'out' || key === 'data') cli[key] = String(value);
+    else if (key === 'saveMixer' || key === 'saveWeights') cli[key] = String(value);
+    else if (key === 'mixer') partial.mixerBundle = value;
     else if (key === 'backend') {
       if (value !== 'wasm' && value !== 'cpu')
         throw new UsageError(`--backend must be one of wasm, cpu; got ${JSON.stringify(value)}`);
@@ -83,11 +104,12 @@ export function resolveSettings(argv: string[]): { config: RunConfig; cli: CliOp
       : message;
     throw new UsageError(named);
   }
+  checkExportFlags(config, cli);
   return { config, cli };
 }
 
 /** The JSON line of one logged step. */
-function stepLine(m: StepMetrics): string {
+function stepLine(m: StepMetrics, extra: Record<string, number> = {}): string {
   return JSON.stringify({
     step: m.step,
     epoch: m.epoch,
@@ -107,6 +129,7 @@ function stepLine(m: StepMetrics): string {
     },
     acc: { train: m.acc.train },
     msPerStep: m.msPerStep,
+    ...extra,
   });
 }
 
@@ -126,7 +149,8 @@ async function main(argv: string[]): Promise<void> {
     throw new Error(`backend ${cli.backend} failed to start`);
   const fd = cli.out ? openSync(cli.out, 'w') : 1;
   const write = (line: string): void => void writeSync(fd, `${line}\n`);
-  const trainer = new Trainer(cfg, ds);
+  const ssl = cfg.scenario === 'ssl';
+  const trainer = ssl ? new SslTrainer(cfg, ds) : createSlTrainer(cfg, ds);
   const t0 = performance.now();
   let pending = [];
   let intervalStart = performance.now();
@@ -135,13 +159,15 @@ async function main(argv: string[]): Promise<void> {
   );
   for (let s = 1; s <= cfg.steps; s++) {
     pending.push(trainer.step());
-    if (s % cli.logEvery !== 0 && s !== cfg.steps) continue;
+    const evalNow = ssl && s % cfg.evalEvery === 0 && s !== cfg.steps; // the last step: see the summary
+    if (s % cli.logEvery !== 0 && s !== cfg.steps && !evalNow) continue;
     const metrics = await trainer.read(pending);
     const last = {
       ...metrics[metrics.length - 1],
       msPerStep: (performance.now() - intervalStart) / metrics.length,
     };
-    write(stepLine(last));
+    const extra: Record<string, number> = evalNow ? { knnAcc: (await trainer.evaluate()).knnAcc ?? NaN } : {};
+    write(stepLine(last, extra));
     process.stderr.write(
       `step ${s}/${cfg.steps} epoch ${last.epoch.toFixed(2)} loss ${last.loss.total.toFixed(4)} acc ${last.acc.train.toFixed(3)} ${last.msPerStep.toFixed(0)} ms/step\n`,
     );
@@ -149,12 +175,14 @@ async function main(argv: string[]): Promise<void> {
     intervalStart = performance.now();
   }
   const ev = await trainer.evaluate();
+  const probeAcc = trainer instanceof SslTrainer ? await trainer.linearProbe() : undefined;
   const seconds = (performance.now() - t0) / 1000;
   write(
     JSON.stringify({
       type: 'summary',
       testAccQ: ev.testAccQ,
       testAccK: ev.testAccK,
+      ...(ssl ? { knnAcc: ev.knnAcc, probeAcc } : {}),
       steps: cfg.steps,
       seconds,
     }),
@@ -162,6 +190,7 @@ async function main(argv: string[]): Promise<void> {
   process.stderr.write(
     `test accuracy q ${ev.testAccQ.toFixed(4)} k ${ev.testAccK.toFixed(4)} in ${seconds.toFixed(1)} s\n`,
   );
+  for (const l of await writeRunExports(trainer, cli)) process.stderr.write(`${l}\n`);
   trainer.dispose();
   if (fd !== 1) closeSync(fd);
 }

@@ -20,6 +20,8 @@ interface Props {
   images: Map<string, ProbeResult>;
   trainCount: number | null;
   onImport: (file: File) => void;
+  /** The live run's classifier weights in the tfjs format (model.json + weights.bin), for the bundle. */
+  fetchWeights?: () => Promise<Array<{ name: string; data: Uint8Array }>>;
 }
 
 export function ExportPanel(p: Props) {
@@ -27,8 +29,9 @@ export function ExportPanel(p: Props) {
   const [error, setError] = useState('');
   const base = `${p.config.method}-${p.config.dataset}-seed${p.config.seed}`;
   const last = p.images.size ? [...p.images.values()].pop() : undefined;
-  const bundle = (media: boolean) =>
+  const bundle = (media: boolean, weights?: Array<{ name: string; data: Uint8Array }>) =>
     buildRunBundle({
+      weights,
       config: p.config,
       metrics: p.metrics,
       evals: p.evals,
@@ -104,6 +107,22 @@ export function ExportPanel(p: Props) {
         >
           Run bundle (zip)
         </button>
+        {p.fetchWeights && (
+          <button
+            type="button"
+            className="small"
+            disabled={noData}
+            title="The run bundle with the online classifier's weights in the tfjs format (weights/model.json + weights/weights.bin)"
+            onClick={() => {
+              setError('');
+              p.fetchWeights!()
+                .then((w) => download(`${base}.zip`, bundle(true, w), 'application/zip'))
+                .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+            }}
+          >
+            Run bundle + weights (zip)
+          </button>
+        )}
         <button
           type="button"
           className="small"

@@ -115,5 +115,12 @@ export function stepFlops(
   const passes = cfg.method !== 'erm' && cfg.cleanCE ? 2 : 1;
   const saliency = cfg.method === 'puzzlemix' ? 2 * f : 0;
   const online = n * (3 * passes * f + saliency);
+  if (cfg.method === 'samixp') {
+    // SAMix^P: the frozen f_k to stage l and one Mixer pass, forward only (at the run's width and
+    // stage; a bundle from a run of another width costs accordingly).
+    const momentum = n * resnetFlops(d, cfg.width, cfg.mixerStage);
+    const mixer = n * mixerFlops(d, 'samix', cfg.width, cfg.mixerStage);
+    return { online, momentum, mixer, total: online + momentum + mixer };
+  }
   return { online, momentum: 0, mixer: 0, total: online };
 }

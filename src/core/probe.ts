@@ -15,6 +15,7 @@ import { stageFeatures, type SlModel } from './model';
 import { inputSaliency } from './scenarios/handcrafted';
 import { mixerForward } from './nets/mixer';
 import type { Rng } from './random';
+import type { MaskSource } from './methods/types';
 import type { ProbePair, ProbeResult } from './trainerTypes';
 
 /** Test images `idx` as [0, 1] floats (HWC) and normalised floats. */
@@ -61,13 +62,16 @@ function pairMasks(
   perm: Int32Array,
   lam: number,
   rng: Rng,
+  pretrained?: MaskSource | null,
 ): tf.Tensor4D {
   const [n2, h, w] = x.shape;
   const p = n2 / 2;
   return tf.tidy(() => {
     const method = METHODS[cfg.method];
     let m: tf.Tensor4D;
-    if (model.mixer && model.k) {
+    if (pretrained) {
+      m = pretrained.rawMask(x, perm, lam); // SAMix^P: the frozen Mixer's raw mask
+    } else if (model.mixer && model.k) {
       const z = stageFeatures(model.k, x, cfg.mixerStage, { training: false });
       m = mixerForward(model.mixer, { z, perm }, lam, {
         outSize: [h, w],
@@ -97,6 +101,7 @@ export async function probeModel(
   lam: number,
   rng: Rng,
   step: number,
+  pretrained?: MaskSource | null,
 ): Promise<ProbeResult> {
   const P = pairs.length;
   const result: ProbeResult = { step, height: ds.height, width: ds.width, channels: ds.channels, pairs: [] };
@@ -107,7 +112,7 @@ export async function probeModel(
   const m = tf.tidy(() => {
     const x = tf.tensor4d(norm, [2 * P, ds.height, ds.width, ds.channels]);
     const labels = Int32Array.from(idx, (i) => ds.test.labels[i]);
-    return pairMasks(model, cfg, x, labels, perm, lam, rng);
+    return pairMasks(model, cfg, x, labels, perm, lam, rng, pretrained);
   });
   const masks = (await m.data()) as Float32Array;
   m.dispose();

@@ -12,6 +12,7 @@ export const METHOD_COLORS: Record<MethodName, string> = {
   puzzlemix: '#4f46e5',
   automix: '#059669',
   samix: '#dc2626',
+  samixp: '#f472b6',
 };
 
 /** Variants of one method (e.g. η values) get shades of its colour. */

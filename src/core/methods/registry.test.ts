@@ -72,7 +72,7 @@ describe('registry', () => {
       pixelMethods()
         .map((m) => m.name)
         .sort(),
-    ).toEqual(['cutmix', 'fmix', 'mixup', 'puzzlemix', 'resizemix', 'saliencymix'].sort());
+    ).toEqual(['cutmix', 'fmix', 'mixup', 'puzzlemix', 'resizemix', 'saliencymix', 'samixp'].sort());
     for (const m of Object.values(METHODS)) expect(m.makeMask !== undefined).toBe(m.kind === 'pixel');
   });
 

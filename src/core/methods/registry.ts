@@ -13,6 +13,7 @@ import { puzzlemix } from './puzzlemix';
 import { resizemix } from './resizemix';
 import { saliencymix } from './saliencymix';
 import { samix } from './samix';
+import { samixp } from './samixp';
 import type { MixMethod } from './types';
 
 export const METHODS: Record<MethodName, MixMethod> = {
@@ -26,6 +27,7 @@ export const METHODS: Record<MethodName, MixMethod> = {
   puzzlemix,
   automix,
   samix,
+  samixp,
 };
 
 /** The method registered under `name`; throws (listing the known names) for an unknown one. */

@@ -25,6 +25,16 @@ export interface MaskContext {
    * trainer; costs one extra forward+backward.
    */
   inputSaliency?: () => tf.Tensor4D;
+  /** SAMix^P: the frozen pre-trained encoder + Mixer of the run's bundle (core/weights/mixerBundle.ts). */
+  pretrained?: MaskSource;
+}
+
+/** A frozen mask generator (SAMix^P): inference only, nothing trained or updated. */
+export interface MaskSource {
+  /** The backbone mask of a step, weight of x[σ] `[N, H, W, 1]` (lam_margin; mask_adjust coin from rng). */
+  mask(x: tf.Tensor4D, perm: Int32Array, lam: number, rng: Rng): tf.Tensor4D;
+  /** The raw Mixer mask (what the probe shows). */
+  rawMask(x: tf.Tensor4D, perm: Int32Array, lam: number): tf.Tensor4D;
 }
 
 export interface MaskResult {
