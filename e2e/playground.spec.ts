@@ -18,10 +18,18 @@ test('SAMix on shapes: loss components stream, masks render, live η, timeline s
   expect(last?.loss.local).toBeGreaterThan(0);
   expect(last?.loss.global).toBeGreaterThan(0);
   await expect(
-    page.locator('section[aria-label="Loss components"] .recharts-legend-item-text', {
-      hasText: 'local (Mixer)',
-    }),
+    page.locator('section[aria-label="Loss components"] .chart-legend li', { hasText: 'local (Mixer)' }),
   ).toBeVisible();
+  // Both series are drawn (a path with at least two points).
+  for (const key of ['local', 'global'])
+    await expect
+      .poll(() =>
+        page
+          .locator(`section[aria-label="Loss components"] [data-series="${key}"] path`)
+          .last()
+          .getAttribute('d'),
+      )
+      .toMatch(/^M[^L]+L/);
 
   // Masks render: the canvases are painted (opaque pixels), one per probe pair.
   const masks = page.getByRole('region', { name: 'Masks' }).getByRole('img', { name: /^Mask \d$/ });
@@ -67,5 +75,44 @@ test('SAMix on shapes: loss components stream, masks render, live η, timeline s
   await expect(again.getByLabel('Method', { exact: true })).toHaveValue('samix');
   await again.close();
 
+  expect(app.errors).toEqual([]);
+});
+
+test('landmarks, tooltips with defaults, keyboard (space, →), progress bar and the evaluation hint', async ({
+  page,
+}) => {
+  const app = new Playground(page);
+  await app.open('?backend=wasm', '#batch=8&width=4&steps=2000&evalEvery=500&testSize=64');
+  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
+  await expect(app.status).toBeVisible();
+  for (const name of ['Run controls', 'Masks', 'Loss components', 'Accuracy', 'Mixup diagnostics'])
+    await expect(page.getByRole('region', { name })).toBeVisible();
+
+  // Every setting says what it does and its spec default.
+  const fields = page.getByRole('region', { name: 'Run controls' }).locator('label.field');
+  expect(await fields.count()).toBeGreaterThan(10);
+  for (const title of await fields.evaluateAll((ls) => ls.map((l) => l.getAttribute('title') ?? '')))
+    expect(title).toMatch(/Default: /);
+
+  // Space starts, space pauses (the count holds), → trains exactly one batch.
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Space');
+  await app.waitForStep(2);
+  await page.keyboard.press('Space');
+  await expect(app.state).toHaveText('paused');
+  const held = await app.stepCount();
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(() => app.stepCount()).toBe(held + 1);
+  await expect(page.getByRole('progressbar', { name: 'Training progress' })).toHaveAttribute(
+    'aria-valuenow',
+    String(held + 1),
+  );
+
+  // Test accuracy is not evaluated yet: the chart says when it will be.
+  await expect(page.getByRole('region', { name: 'Accuracy' })).toContainText(
+    'Test accuracy appears after the first evaluation at step 500',
+  );
+  // The current batch shows the images of the last step.
+  await expect(page.getByRole('group', { name: 'Current batch' })).toContainText(`at step ${held + 1}`);
   expect(app.errors).toEqual([]);
 });

@@ -1,21 +1,16 @@
 /**
  * One live chart: several series against the step, each drawn as a faint raw line under its
- * debiased-EMA smoothed line, animations off, downsampled past a few thousand points, optional log
- * y, vertical marks where a setting changed live, a shared cursor step and a CSV download.
+ * debiased-EMA smoothed line (plain SVG, LinePlot.tsx), downsampled past a thousand points,
+ * optional log y, vertical marks where a setting changed live, a shared cursor step, an HTML
+ * legend, a data table and a CSV download. Redraws are throttled and memoised (see throttle.ts).
  */
-import { useMemo, useState } from 'react';
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { LinePlot, type PlotRow } from './LinePlot';
 import { downsampleIndices, smoothDebiased, toCsv } from './series';
+import { useThrottled } from './throttle';
+
+/** Charts redraw at most this often (metrics arrive every ~150-250 ms). */
+const REDRAW_MS = 120;
 
 export interface SeriesDef {
   key: string;
@@ -39,6 +34,8 @@ interface Props {
   onCursor?: (step: number | null) => void;
   maxPoints?: number;
   yDomain?: [number | 'auto', number | 'auto'];
+  /** A hint shown above the plot while some series have no points yet (e.g. before the first evaluation). */
+  empty?: string;
 }
 
 function downloadCsv(name: string, series: SeriesDef[], rows: ChartRow[]): void {
@@ -83,8 +80,23 @@ function DataTable({ title, series, rows }: { title: string; series: SeriesDef[]
   );
 }
 
-export function MetricChart(props: Props) {
-  const { title, series, rows, smoothing, logY, marks, cursorStep, onCursor, maxPoints = 400 } = props;
+/** The legend as plain HTML (recharts' legend measures itself on every redraw). */
+const ChartLegend = memo(function ChartLegend({ series }: { series: SeriesDef[] }) {
+  return (
+    <ul className="chart-legend">
+      {series.map((s) => (
+        <li key={s.key}>
+          <i style={{ background: s.color }} />
+          {s.label}
+        </li>
+      ))}
+    </ul>
+  );
+});
+
+function MetricChartImpl(props: Props) {
+  const { title, series, smoothing, logY, marks, cursorStep, onCursor, maxPoints = 1000 } = props;
+  const rows = useThrottled(props.rows, REDRAW_MS);
   const plotted = useMemo(() => {
     const smoothed = series.map((s) =>
       smoothDebiased(
@@ -93,17 +105,24 @@ export function MetricChart(props: Props) {
       ),
     );
     const idx = downsampleIndices(rows.length, maxPoints);
+    const ok = (v: number | undefined): v is number =>
+      v !== undefined && Number.isFinite(v) && (!logY || v > 0);
     return idx.map((i) => {
-      const out: Record<string, number | null> = { step: rows[i].step };
+      const out: PlotRow = { step: rows[i].step };
       series.forEach((s, k) => {
         const raw = rows[i][s.key];
-        const ok = (v: number | undefined) => v !== undefined && Number.isFinite(v) && (!logY || v > 0);
         out[`${s.key}_raw`] = ok(raw) ? raw : null;
         out[s.key] = ok(smoothed[k][i]) ? smoothed[k][i] : null;
       });
       return out;
     });
   }, [rows, series, smoothing, logY, maxPoints]);
+
+  const cursorRef = useRef(onCursor);
+  useEffect(() => {
+    cursorRef.current = onCursor;
+  }, [onCursor]);
+  const onHover = useCallback((step: number | null) => cursorRef.current?.(step), []);
 
   const last = rows[rows.length - 1];
   const [showTable, setShowTable] = useState(false);
@@ -120,90 +139,39 @@ export function MetricChart(props: Props) {
           className="small"
           onClick={() => setShowTable(!showTable)}
           aria-expanded={showTable}
+          title="Show the last 200 logged points as a table (raw values)."
         >
           Table
         </button>
         <button
           type="button"
           className="small"
-          onClick={() => downloadCsv(title, series, rows)}
+          onClick={() => downloadCsv(title, series, props.rows)}
+          title="Download every logged point of this chart as CSV."
           disabled={!rows.length}
         >
           CSV
         </button>
       </header>
       {showTable && <DataTable title={title} series={series} rows={rows} />}
+      {props.empty && <p className="hint chart-hint">{props.empty}</p>}
       <div className="chart-box">
-        <ResponsiveContainer width="100%" height="100%">
-          <LineChart
-            data={plotted}
-            margin={{ top: 6, right: 12, bottom: 4, left: 0 }}
-            onMouseMove={(s) => {
-              const label = (s as { activeLabel?: number | string } | undefined)?.activeLabel;
-              if (onCursor && label !== undefined) onCursor(Number(label));
-            }}
-            onMouseLeave={() => onCursor?.(null)}
-          >
-            <CartesianGrid stroke="#e5e7eb" strokeDasharray="3 3" />
-            <XAxis
-              dataKey="step"
-              type="number"
-              domain={['dataMin', 'dataMax']}
-              allowDecimals={false}
-              tick={{ fontSize: 11 }}
-            />
-            <YAxis
-              scale={logY ? 'log' : 'linear'}
-              domain={props.yDomain ?? ['auto', 'auto']}
-              allowDataOverflow={logY}
-              tick={{ fontSize: 11 }}
-              width={48}
-              tickFormatter={(v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(2))}
-            />
-            <Tooltip
-              isAnimationActive={false}
-              formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))}
-            />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            {series.map((s) => (
-              <Line
-                key={`${s.key}_raw`}
-                dataKey={`${s.key}_raw`}
-                stroke={s.color}
-                strokeOpacity={smoothing > 0 ? 0.2 : 1}
-                dot={false}
-                isAnimationActive={false}
-                connectNulls
-                legendType={smoothing > 0 ? 'none' : 'line'}
-                name={smoothing > 0 ? `${s.label} (raw)` : s.label}
-              />
-            ))}
-            {smoothing > 0 &&
-              series.map((s) => (
-                <Line
-                  key={s.key}
-                  dataKey={s.key}
-                  stroke={s.color}
-                  strokeWidth={1.6}
-                  dot={false}
-                  isAnimationActive={false}
-                  connectNulls
-                  name={s.label}
-                />
-              ))}
-            {marks.map((m) => (
-              <ReferenceLine
-                key={`${m.step}-${m.label}`}
-                x={m.step}
-                stroke="#a855f7"
-                strokeDasharray="4 2"
-                label={{ value: m.label, fontSize: 10, fill: '#7e22ce', position: 'insideTopLeft' }}
-              />
-            ))}
-            {cursorStep !== null && <ReferenceLine x={cursorStep} stroke="#111827" strokeWidth={1} />}
-          </LineChart>
-        </ResponsiveContainer>
+        <LinePlot
+          title={title}
+          data={plotted}
+          series={series}
+          smoothed={smoothing > 0}
+          logY={logY}
+          yDomain={props.yDomain}
+          marks={marks}
+          cursorStep={cursorStep}
+          onHover={onHover}
+        />
       </div>
+      <ChartLegend series={series} />
     </section>
   );
 }
+
+/** Memoised: a chart redraws only when its own rows, options or the shared cursor change. */
+export const MetricChart = memo(MetricChartImpl);

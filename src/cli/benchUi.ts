@@ -5,8 +5,37 @@
  * often the loss chart redraws (mutations of its SVG paths), how often masks refresh (probe
  * messages), bytes per second from the worker, and ms/step with the UI open against hidden.
  */
-import type { Page } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
+import { build, preview } from 'vite';
 import { withPreviewPage } from './benchBrowser';
+
+/**
+ * Like `withPreviewPage`, but with the build folder and port from UI_BENCH_DIST / UI_BENCH_PORT so
+ * this benchmark can run beside other suites; UI_BENCH_SECONDS shortens the run while iterating and
+ * UI_BENCH_HASH (e.g. `#batch=8&width=4`) changes the configuration.
+ */
+async function withUiPage<T>(skipBuild: boolean, fn: (page: Page, origin: string) => Promise<T>) {
+  const outDir = process.env.UI_BENCH_DIST;
+  const port = Number(process.env.UI_BENCH_PORT ?? 0);
+  if (!outDir || !port) return withPreviewPage(skipBuild, fn);
+  if (!skipBuild) await build({ logLevel: 'warn', build: { outDir } });
+  const server = await preview({ build: { outDir }, preview: { port, strictPort: true }, logLevel: 'warn' });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') process.stderr.write(`[page] ${m.text()}\n`);
+    });
+    return await fn(page, `http://localhost:${port}`);
+  } finally {
+    await browser.close();
+    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+  }
+}
 
 export interface UiBenchResult {
   seconds: number;
@@ -15,6 +44,9 @@ export interface UiBenchResult {
   longTasks: number;
   longTaskMs: number;
   maxLongTaskMs: number;
+  /** Long tasks after the first metrics arrived (training), and the longest of them. */
+  longTasksTraining: number;
+  maxLongTaskTrainingMs: number;
   chartRefreshHz: number;
   maskRefreshHz: number;
   bytesPerSecond: number;
@@ -23,14 +55,19 @@ export interface UiBenchResult {
 }
 
 const OBSERVERS = `
-  window.__ui = { longTasks: [], chartMutations: 0 };
-  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__ui.longTasks.push(e.duration); })
+  window.__ui = { longTasks: [], longTaskStarts: [], chartMutations: 0, trainingFrom: Infinity };
+  new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) { window.__ui.longTasks.push(e.duration); window.__ui.longTaskStarts.push(e.startTime); }
+  })
     .observe({ type: 'longtask', buffered: true });
 `;
 
 interface UiProbe {
   longTasks: number[];
+  longTaskStarts: number[];
   chartMutations: number;
+  /** performance.now() when the first metrics arrived (long tasks after it are "during training"). */
+  trainingFrom: number;
 }
 
 function median(xs: number[]): number {
@@ -60,6 +97,9 @@ async function trainFor(page: Page, url: string, seconds: number, watchChart: bo
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   await page.waitForFunction(() => (window.__samix?.metricsCount() ?? 0) > 0, undefined, {
     timeout: 120_000,
+  });
+  await page.evaluate(() => {
+    (window as unknown as { __ui: UiProbe }).__ui.trainingFrom = performance.now();
   });
   const t0 = Date.now();
   const start = await page.evaluate(() => ({
@@ -95,7 +135,10 @@ export async function runUiBench(o: {
   backend: string;
   skipBuild?: boolean;
 }): Promise<UiBenchResult> {
-  return withPreviewPage(!!o.skipBuild, async (page, origin) => {
+  const envSeconds = Number(process.env.UI_BENCH_SECONDS ?? 0);
+  if (envSeconds > 0) o = { ...o, seconds: envSeconds };
+  if (process.env.UI_BENCH_HASH) o = { ...o, hash: process.env.UI_BENCH_HASH };
+  return withUiPage(!!o.skipBuild || process.env.UI_BENCH_SKIP_BUILD === '1', async (page, origin) => {
     await page.addInitScript(OBSERVERS);
     const query = o.backend ? `?backend=${o.backend}` : '';
     const open = await trainFor(page, `${origin}/${query}${o.hash}`, o.seconds, true);
@@ -107,6 +150,10 @@ export async function runUiBench(o: {
       false,
     );
     const lt = open.ui.longTasks;
+    const during = lt.filter((_, i) => open.ui.longTaskStarts[i] >= open.ui.trainingFrom);
+    process.stderr.write(
+      `ui bench: ${during.length} long tasks during training (max ${during.length ? Math.max(...during).toFixed(0) : 0} ms); ${lt.length} in all\n`,
+    );
     return {
       seconds: open.secs,
       backend: open.backend,
@@ -114,6 +161,8 @@ export async function runUiBench(o: {
       longTasks: lt.length,
       longTaskMs: lt.reduce((a, b) => a + b, 0),
       maxLongTaskMs: lt.length ? Math.max(...lt) : 0,
+      longTasksTraining: during.length,
+      maxLongTaskTrainingMs: during.length ? Math.max(...during) : 0,
       chartRefreshHz: open.ui.chartMutations / open.secs,
       maskRefreshHz: open.probes / open.secs,
       bytesPerSecond: open.bytes / open.secs,

@@ -3,20 +3,10 @@
  * y = x line and the margin band, mask statistics of the probe pairs over time, and a visible warning
  * when the masks collapse.
  */
-import { useMemo } from 'react';
-import {
-  Bar,
-  CartesianGrid,
-  ComposedChart,
-  Legend,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Scatter,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { memo, useMemo } from 'react';
+import { LinePlot, type PlotRow } from '../charts/LinePlot';
+import { useThrottled } from '../charts/throttle';
+import { UnitPlot, type UnitLine } from '../charts/UnitPlot';
 import type { StepMetrics } from '../core/trainerTypes';
 import { COLLAPSE_GRACE_STEPS, betaPdf, collapseWarning, histogram, maskStats } from '../ui/diagnostics';
 import type { MaskFrame } from '../ui/maskHistory';
@@ -34,6 +24,15 @@ interface Props {
 }
 
 const BINS = 20;
+const UNIT: [number, number] = [0, 1];
+const NO_MARKS: Array<{ step: number; label: string }> = [];
+const ignore = (): void => undefined;
+const STAT_SERIES = [
+  { key: 'mean', label: 'mean', color: '#2563eb' },
+  { key: 'variance', label: 'variance', color: '#dc2626' },
+  { key: 'binariness', label: 'binariness', color: '#059669' },
+  { key: 'tv', label: 'total variation', color: '#d97706' },
+];
 
 interface FrameStats {
   step: number;
@@ -68,15 +67,18 @@ function frameStats(f: MaskFrame, size: { width: number; height: number }): Fram
   return out;
 }
 
-export function Diagnostics({ metrics, frames, alpha, margin, size, lams, version, checkCollapse }: Props) {
+function DiagnosticsImpl(props: Props) {
+  const { alpha, margin, size, lams, checkCollapse } = props;
+  // Recomputed in a task of their own, after the message that brought a new probe.
+  const metrics = useThrottled(props.metrics, 0);
+  const frames = useThrottled(props.frames, 0);
   const hist = useMemo(() => {
     const h = histogram(
       metrics.map((m) => m.lamBb),
       BINS,
     );
     return h.map((b) => ({ ...b, beta: betaPdf(b.x, alpha, alpha) }));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [metrics, alpha, version]);
+  }, [metrics, alpha]);
 
   const scatter = useMemo(
     () =>
@@ -84,10 +86,48 @@ export function Diagnostics({ metrics, frames, alpha, margin, size, lams, versio
         .filter((m) => Number.isFinite(m.maskMean))
         .slice(-300)
         .map((m) => ({ lam: m.lamBb, mean: m.maskMean })),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [metrics, version],
+    [metrics],
   );
-  const band = [0, 1].map((x) => ({ lam: x, ideal: x, lo: x - margin, hi: x + margin }));
+  const bandLines = useMemo<UnitLine[]>(
+    () => [
+      {
+        points: [
+          [0, 0],
+          [1, 1],
+        ],
+        color: '#111827',
+        label: 'y = x',
+      },
+      {
+        points: [
+          [0, -margin],
+          [1, 1 - margin],
+        ],
+        color: '#9ca3af',
+        dash: '3 3',
+      },
+      {
+        points: [
+          [0, margin],
+          [1, 1 + margin],
+        ],
+        color: '#9ca3af',
+        dash: '3 3',
+      },
+    ],
+    [margin],
+  );
+  const dots = useMemo(() => scatter.map((d): [number, number] => [d.lam, d.mean]), [scatter]);
+  const betaLine = useMemo<UnitLine[]>(
+    () => [{ points: hist.map((b): [number, number] => [b.x, b.beta]), color: '#1d4ed8' }],
+    [hist],
+  );
+  const bars = useMemo(() => hist.map((b) => ({ x: b.x, width: 1 / BINS, height: b.density })), [hist]);
+  const histMax = useMemo(
+    () =>
+      Math.max(1, ...hist.map((b) => b.density), ...hist.map((b) => (Number.isFinite(b.beta) ? b.beta : 0))),
+    [hist],
+  );
 
   const stats = useMemo(() => {
     if (!size) return [];
@@ -96,19 +136,32 @@ export function Diagnostics({ metrics, frames, alpha, margin, size, lams, versio
     return frames
       .filter((_, i) => i % stride === 0 || i === frames.length - 1)
       .map((f) => frameStats(f, size));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [frames, size, version]);
+  }, [frames, size]);
+  const statRows = useMemo<PlotRow[]>(
+    () =>
+      stats.map((r) => ({
+        step: r.step,
+        mean_raw: r.mean,
+        variance_raw: r.variance,
+        binariness_raw: r.binariness,
+        tv_raw: r.tv,
+      })),
+    [stats],
+  );
 
   const last = frames[frames.length - 1];
-  const warning =
-    checkCollapse && last && last.step >= COLLAPSE_GRACE_STEPS && size
-      ? collapseWarning(
-          last.masks.map((q) => Array.from(q, (v) => v / 255)),
-          lams,
-          size.width,
-          size.height,
-        )
-      : null;
+  const warning = useMemo(
+    () =>
+      checkCollapse && last && last.step >= COLLAPSE_GRACE_STEPS && size
+        ? collapseWarning(
+            last.masks.map((q) => Array.from(q, (v) => v / 255)),
+            lams,
+            size.width,
+            size.height,
+          )
+        : null,
+    [checkCollapse, last, lams, size],
+  );
 
   return (
     <section aria-label="Mixup diagnostics" className="panel">
@@ -122,84 +175,61 @@ export function Diagnostics({ metrics, frames, alpha, margin, size, lams, versio
         </div>
       )}
       <div className="diag-grid">
-        <figure aria-label="λ histogram against the Beta density">
+        <figure>
           <figcaption>
-            λ of the backbone mix vs Beta({alpha},{alpha})
+            λ of the backbone mix (bars) vs Beta({alpha},{alpha}) density (line)
           </figcaption>
-          <ResponsiveContainer width="100%" height={150}>
-            <ComposedChart data={hist}>
-              <CartesianGrid stroke="#eee" />
-              <XAxis dataKey="x" type="number" domain={[0, 1]} tick={{ fontSize: 10 }} />
-              <YAxis tick={{ fontSize: 10 }} width={28} />
-              <Bar dataKey="density" fill="#93c5fd" isAnimationActive={false} name="λ drawn" />
-              <Line
-                dataKey="beta"
-                stroke="#1d4ed8"
-                dot={false}
-                isAnimationActive={false}
-                name="Beta density"
-              />
-            </ComposedChart>
-          </ResponsiveContainer>
+          <UnitPlot
+            label="λ histogram against the Beta density"
+            yMax={Math.min(histMax, 6)}
+            bars={bars}
+            lines={betaLine}
+          />
         </figure>
-        <figure aria-label="Mask mean against λ">
-          <figcaption>mask mean (weight of A) vs λ, band ±{margin}</figcaption>
-          <ResponsiveContainer width="100%" height={150}>
-            <ComposedChart data={band}>
-              <CartesianGrid stroke="#eee" />
-              <XAxis dataKey="lam" type="number" domain={[0, 1]} tick={{ fontSize: 10 }} />
-              <YAxis type="number" domain={[0, 1]} tick={{ fontSize: 10 }} width={28} allowDataOverflow />
-              <Line dataKey="ideal" stroke="#111827" dot={false} isAnimationActive={false} name="y = x" />
-              <Line
-                dataKey="lo"
-                stroke="#9ca3af"
-                strokeDasharray="3 3"
-                dot={false}
-                isAnimationActive={false}
-                legendType="none"
-              />
-              <Line
-                dataKey="hi"
-                stroke="#9ca3af"
-                strokeDasharray="3 3"
-                dot={false}
-                isAnimationActive={false}
-                legendType="none"
-              />
-              <Scatter
-                data={scatter}
-                dataKey="mean"
-                fill="#dc2626"
-                isAnimationActive={false}
-                name="steps"
-                shape="circle"
-              />
-            </ComposedChart>
-          </ResponsiveContainer>
+        <figure>
+          <figcaption>mask mean (weight of A) vs λ, y = x and band ±{margin}</figcaption>
+          <UnitPlot label="Mask mean against λ" yMax={1} lines={bandLines} dots={dots} />
         </figure>
-        <figure aria-label="Mask statistics over time">
+        <figure>
           <figcaption>probe mask statistics over time</figcaption>
-          <ResponsiveContainer width="100%" height={150}>
-            <LineChart data={stats}>
-              <CartesianGrid stroke="#eee" />
-              <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 10 }} />
-              <YAxis domain={[0, 1]} tick={{ fontSize: 10 }} width={28} />
-              <Tooltip isAnimationActive={false} />
-              <Legend wrapperStyle={{ fontSize: 10 }} />
-              <Line dataKey="mean" stroke="#2563eb" dot={false} isAnimationActive={false} />
-              <Line dataKey="variance" stroke="#dc2626" dot={false} isAnimationActive={false} />
-              <Line dataKey="binariness" stroke="#059669" dot={false} isAnimationActive={false} />
-              <Line
-                dataKey="tv"
-                stroke="#d97706"
-                dot={false}
-                isAnimationActive={false}
-                name="total variation"
-              />
-            </LineChart>
-          </ResponsiveContainer>
+          <LinePlot
+            title="Mask statistics over time"
+            data={statRows}
+            series={STAT_SERIES}
+            smoothed={false}
+            logY={false}
+            yDomain={UNIT}
+            marks={NO_MARKS}
+            cursorStep={null}
+            onHover={ignore}
+            height={150}
+          />
+          <ul className="chart-legend">
+            {STAT_SERIES.map((s) => (
+              <li key={s.key}>
+                <i style={{ background: s.color }} />
+                {s.label}
+              </li>
+            ))}
+          </ul>
         </figure>
       </div>
     </section>
   );
 }
+
+/**
+ * Memoised on the mask history: the diagnostics redraw when a probe arrives (about once a second),
+ * not on every metrics batch; they then read the latest metrics.
+ */
+export const Diagnostics = memo(
+  DiagnosticsImpl,
+  (a, b) =>
+    a.frames === b.frames &&
+    a.alpha === b.alpha &&
+    a.margin === b.margin &&
+    a.size === b.size &&
+    a.lams === b.lams &&
+    a.checkCollapse === b.checkCollapse &&
+    (a.metrics.length === 0) === (b.metrics.length === 0),
+);

@@ -3,10 +3,14 @@
  * B, the mask m (weight of B) as a heatmap with a colour bar and per-pixel read-out, the mixed image,
  * λ asked and λ obtained, the soft-label bar and, on `shapes`, how much of each object survives.
  */
-import { useMemo, useState, type ReactNode } from 'react';
-import type { ProbePair, ProbeResult } from '../core/trainerTypes';
+import { memo, useCallback, useMemo, useState } from 'react';
+import type { BatchSamples, ProbePair, ProbeResult } from '../core/trainerTypes';
+import type { MaskFrame } from '../ui/maskHistory';
+import { useThrottled } from '../charts/throttle';
 import { imageToRgba, maskColor, maskToRgba } from '../ui/pixels';
+import { LiveBatch } from './LiveBatch';
 import { PixelCanvas } from './PixelCanvas';
+import { Timeline } from './Timeline';
 
 interface Props {
   probe: ProbeResult | null;
@@ -16,7 +20,12 @@ interface Props {
   isHistory: boolean;
   /** Replaces the probe pairs (clicking two images makes them the first pair). */
   onPairs: (pairs: Array<[number, number]>) => void;
-  children?: ReactNode;
+  /** The mask history (timeline) and the selected frame (null = live). */
+  frames: MaskFrame[];
+  frameIdx: number | null;
+  onSelectFrame: (index: number | null) => void;
+  /** Mixed images of the last step's batch (live runs only). */
+  batch: BatchSamples | null;
 }
 
 function pct(v: number): string {
@@ -46,7 +55,7 @@ interface RowProps {
   onPick: (testIndex: number) => void;
 }
 
-function PairRow({ pair, probe, index, classes, picked, onPick }: RowProps) {
+const PairRow = memo(function PairRow({ pair, probe, index, classes, picked, onPick }: RowProps) {
   const { width, height, channels } = probe;
   const [hover, setHover] = useState<{ x: number; y: number } | null>(null);
   const imgs = useMemo(
@@ -124,20 +133,28 @@ function PairRow({ pair, probe, index, classes, picked, onPick }: RowProps) {
       </div>
     </div>
   );
-}
+});
 
-export function MaskGallery({ probe, classes, onRepick, isHistory, onPairs, children }: Props) {
+function MaskGalleryImpl(props: Props) {
+  const { classes, onRepick, isHistory, onPairs } = props;
+  // New masks and batch samples are drawn in tasks of their own, apart from the message that brought them.
+  const probe = useThrottled(props.probe, 0);
+  const batch = useThrottled(props.batch, 0);
   const [picked, setPicked] = useState<number | null>(null);
-  const onPick = (i: number): void => {
-    if (!probe) return;
-    if (picked === null || picked === i) {
-      setPicked(picked === i ? null : i);
-      return;
-    }
-    const rest = probe.pairs.map((p): [number, number] => [p.indexA, p.indexB]).slice(0, -1);
-    onPairs([[picked, i], ...rest]);
-    setPicked(null);
-  };
+  // Stable between probes and picks, so the memoised rows do not redraw on other updates.
+  const onPick = useCallback(
+    (i: number): void => {
+      if (!probe) return;
+      if (picked === null || picked === i) {
+        setPicked(picked === i ? null : i);
+        return;
+      }
+      const rest = probe.pairs.map((p): [number, number] => [p.indexA, p.indexB]).slice(0, -1);
+      onPairs([[picked, i], ...rest]);
+      setPicked(null);
+    },
+    [probe, picked, onPairs],
+  );
   return (
     <section aria-label="Masks" className="panel masks-panel">
       <header className="panel-head">
@@ -147,11 +164,17 @@ export function MaskGallery({ probe, classes, onRepick, isHistory, onPairs, chil
             ? `probe pairs at step ${probe.step}${isHistory ? ' (history)' : ' (live)'}`
             : 'waiting for the first masks…'}
         </span>
-        <button type="button" className="small" onClick={onRepick} disabled={!probe}>
+        <button
+          type="button"
+          className="small"
+          onClick={onRepick}
+          disabled={!probe}
+          title="Draw four new probe pairs from the test split."
+        >
           Re-pick pairs
         </button>
       </header>
-      {children}
+      <Timeline frames={props.frames} selected={props.frameIdx} onSelect={props.onSelectFrame} />
       <ColorBar />
       <p className="hint">
         {picked === null
@@ -169,6 +192,10 @@ export function MaskGallery({ probe, classes, onRepick, isHistory, onPairs, chil
           onPick={onPick}
         />
       ))}
+      <LiveBatch samples={batch} classes={classes} />
     </section>
   );
 }
+
+/** Memoised: redraws on new masks, a new history frame or a pick, not on every metrics batch. */
+export const MaskGallery = memo(MaskGalleryImpl);

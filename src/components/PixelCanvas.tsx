@@ -1,7 +1,7 @@
 /**
  * A small canvas that shows RGBA pixels scaled up without smoothing, with an optional hover read-out.
  */
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 
 interface Props {
   rgba: Uint8ClampedArray;
@@ -16,7 +16,7 @@ interface Props {
   selected?: boolean;
 }
 
-export function PixelCanvas({
+function PixelCanvasImpl({
   rgba,
   width,
   height,
@@ -56,3 +56,6 @@ export function PixelCanvas({
     />
   );
 }
+
+/** Memoised: repaints (through its ref) only when its pixels change. */
+export const PixelCanvas = memo(PixelCanvasImpl);

@@ -31,7 +31,7 @@ const NUMERIC: Array<{ field: NumericField; label: string; step?: number }> = [
   { field: 'checkpointEvery', label: 'Checkpoint every' },
   { field: 'width', label: 'Width W' },
   { field: 'lr', label: 'LR', step: 0.01 },
-  { field: 'mixerLr', label: 'Mixer LR', step: 0.01 },
+  { field: 'mixerLr', label: 'Mixer LR (0 = auto)', step: 0.001 },
   { field: 'alpha', label: 'α', step: 0.1 },
   { field: 'eta', label: 'η', step: 0.1 },
   { field: 'maskLossWeight', label: 'Mask w', step: 0.01 },

@@ -24,10 +24,13 @@ export function StatusBar({
   trainer,
   budget,
   batch,
+  scaled = null,
 }: {
   trainer: TrainerApi;
   budget: number;
   batch: number;
+  /** Why the default sizes were scaled down (slow backend), or null. */
+  scaled?: string | null;
 }) {
   const last = trainer.data.metrics[trainer.data.metrics.length - 1];
   const ms = last?.msPerStep ?? NaN;
@@ -67,8 +70,28 @@ export function StatusBar({
           </span>
         )}
         {trainer.note && <span className="note"> · {trainer.note}</span>}
+        {scaled && (
+          <span className="note" data-testid="status-scaled">
+            {' · '}
+            {scaled}
+          </span>
+        )}
+        {trainer.recovery.message && (
+          <span className="note" data-testid="status-recovery">
+            {' · '}
+            {trainer.recovery.message}
+          </span>
+        )}
       </div>
-      <div className="progress" aria-label={`Progress ${(progress * 100).toFixed(0)}% of ${budget} steps`}>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label="Training progress"
+        aria-valuemin={0}
+        aria-valuemax={budget}
+        aria-valuenow={Math.min(trainer.step, budget)}
+        aria-valuetext={`${trainer.step} of ${budget} steps (${(progress * 100).toFixed(0)}%)`}
+      >
         <div style={{ width: `${progress * 100}%` }} />
         <span>
           {trainer.step}/{budget}

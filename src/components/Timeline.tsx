@@ -3,7 +3,7 @@
  * button that animates the masks, and "Live" to follow training again. The selected frame's step is
  * the charts' cursor, and hovering a chart selects the nearest frame.
  */
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { MaskFrame } from '../ui/maskHistory';
 
 interface Props {
@@ -16,7 +16,7 @@ interface Props {
 /** Frames per second of the play animation. */
 const PLAY_FPS = 8;
 
-export function Timeline({ frames, selected, onSelect }: Props) {
+function TimelineImpl({ frames, selected, onSelect }: Props) {
   const [playing, setPlaying] = useState(false);
   const last = frames.length - 1;
   const index = selected ?? last;
@@ -44,6 +44,7 @@ export function Timeline({ frames, selected, onSelect }: Props) {
         }}
         disabled={frames.length < 2}
         aria-label={playing ? 'Stop the mask animation' : 'Play the mask history'}
+        title={playing ? 'Stop the animation.' : 'Animate the mask history from the start (8 frames/s).'}
       >
         {playing ? '■' : '▶'}
       </button>
@@ -54,6 +55,7 @@ export function Timeline({ frames, selected, onSelect }: Props) {
         value={Math.max(0, index)}
         disabled={frames.length < 2}
         aria-label="Mask history step"
+        title="Scrub through the logged masks (← / → when focused); the charts' cursor follows."
         aria-valuetext={frame ? `step ${frame.step}` : 'no history yet'}
         onChange={(e) => {
           setPlaying(false);
@@ -70,9 +72,12 @@ export function Timeline({ frames, selected, onSelect }: Props) {
         onClick={() => onSelect(null)}
         disabled={selected === null}
         aria-label="Follow live masks"
+        title="Show the latest masks again."
       >
         Live
       </button>
     </div>
   );
 }
+
+export const Timeline = memo(TimelineImpl);

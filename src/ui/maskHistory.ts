@@ -20,6 +20,16 @@ export interface MaskFrame {
 
 /** At most this many frames are kept; beyond it every other old frame is dropped. */
 export const MAX_FRAMES = 1500;
+/** And at most this many bytes of masks and mixed images (large images hit this before MAX_FRAMES). */
+export const MAX_HISTORY_BYTES = 16 * 1024 ** 2;
+
+/** Bytes a frame holds (its uint8 masks and mixed images). */
+export function frameBytes(f: MaskFrame): number {
+  let n = 0;
+  for (const m of f.masks) n += m.byteLength;
+  for (const m of f.mixed) n += m.byteLength;
+  return n;
+}
 
 export function pairKeyOf(r: ProbeResult): string {
   return r.pairs.map((p) => `${p.indexA}-${p.indexB}`).join(',');
@@ -55,7 +65,9 @@ export function appendFrame(frames: MaskFrame[], f: MaskFrame): MaskFrame[] {
   const last = frames[frames.length - 1];
   const base = last && last.step === f.step && last.pairKey === f.pairKey ? frames.slice(0, -1) : frames;
   const next = base.concat(f);
-  if (next.length <= MAX_FRAMES) return next;
+  // Frames of one run have one size, so the byte budget is a frame count too.
+  const cap = Math.max(16, Math.min(MAX_FRAMES, Math.floor(MAX_HISTORY_BYTES / Math.max(1, frameBytes(f)))));
+  if (next.length <= cap) return next;
   const half = Math.floor(next.length / 2);
   return next
     .slice(0, half)
