@@ -6,6 +6,7 @@ export { lamRescale, momentumAt, cosineLr } from './schedule';
 export { maskLoss, mixWithMask } from './mask';
 export { etaBalancedLoss } from './losses';
 export { Trainer, type PendingStep, type TrainerOptions } from './trainer';
+export { SslTrainer, KNN_BANK_SIZE } from './sslTrainer';
 export { METHODS, getMethod } from './methods/registry';
 export * from './config';
 export { Rng } from './random';
