@@ -2,14 +2,19 @@
  * `npm run bench`: speed and memory figures measured side by side in one run (never as tests).
  *
  *   node part:    every method in one Node process on wasm: median ms/step at the §9 defaults as a
- *                 ratio to ERM and achieved GFLOP/s; kernels per step (ERM, SAMix, SAMix^P proxy) in
+ *                 ratio to ERM and achieved GFLOP/s; kernels per step (ERM, SAMix, SAMix^P) in
  *                 the wasm graph and in the webgl/webgpu graph; where a SAMix step's time goes;
  *                 tensor count over 500 steps (see benchNode.ts).
- *   browser part: every backend in one headless Chromium session (see benchBrowser.ts).
+ *   browser part: every backend in one headless Chromium session (see benchBrowser.ts), with each
+ *                 dataset's load time (cold and from IndexedDB) and batch assembly vs the SAMix step.
+ *   data part:    dataset load times in Node and batch assembly vs the SAMix step on wasm (and cpu)
+ *                 (benchData.ts; also run by the node part).
  *
+ *   soak part:    `--part soak --minutes 30`: tensors, GPU bytes and JS heap of a long SAMix run in
+ *                 the built app, sampled every 10 s (benchSoak.ts; own flags).
  *   ui part:      60 s of SAMix in the built app: main-thread long tasks, chart and mask refresh
  *                 rates, bytes/s from the worker, ms/step with the UI open vs hidden (benchUi.ts).
- * Flags: --part node|browser|ui|all  --methods a,b  --backends a,b  --batch N  --width N  --steps N
+ * Flags: --part node|data|browser|ui|all  --methods a,b  --backends a,b  --batch N  --width N  --steps N
  *        --warmup N  --gpu-graph-batch N (0 = skip the slow webgl/webgpu-graph count)
  *        --leak-steps N (0 = skip)  --json (one JSON document on stdout instead of tables)
  */
@@ -22,11 +27,15 @@ import {
 } from '../core/config';
 import { generateShapes } from '../data/shapes';
 import { runBrowserBench } from './benchBrowser';
+import { soakCli } from './benchSoak';
 import { runUiBench } from './benchUi';
 import { runNodeBench, type KernelCount } from './benchNode';
+import { formatSslBench } from './benchSsl';
+import { formatSamixpBench } from './benchSamixp';
+import { formatDataBench, runNodeDataBench } from './benchData';
 
 interface Args {
-  part: 'node' | 'browser' | 'ui' | 'all';
+  part: 'node' | 'data' | 'browser' | 'ui' | 'all';
   methods: MethodName[];
   backends: BackendName[];
   batch: number;
@@ -77,9 +86,9 @@ function parseArgs(argv: string[]): Args {
     if (flag === '--json') a.json = true;
     else if (flag === '--part')
       a.part =
-        v === 'node' || v === 'browser' || v === 'ui' || v === 'all'
+        v === 'node' || v === 'data' || v === 'browser' || v === 'ui' || v === 'all'
           ? v
-          : fail(`--part takes node, browser, ui, all; got "${v}"`);
+          : fail(`--part takes node, data, browser, ui, all; got "${v}"`);
     else if (flag === '--methods') a.methods = list(v, METHOD_NAMES, 'methods');
     else if (flag === '--backends') a.backends = list(v, BACKEND_NAMES, 'backends');
     else if (flag === '--batch') a.batch = num();
@@ -123,9 +132,20 @@ function table(header: string[], rows: Array<Array<string | number>>): string {
 }
 
 const kernelCell = (k: KernelCount | null): string =>
-  k ? `${k.kernels} (${k.dispatching} dispatching)` : 'skipped';
+  k ? `${k.kernels} (${k.dispatching} w/o Reshape/Identity)` : 'skipped';
+
+/** The largest kernel groups of a step, e.g. "Multiply 153, Reshape 136, …". */
+const topKernels = (k: KernelCount, n = 8): string =>
+  Object.entries(k.byKernel)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, c]) => `${name} ${c}`)
+    .join(', ');
 
 async function main(): Promise<void> {
+  // `--part soak` has its own flags (--minutes --sample …): see benchSoak.ts.
+  const partAt = process.argv.indexOf('--part');
+  if (partAt > 1 && process.argv[partAt + 1] === 'soak') return soakCli(process.argv.slice(2));
   const a = parseArgs(process.argv.slice(2));
   const out: Record<string, unknown> = {
     config: { batch: a.batch, width: a.width, steps: a.steps, warmup: a.warmup, defaults: DEFAULT_CONFIG },
@@ -154,6 +174,13 @@ async function main(): Promise<void> {
     out.samixSections = r.samixSections;
     out.tensorLeak = r.leak;
     out.warmupMs = r.warmupMs;
+    out.ssl = r.ssl;
+    if (!a.json) console.log(`\n## Self-supervised (SSL SAMix vs plain MoCo)\n\n${formatSslBench(r.ssl)}`);
+    out.samixp = r.samixp;
+    if (!a.json)
+      console.log(
+        `\n## SAMix^P (pre-trained, frozen Mixer) vs ERM and online SAMix\n\n${formatSamixpBench(r.samixp)}`,
+      );
     if (!a.json) {
       console.log(
         `\n## Methods side by side (Node, wasm, shapes ${data.height}×${data.width}, batch ${a.batch}, width ${a.width}, median of ${a.steps} steps after ${a.warmup} warm-up)\n`,
@@ -185,7 +212,7 @@ async function main(): Promise<void> {
         ),
       );
       console.log(
-        `\n## Kernels per training step (tf.profile; data-only = Reshape/Identity, no data moved on wasm/webgpu)\n`,
+        `\n## Kernels per training step (tf.profile: every registered kernel one step runs. The issue-9 budget, ERM ≤ 300 and SAMix ≤ 900, is the webgl/webgpu-graph total; in brackets the same without Reshape/Identity, which move no data on wasm/webgpu but can run a shader on webgl)\n`,
       );
       console.log(
         table(
@@ -196,6 +223,8 @@ async function main(): Promise<void> {
       console.log(
         `\n(wasm graph counted on wasm at batch ${a.batch}; webgl/webgpu graph on the Node cpu backend with native conv gradients at batch ${a.gpuGraphBatch} — counts do not depend on the batch.)`,
       );
+      for (const k of r.kernels)
+        if (k.gpu) console.log(`largest groups, ${k.what} (webgl/webgpu graph): ${topKernels(k.gpu)}`);
       console.log(
         `\n## Where a SAMix step goes (wasm, instrumented run: section marks, time = median of ${Math.max(3, a.steps)} steps; kernels in the wasm graph)\n`,
       );
@@ -221,6 +250,19 @@ async function main(): Promise<void> {
       }
     }
   }
+  if (a.part === 'node' || a.part === 'data' || a.part === 'all') {
+    // cpu only when asked for with --backends: its SAMix step takes over a minute at batch 64.
+    const asked = process.argv.includes('--backends') ? a.backends : ['wasm'];
+    const backends = asked.filter((b): b is 'wasm' | 'cpu' => b === 'wasm' || b === 'cpu');
+    const r = await runNodeDataBench({ batch: a.batch, width: a.width, steps: a.steps, backends, log });
+    out.nodeData = r;
+    if (!a.json) {
+      console.log(
+        `\n## Datasets in Node: load time (npm run train's loaders) and batch assembly vs a SAMix step (batch ${a.batch}, width ${a.width}, median of ${a.steps} steps)\n`,
+      );
+      console.log(formatDataBench(r));
+    }
+  }
   if (a.part === 'browser' || a.part === 'all') {
     const methods: MethodName[] = a.methods.includes('samix') ? ['erm', 'samix'] : a.methods.slice(0, 2);
     if (!a.json)
@@ -234,6 +276,10 @@ async function main(): Promise<void> {
       warmup: a.warmup,
       steps: a.steps,
       timeoutMs: 3_600_000,
+      data: true,
+      onData: (d) => {
+        out.browserData = d;
+      },
     });
     out.browser = rows;
     if (!a.json) {
@@ -267,6 +313,13 @@ async function main(): Promise<void> {
         })
         .filter((s) => s !== '');
       if (perBackend.length > 0) console.log(`ratio to ERM on the same backend: ${perBackend.join('; ')}`);
+      const d = out.browserData as Parameters<typeof formatDataBench>[0] | null | undefined;
+      if (d) {
+        console.log(
+          `\n## Datasets in the browser worker: load time cold and from IndexedDB, batch assembly vs a SAMix step per backend\n`,
+        );
+        console.log(formatDataBench(d));
+      }
     }
   }
   if (a.part === 'ui' || a.part === 'all') {

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EtaMode } from './config';
-import { gatherRows, isTaping } from './nets/kernels';
+import { batchMatMul, gatherRows, isTaping } from './nets/kernels';
 import { Saves } from './nets/saves';
 
 type T1 = tf.Tensor1D;
@@ -106,29 +106,38 @@ export function softTargetCE(logits: T3, targets: SoftTarget[]): { loss: T1; acc
   const { value, side } = lossOp(logits, (saves) => {
     const keep = <T extends tf.Tensor>(t: T): T => (saves ? saves.keep(t) : t);
     const cat = (ts: tf.Tensor[]): tf.Tensor => (ts.length === 1 ? ts[0] : tf.concat(ts));
-    const ohA = tf.reshape(oneHotF(cat(targets.map((t) => t.yA)), K), [G, N, K]);
     const plain = targets.every((t) => t.yB === t.yA || t.lam === 1);
-    let tgt: tf.Tensor = ohA;
-    if (!plain) {
+    const numeric = targets.every((t) => typeof t.lam === 'number');
+    let tgt: tf.Tensor;
+    let dominantRows: tf.Tensor | null = null; // [G, N] int32, when known from the labels' concatenation
+    if (plain) {
+      tgt = tf.reshape(oneHotF(cat(targets.map((t) => t.yA)), K), [G, N, K]);
+    } else if (numeric) {
+      // One one-hot of every group's yA then every group's yB, weighted (λ_g, 1 − λ_g) and summed.
+      const labels = cat([...targets.map((t) => t.yA), ...targets.map((t) => t.yB)]); // [2·G·N]
+      const oh = tf.reshape(oneHotF(labels, K), [2, G, N, K]);
+      const w = targets.map((t) => t.lam as number);
+      if (labels.dtype === 'int32') {
+        // The dominant label of row (g, n): yA_g[n] at g·N + n, or yB_g[n] at (G + g)·N + n.
+        const at = new Int32Array(G * N);
+        w.forEach((l, g) => at.forEach((_, n) => (at[g * N + n] = (l >= 0.5 ? g : G + g) * N + n)));
+        dominantRows = tf.gather(labels, tf.tensor2d(at, [G, N], 'int32'));
+      }
+      tgt = tf.sum(tf.mul(oh, tf.tensor4d([...w, ...w.map((l) => 1 - l)], [2, G, 1, 1])), 0);
+    } else {
+      const ohA = tf.reshape(oneHotF(cat(targets.map((t) => t.yA)), K), [G, N, K]);
       const ohB = tf.reshape(oneHotF(cat(targets.map((t) => t.yB)), K), [G, N, K]);
-      const lam = targets.every((t) => typeof t.lam === 'number')
-        ? tf.tensor(
-            targets.map((t) => t.lam as number),
-            [G, 1, 1],
-          )
-        : tf.reshape(
-            cat(
-              targets.map((t) =>
-                typeof t.lam === 'number' ? tf.fill([N], t.lam) : tf.broadcastTo(t.lam, [N]),
-              ),
-            ),
-            [G, N, 1],
-          );
+      const lam = tf.reshape(
+        cat(
+          targets.map((t) => (typeof t.lam === 'number' ? tf.fill([N], t.lam) : tf.broadcastTo(t.lam, [N]))),
+        ),
+        [G, N, 1],
+      );
       tgt = tf.add(ohB, tf.mul(lam, tf.sub(ohA, ohB)));
     }
     const { p, lse } = softmaxLse(logits);
-    const rows = tf.sub(lse, tf.sum(tf.mul(tgt, logits), 2, true)); // [G, N, 1]
-    const loss = tf.reshape(tf.mean(rows, [1, 2]), [G]) as T1;
+    // Mean over rows of Σ_k t_k·(lse − z_k) (the targets sum to 1 per row).
+    const loss = tf.mul(tf.sum(tf.mul(tgt, tf.sub(lse, logits)), [1, 2]), 1 / N) as T1; // [G]
     // Accuracy against the dominant label (no gradient).
     const dominant = targets.map((t) => {
       if (typeof t.lam === 'number') return t.lam >= 0.5 ? t.yA : t.yB;
@@ -136,7 +145,8 @@ export function softTargetCE(logits: T3, targets: SoftTarget[]): { loss: T1; acc
     });
     const hit = tf.equal(
       tf.argMax(logits, 2),
-      tf.reshape(cat(dominant.map((d) => (d.dtype === 'int32' ? d : tf.cast(d, 'int32')))), [G, N]),
+      dominantRows ??
+        tf.reshape(cat(dominant.map((d) => (d.dtype === 'int32' ? d : tf.cast(d, 'int32')))), [G, N]),
     );
     const acc = tf.mean(tf.cast(hit, 'float32'), 1) as T1;
     keep(p);
@@ -159,13 +169,51 @@ export interface EtaLossOut {
   global: tf.Scalar;
 }
 
+/** Per-row features of the η-loss, in this order (see `etaLossOp`). */
+const ETA_FEATURES = 8; // lse, lse¬b, lse¬a, 0, z_b, z_a, sp(δ), sp(−δ)
+
 /**
- * `etaBalancedLoss` (losses.ts) as one op. Gradient of the objective per row with a ≠ b, δ = z_b − z_a:
- *   local = λ·sp(δ) + (1 − λ)·sp(−δ):  ∂ = (λσ(δ) − (1 − λ)σ(−δ))·(e_b − e_a)
- *   decoupled: ∂ = λ(p^{¬b} − e_a) + (1 − λ)(p^{¬a} − e_b)   (p^{¬c}: softmax without class c)
- *   rest:      ∂ = p − σ(−δ)e_a − σ(δ)e_b;    fullCE: ∂ = p − λe_a − (1 − λ)e_b
- *   objective = local + η·global; codeFaithful: objective = mixup CE, ∂ = p − λe_a − (1 − λ)e_b.
- * Same-class rows: CE, ∂ = p − e_a. All means over the N rows.
+ * Coefficients of the η-loss's per-row values as linear maps of the row features
+ * f = [lse, lse¬b, lse¬a, 0, z_b, z_a, softplus(δ), softplus(−δ)] (δ = z_b − z_a; lse¬c: without class c):
+ * `W[j][f][o]` for rows of kind j (0: two classes, 1: one class) and output o (0 total, 1 local, 2 global).
+ */
+function etaCoefficients(lam: number, eta: number, global: EtaMode): number[][][] {
+  const f = (o: Partial<Record<'lse' | 'lseNoB' | 'lseNoA' | 'zb' | 'za' | 'spP' | 'spN', number>>) => [
+    o.lse ?? 0,
+    o.lseNoB ?? 0,
+    o.lseNoA ?? 0,
+    0,
+    o.zb ?? 0,
+    o.za ?? 0,
+    o.spP ?? 0,
+    o.spN ?? 0,
+  ];
+  const ceA = f({ lse: 1, za: -1 });
+  const mce = f({ lse: 1, za: -lam, zb: lam - 1 }); // λ·CE_a + (1 − λ)·CE_b
+  const local = f({ spP: lam, spN: 1 - lam });
+  const glob =
+    global === 'rest' || global === 'codeFaithful'
+      ? f({ lse: 1, za: -1, spP: -1 }) // CE_a − softplus(δ)
+      : global === 'fullCE'
+        ? mce
+        : f({ lseNoB: lam, za: -lam, lseNoA: 1 - lam, zb: lam - 1 });
+  const total = global === 'codeFaithful' ? mce : local.map((v, i) => v + eta * glob[i]);
+  const zero = f({});
+  const byKind = [
+    [total, local, glob],
+    [global === 'codeFaithful' ? mce : ceA, zero, ceA],
+  ];
+  return byKind.map((outs) => Array.from({ length: ETA_FEATURES }, (_, k) => outs.map((o) => o[k])));
+}
+
+/**
+ * `etaBalancedLoss` (losses.ts) as one op, every mode through the same few kernels. Per row i the
+ * loss values are linear in 8 features (`etaCoefficients`): the log-sum-exps of z, z without class b
+ * and z without class a (one softmax over `[N, 3, K]`: z plus −1e9·one-hot of [nothing, b, a]), z_b,
+ * z_a and softplus(±δ). The three batch means are then two small matrix products: the features summed
+ * over all rows and over the one-class rows, times the coefficients.
+ * Gradient: ∂f/∂z is p, p¬b, p¬a, e_b, e_a and ±σ(±δ)(e_b − e_a), so ∂total/∂z_i = κ_i·[p, p¬b, p¬a,
+ * 0, e_b, e_a] with κ_i a product of the row's kind, [1, σ(δ), σ(−δ)] and constant coefficients.
  * @param logits `[N, K]`; @param yA `[N]` labels of weight λ; @param yB `[N]` labels of weight 1 − λ
  */
 export function etaLossOp(
@@ -176,74 +224,54 @@ export function etaLossOp(
   o: { eta: number; global: EtaMode },
 ): EtaLossOut {
   const [N, K] = logits.shape;
+  const F = ETA_FEATURES;
+  const [W2, W1] = etaCoefficients(lam, o.eta, o.global); // [feature][output]: two classes, one class
+  const W = [W2, W1.map((row, f) => row.map((v, k) => v - W2[f][k]))]; // for the kind columns [1, same]
   const { value, side } = lossOp(logits, (saves) => {
     const keep = <T extends tf.Tensor>(t: T): T => (saves ? saves.keep(t) : t);
-    const oa = oneHotF(yA, K);
-    const ob = oneHotF(yB, K);
-    const za = tf.sum(tf.mul(logits, oa), 1); // [N]
-    const zb = tf.sum(tf.mul(logits, ob), 1);
-    // Rows with two different classes (same-class rows are plain CE): a 0/1 weight, not tf.where
-    // (which broadcasts every operand: up to 4 kernels).
-    const diff = tf.sub(1, tf.cast(tf.equal(yA, yB), 'float32')); // [N]
-    const decoupled = o.global === 'decoupled';
-    // The softmaxes this mode needs in one batch: z, and for `decoupled` z without b and without a.
-    const zs = decoupled
-      ? tf.concat([
-          logits,
-          tf.add(logits, tf.mul(ob, MASKED_LOGIT)),
-          tf.add(logits, tf.mul(oa, MASKED_LOGIT)),
-        ])
-      : logits; // [S·N, K]
-    const sm = softmaxLse(zs);
-    const ps = decoupled ? tf.split(sm.p, 3) : [sm.p];
-    const lses = decoupled ? tf.unstack(tf.reshape(sm.lse, [3, N])) : [tf.reshape(sm.lse, [N])];
-    const [p, pNoB, pNoA] = ps;
-    const lse = lses[0];
-    const ceA = tf.sub(lse, za);
-    const delta = tf.sub(zb, za);
-    const local = tf.add(tf.mul(lam, tf.softplus(delta)), tf.mul(1 - lam, tf.softplus(tf.neg(delta))));
-    const mce = (): tf.Tensor => tf.add(tf.mul(lam, ceA), tf.mul(1 - lam, tf.sub(lse, zb)));
-    let glob: tf.Tensor;
-    if (o.global === 'rest' || o.global === 'codeFaithful') glob = tf.sub(ceA, tf.softplus(delta));
-    else if (o.global === 'fullCE') glob = mce();
-    else glob = tf.add(tf.mul(lam, tf.sub(lses[1], za)), tf.mul(1 - lam, tf.sub(lses[2], zb)));
-    // Same-class rows: local 0, global = total = CE(z, a).
-    const localRow = tf.mul(local, diff);
-    const globalRow = tf.add(ceA, tf.mul(tf.sub(glob, ceA), diff));
-    const totalRow =
-      o.global === 'codeFaithful'
-        ? mce()
-        : tf.add(ceA, tf.mul(tf.sub(tf.add(local, tf.mul(glob, o.eta)), ceA), diff));
-    const total = tf.mean(totalRow) as tf.Scalar;
-    for (const t of [p, oa, ob, delta, diff]) keep(t);
-    if (decoupled) {
-      keep(pNoA);
-      keep(pNoB);
-    }
+    const int = (y: T1): T1 => (y.dtype === 'int32' ? y : (tf.cast(y, 'int32') as T1));
+    const none = tf.tensor1d(new Int32Array(N).fill(-1), 'int32'); // one-hot of −1: a zero row
+    const oh = keep(tf.cast(tf.oneHot(tf.stack([none, int(yB), int(yA)], 1) as T2, K), 'float32') as T3); // [N, 3, K]
+    const z3 = tf.reshape(logits, [N, 1, K]);
+    const zs = tf.add(z3, tf.mul(oh, MASKED_LOGIT)); // [N, 3, K]: z, z¬b, z¬a
+    const zz = tf.sum(tf.mul(z3, oh), 2); // [N, 3]: 0, z_b, z_a
+    const m = tf.max(zs, 2, true);
+    const e = keep(tf.exp(tf.sub(zs, m)));
+    const s = keep(tf.sum(e, 2, true)); // [N, 3, 1]
+    const lse = tf.reshape(tf.add(tf.log(s), m), [N, 3]);
+    const phi = tf.reshape(tf.concat([lse, zz], 1), [1, N, 6]) as T3; // lse, lse¬b, lse¬a, 0, z_b, z_a
+    const toDelta = tf.tensor3d([0, 0, 0, 0, 0, 0, 0, 0, 1, -1, -1, 1], [1, 6, 2]); // → δ, −δ
+    const d = keep(batchMatMul(phi, toDelta)); // [1, N, 2]
+    const feats = tf.concat([phi, tf.softplus(d)], 2); // [1, N, F]
+    // Row kind [1, same class] (column 1's coefficients: one-class minus two-class ones).
+    const same = tf.reshape(tf.cast(tf.equal(int(yA), int(yB)), 'float32'), [1, N, 1]);
+    const kind = keep(tf.concat([tf.ones([1, N, 1]), same], 2) as T3); // [1, N, 2]
+    const sums = batchMatMul(kind, feats as T3, true, false); // [1, 2, F]: Σ f, Σ same·f
+    const coef = tf.tensor3d(
+      W.flat(2).map((v) => v / N),
+      [1, 2 * F, 3],
+    );
+    const out = tf.reshape(batchMatMul(tf.reshape(sums, [1, 1, 2 * F]) as T3, coef), [3]);
+    const [total, local, global] = tf.unstack(out) as tf.Scalar[];
     return {
       value: total,
-      side: { local: tf.mean(localRow) as tf.Scalar, global: tf.mean(globalRow) as tf.Scalar },
+      side: { local, global },
       grad: (dy: tf.Tensor) => {
-        const col = (t: tf.Tensor) => tf.reshape(t, [N, 1]);
-        const mixT = tf.add(tf.mul(lam, oa), tf.mul(1 - lam, ob)); // λe_a + (1 − λ)e_b
-        let gDiff: tf.Tensor;
-        if (o.global === 'codeFaithful') {
-          gDiff = tf.sub(p, mixT);
-        } else {
-          const sigPos = tf.sigmoid(delta); // σ(δ)
-          const sigNeg = tf.sub(1, sigPos); // σ(−δ)
-          const cLocal = tf.sub(tf.mul(sigPos, lam), tf.mul(sigNeg, 1 - lam)); // λσ(δ) − (1 − λ)σ(−δ)
-          const dl = tf.mul(col(cLocal), tf.sub(ob, oa));
-          let dGlob: tf.Tensor;
-          if (o.global === 'rest')
-            dGlob = tf.sub(p, tf.add(tf.mul(col(sigNeg), oa), tf.mul(col(sigPos), ob)));
-          else if (o.global === 'fullCE') dGlob = tf.sub(p, mixT);
-          else dGlob = tf.sub(tf.add(tf.mul(pNoB, lam), tf.mul(pNoA, 1 - lam)), mixT);
-          gDiff = tf.add(dl, tf.mul(dGlob, o.eta));
-        }
-        const gSame = tf.sub(p, oa);
-        const g = tf.add(gSame, tf.mul(tf.sub(gDiff, gSame), col(diff)));
-        return tf.mul(g, tf.mul(dy, 1 / N));
+        // κ_i = Σ_{j,t} kind_ij·[1, σ(δ_i), σ(−δ_i)]_t·Wκ[j, t, :] over the rows [p, p¬b, p¬a, 0, e_b, e_a].
+        const wk = W.flatMap((wj) => {
+          const c = wj.map((row) => row[0] / N); // ∂total/∂feature for this kind
+          return [
+            [c[0], c[1], c[2], 0, c[4], c[5]],
+            [0, 0, 0, 0, c[6], -c[6]],
+            [0, 0, 0, 0, -c[7], c[7]],
+          ];
+        });
+        const t = tf.concat([tf.ones([1, N, 1]), tf.sigmoid(d)], 2); // [1, N, 3]
+        const u = tf.mul(tf.reshape(kind, [N, 2, 1]), tf.reshape(t, [N, 1, 3])); // [N, 2, 3]
+        const kappa = batchMatMul(tf.reshape(u, [1, N, 6]) as T3, tf.tensor3d(wk.flat(), [1, 6, 6]));
+        const q = tf.concat([tf.div(e, s), oh], 1) as T3; // [N, 6, K]
+        const g = batchMatMul(tf.reshape(kappa, [N, 1, 6]) as T3, q); // [N, 1, K]
+        return tf.mul(tf.reshape(g, [N, K]), dy);
       },
     };
   });
@@ -291,7 +319,8 @@ export function maskLossOp(
     const keep = <T extends tf.Tensor>(t: T): T => (saves ? saves.keep(t) : t);
     const mean = tf.mean(m);
     const t = keep(tf.sub(1 - lam, mean)); // 1 − m̄ − λ
-    const l1 = tf.relu(tf.sub(tf.abs(t), o.margin)) as tf.Scalar;
+    const over = keep(tf.sub(tf.abs(t), o.margin)); // |t| − ε
+    const l1 = tf.relu(over) as tf.Scalar;
     const cen = keep(tf.sub(m, mean));
     const variance = tf.mean(tf.square(cen)) as tf.Scalar;
     const unweighted = o.mode === 'l1' ? l1 : tf.sub(l1, tf.mul(variance, 2));
@@ -299,11 +328,11 @@ export function maskLossOp(
       value: tf.mul(unweighted, o.weight),
       side: { l1, variance },
       grad: (dy: tf.Tensor) => {
-        const s = tf.mul(dy, o.weight);
-        // −[|t| > ε]·sign(t)/M (TF.js: the subgradient of |t| at 0 is −1, of relu at 0 is 0)
-        const c1 = tf.mul(tf.mul(tf.step(tf.sub(tf.abs(t), o.margin)), tf.step(t, -1)), -1 / M);
-        const g = o.mode === 'l1' ? tf.broadcastTo(c1, m.shape) : tf.add(tf.mul(cen, -4 / M), c1);
-        return tf.mul(g, s);
+        const s = tf.mul(dy, -o.weight / M); // −w·dy/M
+        // L1: [|t| > ε]·sign(t)·(−w·dy/M) (TF.js: the subgradient of |t| at 0 is −1, of relu at 0 is 0)
+        const c1 = tf.mul(tf.mul(tf.step(over), tf.step(t, -1)), s);
+        if (o.mode === 'l1') return tf.broadcastTo(c1, m.shape);
+        return tf.add(tf.mul(cen, tf.mul(s, 4)), c1); // Var: (m − m̄)·(−4w·dy/M)
       },
     };
   });

@@ -14,6 +14,7 @@
  * gradient and train-mode BN can record into the flat statistics.
  */
 import * as tf from '@tensorflow/tfjs';
+import { applyFlatStats } from './flatStats';
 import { splitVector } from './kernels';
 import { namedVariables, type BnParams } from './params';
 
@@ -145,15 +146,20 @@ export class FlatNet<T extends object> {
    * The tree with every stored leaf replaced by its slice of `params` (1 split + 1 reshape per
    * non-vector leaf); BN layers keep their mirror moving statistics (views are for train-mode use).
    * Tensors belong to the caller's scope.
+   * @param o.flatMatrices leave every rank-2 leaf (dense and head weights) as its flat slice — no
+   *   reshape, and NOT the tree's shape: only for the ops that reshape those themselves (the fused
+   *   classifier and Mixer ops, nets/fused.ts, nets/mixerOp.ts), where a leaf one op does not read
+   *   then costs nothing
    */
-  views(): Viewed<T> {
+  views(o: { flatMatrices?: boolean } = {}): Viewed<T> {
     const parts = splitVector(
       this.params,
       this.layout.map((e) => e.size),
     );
-    const leaves = parts.map((p, i) =>
-      this.layout[i].shape.length === 1 ? p : tf.reshape(p, this.layout[i].shape),
-    );
+    const leaves = parts.map((p, i) => {
+      const rank = this.layout[i].shape.length;
+      return rank === 1 || (rank === 2 && o.flatMatrices) ? p : tf.reshape(p, this.layout[i].shape);
+    });
     const byMirror = new Map<tf.Variable, tf.Tensor>(this.layout.map((e, i) => [e.mirror, leaves[i]]));
     const bnIndex = new Map<object, number>(this.bnLayers.map((b, i) => [b.bn, i]));
     const copy = (node: unknown): unknown => {
@@ -213,7 +219,27 @@ export class FlatNet<T extends object> {
     this.dirty = false;
   }
 
-  private constant(key: string, make: () => Float32Array, shape: number[]): tf.Tensor {
+  /**
+   * A constant `[P]` vector: `scales` (by layout index) over that leaf's range, 1 elsewhere (the
+   * per-leaf gradient factors of a hand-differentiated op, nets/opParams.ts). Cached.
+   */
+  leafScales(scales: Map<number, number>): tf.Tensor1D {
+    const entries = [...scales].sort((a, b) => a[0] - b[0]);
+    return this.constant(
+      `s${entries.map(([i, k]) => `${i}:${k}`).join(',')}`,
+      () => {
+        const out = new Float32Array(this.params.size).fill(1);
+        let offset = 0;
+        const starts = this.layout.map((e) => ((offset += e.size), offset - e.size));
+        for (const [i, k] of entries) out.fill(k, starts[i], starts[i] + this.layout[i].size);
+        return out;
+      },
+      [this.params.size],
+    ) as tf.Tensor1D;
+  }
+
+  /** A constant tensor cached under `key` until `dispose` (created by `make` the first time). */
+  constant(key: string, make: () => Float32Array, shape: number[]): tf.Tensor {
     let t = this.consts.get(key);
     if (!t) {
       t = tf.keep(tf.tensor(make(), shape));
@@ -223,71 +249,12 @@ export class FlatNet<T extends object> {
   }
 
   /**
-   * Folds batch statistics into the moving statistics, record after record (PyTorch order):
-   * a record with G groups is G consecutive updates moving ← μ·moving + (1 − μ)·batch, the variance
-   * unbiased (·n/(n − 1)). Does NOT dispose the records' tensors.
+   * Folds batch statistics into the moving statistics, record after record (PyTorch order; see
+   * flatStats.ts). Does NOT dispose the records' tensors.
    * @param momentum μ (Keras convention, 0.9 = PyTorch momentum 0.1)
    */
   applyStats(updates: FlatStatsUpdate[], momentum: number): void {
-    if (!this.stats || updates.length === 0) return;
-    const total = this.stats.size;
-    tf.tidy(() => {
-      let cur: tf.Tensor = this.stats!;
-      for (const u of updates) {
-        const layers = this.bnLayers.slice(u.first, u.first + u.counts.length);
-        const start = layers[0].offset;
-        const len = layers.reduce((s, b) => s + 2 * b.channels, 0);
-        if (u.stats.shape[u.stats.rank - 1] !== len)
-          throw new Error(`BN statistics of length ${u.stats.shape[u.stats.rank - 1]} ≠ ${len}`);
-        const groups = u.stats.size / len;
-        const key = `${u.first}:${u.counts.join(',')}:${u.stats.shape.join('x')}:${momentum}`;
-        const coef = this.constant(
-          `c${key}`,
-          () => {
-            const out = new Float32Array(groups * len);
-            for (let g = 0; g < groups; g++) {
-              const w = (1 - momentum) * momentum ** (groups - 1 - g);
-              let o = g * len;
-              layers.forEach((b, l) => {
-                const n = u.counts[l];
-                const unbias = n > 1 ? n / (n - 1) : 1;
-                for (let c = 0; c < b.channels; c++) out[o + c] = w;
-                for (let c = 0; c < b.channels; c++) out[o + b.channels + c] = w * unbias;
-                o += 2 * b.channels;
-              });
-            }
-            return out;
-          },
-          u.stats.shape,
-        );
-        let add: tf.Tensor = tf.mul(u.stats, coef);
-        if (u.stats.rank > 1)
-          add = tf.sum(
-            add,
-            u.stats.shape.slice(0, -1).map((_, i) => i),
-          ); // [len]
-        const keepAll = momentum ** groups;
-        let scaled: tf.Tensor;
-        if (len === total) {
-          scaled = tf.mul(cur, keepAll);
-        } else {
-          add = tf.pad(add, [[start, total - start - len]]);
-          const keep = this.constant(
-            `k${u.first}:${len}:${groups}:${momentum}`,
-            () => {
-              const k = new Float32Array(total).fill(1);
-              k.fill(keepAll, start, start + len);
-              return k;
-            },
-            [total],
-          );
-          scaled = tf.mul(cur, keep);
-        }
-        cur = tf.add(scaled, add);
-      }
-      this.stats!.assign(cur as tf.Tensor1D);
-    });
-    this.dirty = true;
+    applyFlatStats(this as FlatNet<object>, updates, momentum);
   }
 
   /** Frees the flat variables and constants (the mirrors belong to the tree's owner). */

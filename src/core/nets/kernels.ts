@@ -51,6 +51,19 @@ export function fusedBatchNorm(
 }
 
 /**
+ * 1/√(σ² + ε) element-wise as ONE kernel (`FusedBatchNorm` of ones, mean 0, variance σ²) instead of
+ * an add and an rsqrt. Every backend's kernel accepts operands of one shape (no broadcasting needed).
+ * @param variance any shape (small: per-channel statistics)
+ */
+export function rsqrtEps(variance: tf.Tensor, epsilon: number): tf.Tensor {
+  const x = tf.ones(variance.shape); // constants: uploads, no kernels
+  const mean = tf.zeros(variance.shape);
+  return tf
+    .engine()
+    .runKernel('FusedBatchNorm', { x, mean, variance }, { varianceEpsilon: epsilon }) as tf.Tensor;
+}
+
+/**
  * One `BatchMatMul` kernel on rank-3 operands: `[G, n, k] × [G, k, m]` (with optional transposes)
  * → `[G, n, m]`; a batch of 1 broadcasts.
  */
@@ -197,21 +210,22 @@ export function gatherRows<T extends tf.Tensor>(x: T, perm: Int32Array): T {
 }
 
 /**
- * `aᵀ·b` for row-major `a` `[R, m]`, `b` `[R, n]` → `[m, n]`. On wasm `BatchMatMul` is fast only
+ * `aᵀ·b` for row-major `a` `[R, m]`, `b` `[R, n]` → `[m, n]` (`flat`: `[m·n]`, the same values). On wasm `BatchMatMul` is fast only
  * untransposed with a batch of one, and a 2-D `Transpose` of `a` is slow too; a rank-3 transpose
  * `[R/k, k, m] → [m, R/k, k]` is fast, so: that, then the plain product. Elsewhere one kernel.
  * @param k a divisor of R (e.g. the h·w of a feature map)
  */
-export function matMulTransA(a: tf.Tensor, b: tf.Tensor, k: number): tf.Tensor2D {
+export function matMulTransA(a: tf.Tensor, b: tf.Tensor, k: number, flat = false): tf.Tensor {
   const m = a.shape[a.rank - 1];
   const n = b.shape[b.rank - 1];
   const R = a.size / m; // rows (all leading axes)
+  const outShape = flat ? [m * n] : [m, n];
   if (activeFusedGraph() === 'gpu') {
-    return reshapeIf(batchMatMul(reshapeIf(a, [1, R, m]), reshapeIf(b, [1, R, n]), true, false), [m, n]);
+    return reshapeIf(batchMatMul(reshapeIf(a, [1, R, m]), reshapeIf(b, [1, R, n]), true, false), outShape);
   }
 
   const at = tf.reshape(tf.transpose(tf.reshape(a, [R / k, k, m]), [2, 0, 1]), [1, m, R]) as tf.Tensor3D;
-  return tf.reshape(batchMatMul(at, tf.reshape(b, [1, R, n]) as tf.Tensor3D), [m, n]);
+  return tf.reshape(batchMatMul(at, tf.reshape(b, [1, R, n]) as tf.Tensor3D), outShape);
 }
 
 /**

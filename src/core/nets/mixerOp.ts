@@ -15,7 +15,7 @@ import { currentSection, withSection } from '../perf';
 import { lamRescale } from '../schedule';
 import { BN_EPSILON, type BnRecord } from './batchNorm';
 import type { Viewed } from './flat';
-import { batchMatMul, gatherRows, groupRowMean, isTaping, matMulTransA, sumRows } from './kernels';
+import { batchMatMul, gatherRows, groupRowMean, isTaping, matMulTransA, rsqrtEps, sumRows } from './kernels';
 import type { SamixMixerParams } from './mixer';
 import { opParams } from './opParams';
 import { Saves } from './saves';
@@ -61,7 +61,7 @@ function forward(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptions, sav
   const G = passes.length;
   const hw = h * w;
   const R = G * N * hw;
-  const d = p.query.w.shape[1];
+  const d = p.valueBn.gamma.shape[0]; // (leaves may be flat views, see samixMixerPasses)
   const perm = new Int32Array(G * N);
   const sa = new Float32Array(G * N);
   const sb = new Float32Array(G * N);
@@ -97,7 +97,7 @@ function forward(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptions, sav
   const mu = groupRowMean(v1, G);
   const cen = keep(tf.sub(v1, mu) as T3);
   const variance = groupRowMean(tf.square(cen), G);
-  const r = keep(tf.rsqrt(tf.add(variance, BN_EPSILON)) as T3);
+  const r = keep(rsqrtEps(variance, BN_EPSILON) as T3);
   const a = keep(tf.mul(r, p.valueBn.gamma) as T3);
   const e = keep(tf.elu(tf.add(tf.mul(cen, a), p.valueBn.beta)) as T3);
   if (o.bnUpdates) {
@@ -110,8 +110,12 @@ function forward(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptions, sav
   return { X, Q3, K3, P, v3, logits, m, Zb, e, cen, r, a, W2 };
 }
 
-/** Gradients by leaf of pass 0's mask; `dm0` `[N, H, W, 1]`. */
-function backward(p: Params, f: Rec, dm0: T4, G: number): Map<tf.Tensor, tf.Tensor> {
+/**
+ * Gradients by leaf of pass 0's mask; `dm0` `[N, H, W, 1]`. Matrix gradients come flat (`[rows·cols]`,
+ * ready for the flat gradient); constant factors are left to `scales` (applied with the whole flat
+ * gradient): 1/√d for the query and key parameters, the value-BN's M for γ and β.
+ */
+function backward(p: Params, f: Rec, dm0: T4, G: number): Grads {
   const [GN, H, W] = f.m.shape;
   const [, hw, d] = f.Q3.shape;
   const R = f.X.shape[1];
@@ -129,28 +133,38 @@ function backward(p: Params, f: Rec, dm0: T4, G: number): Map<tf.Tensor, tf.Tens
   // logits = P·v
   const dP = batchMatMul(dL, f.v3, false, true); // [GN, hw, hw]
   const dv3 = batchMatMul(f.P, dL, true, false); // [GN, hw, 1]
-  // softmax: dS = P ⊙ (dP − Σ_j dP·P), then the 1/√d scale
-  const dS = tf.mul(tf.mul(f.P, tf.sub(dP, tf.sum(tf.mul(dP, f.P), 2, true))), 1 / Math.sqrt(d)) as T3;
+  // softmax: √d·∂/∂(QKᵀ) = P ⊙ (dP − Σ_j dP·P); the 1/√d goes to the scales
+  const dS = tf.mul(f.P, tf.sub(dP, tf.sum(tf.mul(dP, f.P), 2, true))) as T3;
   const dQ = tf.reshape(batchMatMul(dS, f.K3), [1, R, d]) as T3;
   const dK = tf.reshape(batchMatMul(dS, f.Q3, true, false), [1, R, d]) as T3;
   const g = new Map<tf.Tensor, tf.Tensor>();
-  g.set(p.query.w, matMulTransA(f.X, dQ, hw)); // [2C, d]
+  const scales = new Map<tf.Tensor, number>();
+  const inv = 1 / Math.sqrt(d);
+  g.set(p.query.w, matMulTransA(f.X, dQ, hw, true)); // [2C·d]
   g.set(p.query.b, sumRows(dQ));
-  g.set(p.key.w, matMulTransA(f.X, dK, hw));
+  g.set(p.key.w, matMulTransA(f.X, dK, hw, true));
   g.set(p.key.b, sumRows(dK));
+  for (const leaf of [p.query.w, p.query.b, p.key.w, p.key.b]) scales.set(leaf, inv);
   // value net
   const dv = tf.reshape(dv3, [1, R, 1]) as T3;
-  g.set(p.value2, matMulTransA(f.e, dv, hw)); // [d, 1]
+  g.set(p.value2, matMulTransA(f.e, dv, hw, true)); // [d]
   const de = tf.reshape(batchMatMul(dv, f.W2, false, true), [G, rows, d]);
   const dBn = tf.engine().runKernel('EluGrad', { dy: de, y: f.e }) as T3;
   const xhat = tf.mul(f.cen, f.r);
   const mBeta = groupRowMean(dBn, G); // dβ/M per pass [G, 1, d]
   const mGamma = groupRowMean(tf.mul(dBn, xhat), G); // dγ/M per pass
   const dV1 = tf.mul(tf.sub(tf.sub(dBn, mBeta), tf.mul(xhat, mGamma)), f.a); // [G, N·hw, d]
-  g.set(p.valueBn.gamma, tf.mul(tf.sum(mGamma, [0, 1]), rows));
-  g.set(p.valueBn.beta, tf.mul(tf.sum(mBeta, [0, 1]), rows));
-  g.set(p.value1, matMulTransA(f.Zb, dV1, hw)); // [C, d]
-  return g;
+  g.set(p.valueBn.gamma, tf.sum(mGamma, [0, 1]));
+  g.set(p.valueBn.beta, tf.sum(mBeta, [0, 1]));
+  scales.set(p.valueBn.gamma, rows);
+  scales.set(p.valueBn.beta, rows);
+  g.set(p.value1, matMulTransA(f.Zb, dV1, hw, true)); // [C·d]
+  return { byLeaf: g, scales };
+}
+
+interface Grads {
+  byLeaf: Map<tf.Tensor, tf.Tensor>;
+  scales: Map<tf.Tensor, number>;
 }
 
 /**
@@ -177,7 +191,8 @@ export function samixMixerPasses(p: Params, z: T4, passes: MixerPass[], o: Mixer
         withSection(sec, () =>
           tf.tidy(() => {
             try {
-              return params.gradients(backward(p, f, dy as T4, G));
+              const b = backward(p, f, dy as T4, G);
+              return params.gradients(b.byLeaf, b.scales);
             } finally {
               saves.release();
             }

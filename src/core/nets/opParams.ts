@@ -12,8 +12,11 @@ import { flatNetOf } from './flat';
 
 export interface OpParams {
   inputs: tf.Tensor[];
-  /** Gradients of `inputs`, from gradients by leaf tensor. */
-  gradients(byLeaf: Map<tf.Tensor, tf.Tensor>): tf.Tensor[];
+  /**
+   * Gradients of `inputs`, from gradients by leaf tensor; a leaf listed in `scales` has its gradient
+   * multiplied by that factor (flat: one multiply of the whole vector by a cached constant).
+   */
+  gradients(byLeaf: Map<tf.Tensor, tf.Tensor>, scales?: Map<tf.Tensor, number>): tf.Tensor[];
 }
 
 /** The tensors under `roots` that get gradients (trainable variables and any other tensor). */
@@ -43,17 +46,33 @@ export function opParams(tree: object, used: unknown[], want: boolean): OpParams
     if (!want || !link.net.params.trainable) return { inputs: [], gradients: () => [] };
     return {
       inputs: [link.net.params],
-      gradients: (byLeaf) => [
-        tf.concat(
+      gradients: (byLeaf, scales) => {
+        const flat = tf.concat(
           link.net.layout.map((e, i) => {
             const d = byLeaf.get(link.leaves[i]);
             if (!d) return tf.zeros([e.size]);
             return d.rank === 1 ? d : tf.reshape(d, [-1]);
           }),
-        ),
-      ],
+        );
+        const byIndex = new Map<number, number>();
+        link.leaves.forEach((leaf, i) => {
+          const k = scales?.get(leaf);
+          if (k !== undefined && k !== 1) byIndex.set(i, k);
+        });
+        return [byIndex.size === 0 ? flat : tf.mul(flat, link.net.leafScales(byIndex))];
+      },
     };
   }
   const inputs = want ? trainableLeaves(used) : [];
-  return { inputs, gradients: (byLeaf) => inputs.map((p) => byLeaf.get(p) ?? tf.zerosLike(p)) };
+  return {
+    inputs,
+    gradients: (byLeaf, scales) =>
+      inputs.map((p) => {
+        const got = byLeaf.get(p);
+        if (!got) return tf.zerosLike(p);
+        const g = got.rank === p.rank ? got : tf.reshape(got, p.shape); // flat matrix gradients
+        const k = scales?.get(p) ?? 1;
+        return k === 1 ? g : tf.mul(g, k);
+      }),
+  };
 }

@@ -7,9 +7,12 @@
  * update is one fused computation over all parameters: the gradients and parameters are
  * concatenated into flat vectors, updated with a few kernels, split and assigned. The momentum slot
  * is a single flat variable `[P]` in the order of the variable list. The trainer's optimisers own
- * ONE flat variable each (flat.ts), so there is nothing to concatenate or split: 6 kernels a step.
+ * ONE flat variable each (flat.ts), so there is nothing to concatenate or split: the new parameters,
+ * the new slot (and, fused in, the momentum encoder's EMA) are one matrix product of the stacked
+ * [g, θ, slot, target] — 3 kernels a step.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMul } from './kernels';
 import { flatConcat, splitFlat } from './params';
 
 export interface SgdOptions {
@@ -43,19 +46,40 @@ export class Sgd {
    * One update with learning rate `lr`.
    * @param grads gradients by variable name (as `tf.variableGrads` returns them); a missing entry
    *   counts as a zero gradient (weight decay and momentum still act on that variable). Not disposed.
+   * @param ema also move an EMA target of this optimiser's ONE variable in the same kernels:
+   *   target ← m·target + (1 − m)·θ_new (nets/ema.ts; the momentum encoder)
    */
-  step(grads: tf.NamedTensorMap, lr: number): void {
-    const { momentum, weightDecay } = this.options;
+  step(grads: tf.NamedTensorMap, lr: number, ema?: { target: tf.Variable; m: number }): void {
+    const { momentum: mu, weightDecay: wd } = this.options;
+    if (ema && (this.vars.length !== 1 || ema.target.size !== this.size))
+      throw new Error('Sgd: a fused EMA needs one variable and a target of its size');
     tf.tidy(() => {
       const g = flatConcat(this.vars.map((v) => grads[v.name] ?? tf.zerosLike(v))); // [P]
       const theta = flatConcat(this.vars); // [P]
-      // buf = μ·buf + g + wd·θ (one AddN for the three terms)
-      const terms = [g];
-      if (weightDecay > 0) terms.push(tf.mul(theta, weightDecay));
-      if (momentum > 0) terms.push(tf.mul(this.slot, momentum));
-      const buf = terms.length === 1 ? g : (tf.addN(terms) as tf.Tensor1D); // [P]
-      const updated = tf.sub(theta, tf.mul(buf, lr)) as tf.Tensor1D; // [P]
-      if (momentum > 0) this.slot.assign(buf as tf.Tensor1D);
+      // Every output is linear in the inputs [g, θ, buf_old, target]:
+      //   buf = g + wd·θ + μ·buf_old,  θ' = θ − lr·buf,  target' = m·target + (1 − m)·θ'
+      // so they are ONE product of a small coefficient matrix with the stacked inputs (3 kernels).
+      const inputs: tf.Tensor[] = [g, theta];
+      const bufRow = [1, wd];
+      const thetaRow = [-lr, 1 - lr * wd];
+      if (mu > 0) {
+        inputs.push(this.slot);
+        bufRow.push(mu);
+        thetaRow.push(-lr * mu);
+      }
+      const rows = [thetaRow];
+      if (mu > 0) rows.push(bufRow);
+      if (ema) {
+        inputs.push(ema.target);
+        thetaRow.push(0);
+        if (mu > 0) bufRow.push(0);
+        rows.push([...thetaRow.map((c) => (1 - ema.m) * c).slice(0, -1), ema.m]);
+      }
+      const coef = tf.tensor2d(rows.flat(), [rows.length, inputs.length]);
+      const out = tf.unstack(batchMatMul(coef as unknown as tf.Tensor3D, tf.stack(inputs) as tf.Tensor3D));
+      const updated = out[0] as tf.Tensor1D; // [P]
+      if (mu > 0) this.slot.assign(out[1] as tf.Tensor1D);
+      if (ema) ema.target.assign(out[rows.length - 1] as tf.Tensor1D);
       const parts = splitFlat(updated, this.shapes);
       this.vars.forEach((v, i) => v.assign(parts[i]));
     });

@@ -105,7 +105,8 @@ export function handcraftedStep(c: SlContext): StepOutput {
   try {
     const packed = tf.tidy(() => {
       const out: Partial<Record<PackedKey, tf.Scalar>> = {};
-      const model: ModelLike = { q: c.nets.q.views(), k: null, mixer: null }; // outside the closure
+      // Outside the closure; head weights left flat (the fused op reshapes what it reads, nets/flat.ts).
+      const model: ModelLike = { q: c.nets.q.views({ flatMatrices: true }), k: null, mixer: null };
       if (!isErm) section('mixer');
       const plan = isErm ? null : planMix(c, model, x, y);
       if (plan && typeof plan.lam !== 'number') out.lamEff = tf.mean(plan.lam) as tf.Scalar;

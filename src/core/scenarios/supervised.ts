@@ -28,6 +28,7 @@ import type { EtaLossParts } from '../losses';
 import { lamMarginFallback, maskAdjust, mixWithMask } from '../mask';
 import { classify, classifyGroups, stageFeatures, type ModelLike, type TrainNets } from '../model';
 import { applyBnUpdates, discardBnUpdates, type BnRecord } from '../nets/batchNorm';
+import { isTaping } from '../nets/kernels';
 import { emaUpdate, type EmaPair } from '../nets/ema';
 import { mixerForward } from '../nets/mixer';
 import { samixMixerPasses, type MixerPass } from '../nets/mixerOp';
@@ -130,8 +131,11 @@ export function backboneMix(
 
 /** Steps 3–5 on the Mixer's raw backbone mask: stop-gradient, mask_adjust, lam_margin. @returns `[N, H, W, 1]` */
 export function backboneMask(raw: tf.Tensor4D, d: LearnedDraws, cfg: RunConfig): tf.Tensor4D {
-  const adjusted = d.adjust ? maskAdjust(stopGradient(raw), d.lamBb) : stopGradient(raw);
-  return lamMarginFallback(adjusted, d.lamBb, cfg.lamMargin); // [N, H, W, 1]
+  // Outside a gradient tape there is no gradient to stop, and no copy to make (two kernels fewer).
+  const sg = isTaping() ? stopGradient(raw) : raw;
+  const adjusted = d.adjust ? maskAdjust(sg, d.lamBb) : sg;
+  const fallback = d.lamBb <= cfg.lamMargin || d.lamBb >= 1 - cfg.lamMargin;
+  return fallback || isTaping() ? lamMarginFallback(adjusted, d.lamBb, cfg.lamMargin) : adjusted; // [N, H, W, 1]
 }
 
 /**
@@ -272,6 +276,12 @@ export function learnedStep(c: SlContext, part: StepPart): StepOutput {
       section('momentum');
       const z = stageFeatures(views.k!, x, cfg.mixerStage, { training: true, bnUpdates: bnK }); // [N, h, w, C]
       const withBb = part !== 'mixer';
+      const emaM = momentumAt(c.step, total, {
+        base: cfg.emaBase,
+        end: cfg.emaEnd,
+        warmupFrac: cfg.emaWarmupFrac,
+      });
+      let emaFused = false;
       let rawBb: tf.Tensor4D | null = null;
       if (part !== 'classifier') {
         const yMb = permuteLabels(y, d.permMb);
@@ -303,7 +313,7 @@ export function learnedStep(c: SlContext, part: StepPart): StepOutput {
       if (rawBb) {
         section('mixer');
         const m = backboneMask(rawBb, d, cfg);
-        const xBb = mixWithMask(x, d.permBb, m);
+        const xBb = mixWithMaskOp(x, d.permBb, m); // (no tape here: x + m·(x[σ] − x), one kernel fewer)
         const yBb = permuteLabels(y, d.permBb);
         sample = captureSample(xBb, y, yBb, d.lamBb);
         const { grads } = tf.variableGrads(() => {
@@ -313,17 +323,15 @@ export function learnedStep(c: SlContext, part: StepPart): StepOutput {
           return tf.add(t.mixQ, t.oneQ) as tf.Scalar;
         }, c.optQ.vars);
         section('optimizer');
-        c.optQ.step(grads, cosineLr(c.step, total, cfg.lr, 0));
+        // k ← EMA of the new θ_q (step 11), in the optimiser's own kernels when k and q are one flat pair.
+        const p = c.ema.length === 1 && c.ema[0].online === c.optQ.vars[0] ? c.ema[0] : null;
+        c.optQ.step(grads, cosineLr(c.step, total, cfg.lr, 0), p ? { target: p.target, m: emaM } : undefined);
+        emaFused = p !== null;
         out.maskMean = tf.sub(1, tf.mean(m)) as tf.Scalar;
       }
       section('optimizer');
       applyBnUpdates([...bnK, ...bnMb, ...bnBb, ...bnQ]);
-      if (withBb) {
-        emaUpdate(
-          c.ema,
-          momentumAt(c.step, total, { base: cfg.emaBase, end: cfg.emaEnd, warmupFrac: cfg.emaWarmupFrac }),
-        );
-      }
+      if (withBb && !emaFused) emaUpdate(c.ema, emaM);
       section('loss');
       out.total = sumScalars([out.mixer, out.mask, out.mixQ, out.oneQ]);
       return packMetrics(out);
