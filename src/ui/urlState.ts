@@ -8,9 +8,11 @@
 import {
   BACKEND_NAMES,
   DEFAULT_CONFIG,
+  scenarioDefaults,
   FIELD_RULES,
   checkField,
   clampField,
+  validateConfig,
   type BackendName,
   type RunConfig,
 } from '../core/config';
@@ -40,7 +42,8 @@ export function parseUrlState(search: string, hash: string): UrlState {
     }
   }
   const params = new URLSearchParams(hash.replace(/^#/, ''));
-  const config: RunConfig = { ...DEFAULT_CONFIG };
+  // Unset fields take the scenario's defaults (SSL: spec §9.3 lr, momentum); see scenarioDefaults.
+  const config: RunConfig = scenarioDefaults(params.get('scenario') === 'ssl' ? 'ssl' : 'sl');
   const hidden = new Set<string>();
   let compare: string | null = null;
   for (const [key, raw] of params) {
@@ -72,14 +75,28 @@ export function parseUrlState(search: string, hash: string): UrlState {
       notes.push(`${r.issue.message}; kept the default ${JSON.stringify(DEFAULT_CONFIG[field])}.`);
     }
   }
+  // Cross-field rules (emaEnd ≥ emaBase, mixerLrMin ≤ mixerLr, …) come from the one validator: the
+  // field it names goes back to its default when that resolves it, else the note says what clashes
+  // (and Start refuses the configuration with the same message).
+  for (const issue of validateConfig({}, config).issues) {
+    const field = issue.field as keyof RunConfig;
+    const reset = { ...config, [field]: DEFAULT_CONFIG[field] };
+    const fixed = !validateConfig({}, reset).issues.some((i) => i.field === field);
+    if (fixed && config[field] !== DEFAULT_CONFIG[field]) {
+      (config as unknown as Record<string, unknown>)[field] = DEFAULT_CONFIG[field];
+      notes.push(`${issue.message}; kept the default ${JSON.stringify(DEFAULT_CONFIG[field])}.`);
+    } else notes.push(`${issue.message}.`);
+  }
   return { config, backend, hidden, notes, compare };
 }
 
 /** The hash for a configuration: only fields that differ from the defaults, in field order. */
 export function configToHash(config: RunConfig, hidden: Iterable<string> = []): string {
   const params = new URLSearchParams();
+  const defaults = scenarioDefaults(config.scenario);
   for (const key of Object.keys(FIELD_RULES) as Array<keyof RunConfig>) {
-    if (config[key] !== DEFAULT_CONFIG[key]) params.set(key, String(config[key]));
+    if (key === 'scenario' ? config.scenario !== 'sl' : config[key] !== defaults[key])
+      params.set(key, String(config[key]));
   }
   for (const h of hidden) params.set(`${h}_hide`, 'true');
   const s = params.toString();
