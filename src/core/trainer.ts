@@ -38,7 +38,12 @@ import { disposeSample, readSample, type StepSample } from './scenarios/batchSam
 import type { BatchSamples, EvalResult, ProbeResult, StepMetrics, StepPart } from './trainerTypes';
 import { exportMixerBundle, type PretrainedMixer } from './weights/mixerBundle';
 import type { MixerBundle } from './weights/mixerManifest';
-import { classifierWeights, pretrainedFor, slMixerPieces, type ClassifierWeightsJson } from './weights/runExports';
+import {
+  classifierWeights,
+  pretrainedFor,
+  slMixerPieces,
+  type ClassifierWeightsJson,
+} from './weights/runExports';
 
 /** SGD momentum of both optimisers (spec §2.3). */
 export const SGD_MOMENTUM = 0.9;
@@ -60,6 +65,8 @@ interface TrainingState {
   data: ReturnType<ResidentData['getState']>;
   /** Flat parameters and statistics of every network, then the optimiser slots. */
   tensors: tf.Tensor[];
+  /** Host copies of `tensors` when the state came from a checkpoint (no readback needed). */
+  host?: Float32Array[];
 }
 
 export interface TrainerOptions {
@@ -333,7 +340,8 @@ export class Trainer {
         `the checkpoint's data order (${order.length} entries) does not fit this dataset's ${n} training images`,
       );
     const tensors = c.tensors.map((t) => tf.tensor1d(t.values));
-    const state = { steps: c.step, rng: c.rng, dataRng: c.dataRng, data: c.data, tensors };
+    const host = c.tensors.map((t) => t.values);
+    const state = { steps: c.step, rng: c.rng, dataRng: c.dataRng, data: c.data, tensors, host };
     this.restoreState(state, true);
     this.cfg = parseConfig({ ...c.config });
   }
@@ -383,7 +391,11 @@ export class Trainer {
         n.markDirty();
       }
       this.optQ.setSlot(s.tensors[i++] as tf.Tensor1D);
-      if (this.optMixer) this.optMixer.setSlot(s.tensors[i++] as tf.Tensor1D);
+      // The host copy when there is one (a checkpoint): Adam reads its step counter from it.
+      if (this.optMixer) {
+        this.optMixer.setSlot(s.host?.[i] ?? (s.tensors[i] as tf.Tensor1D));
+        i++;
+      }
     });
     this.steps = s.steps;
     this.rng.setState(s.rng);
@@ -414,7 +426,16 @@ export class Trainer {
 
   /** The current method's masks for test-image pairs at `lam` (uses the probe generator only). */
   probe(pairs: Array<[number, number]>, lam: number): Promise<ProbeResult> {
-    return probeModel(this.model, this.cfg, this.dataset, pairs, lam, this.probeRng, this.steps, this.pretrained);
+    return probeModel(
+      this.model,
+      this.cfg,
+      this.dataset,
+      pairs,
+      lam,
+      this.probeRng,
+      this.steps,
+      this.pretrained,
+    );
   }
 
   /** Up to `k` mixed images of the last step's batch with their λ and labels; null before the first step. */

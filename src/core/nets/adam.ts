@@ -26,6 +26,9 @@ export interface AdamOptions {
 
 export const ADAM_DEFAULTS: Omit<AdamOptions, 'weightDecay'> = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
+/** Step counters of the slots `getSlot()` handed out, so `setSlot(tensor)` needs no GPU readback. */
+const SLOT_STEPS = new WeakMap<tf.Tensor, number>();
+
 export class Adam {
   readonly vars: tf.Variable[];
   readonly options: AdamOptions;
@@ -77,14 +80,23 @@ export class Adam {
 
   /** A copy of [m, v, t] `[2P + 1]` (caller disposes). */
   getSlot(): tf.Tensor1D {
-    return tf.tidy(() => tf.concat([this.m, this.v, tf.tensor1d([this.t])]) as tf.Tensor1D);
+    const slot = tf.tidy(() => tf.concat([this.m, this.v, tf.tensor1d([this.t])]) as tf.Tensor1D);
+    SLOT_STEPS.set(slot, this.t);
+    return slot;
   }
 
-  /** Restores [m, v, t] from `getSlot()`'s layout. */
+  /**
+   * Restores [m, v, t] from `getSlot()`'s layout: a host array (checkpoints), or a tensor. A tensor
+   * that `getSlot()` returned carries its step counter on the host; any other tensor is read back
+   * synchronously for t (a WebGPU device does not survive that in a worker on every driver).
+   */
   setSlot(values: tf.Tensor1D | Float32Array): void {
     const n = values instanceof Float32Array ? values.length : values.size;
     if (n !== this.slotSize) throw new Error(`Adam slot size ${n} ≠ ${this.slotSize}`);
-    const t = values instanceof Float32Array ? values[n - 1] : values.slice([n - 1], [1]).dataSync()[0];
+    const t =
+      values instanceof Float32Array
+        ? values[n - 1]
+        : (SLOT_STEPS.get(values) ?? tf.tidy(() => values.slice([n - 1], [1]).dataSync()[0]));
     tf.tidy(() => {
       const all = values instanceof Float32Array ? tf.tensor1d(values) : values;
       this.m.assign(all.slice([0], [this.size]));
