@@ -15,15 +15,16 @@
  * queue negative).
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkField, LIVE_FIELDS, parseConfig, type LiveField, type RunConfig } from './config';
+import { applyLivePatch, parseConfig, type LiveField, type RunConfig } from './config';
 import type { ImageDataset } from '../data/types';
 import { flushFusedSaves } from './nets/fused';
 import { makeMixerOptimizer, type FlatOptimizer } from './nets/mixerOptimizer';
-import { trainableVariables } from './nets/params';
+import { namedVariables, trainableVariables } from './nets/params';
 import { Sgd } from './nets/sgd';
 import { probeModel } from './probe';
 import { Rng } from './random';
 import { ResidentData } from './residentData';
+import { disposeSample, readSample, type StepSample } from './scenarios/batchSample';
 import { unpackMetrics } from './scenarios/metrics';
 import { sslStep, type SslContext } from './scenarios/sslStep';
 import { knnCorrect } from './ssl/knn';
@@ -35,7 +36,7 @@ import { buildSslNets, disposeSslNets, frozenFeatures, sslStepFlops, type SslNet
 import { KeyQueue } from './ssl/queue';
 import { viewOptionsFor, type ViewOptions } from './sslViews';
 import { SGD_MOMENTUM, type PendingStep, type TrainerOptions } from './trainer';
-import type { EvalResult, ProbeResult, StepMetrics, StepPart } from './trainerTypes';
+import type { BatchSamples, EvalResult, ProbeResult, StepMetrics, StepPart } from './trainerTypes';
 
 /** Training images in the kNN memory bank and the linear probe's training set. */
 export const KNN_BANK_SIZE = 4096;
@@ -55,6 +56,8 @@ export class SslTrainer {
   private readonly views: ViewOptions;
   private steps = 0;
   private disposed = false;
+  /** The last step's first rows (the "Current batch" gallery). */
+  private sample: StepSample | null = null;
 
   constructor(config: RunConfig, data: ImageDataset, opts: TrainerOptions = {}) {
     this.cfg = parseConfig({ ...config });
@@ -95,6 +98,47 @@ export class SslTrainer {
     return this.queue;
   }
 
+  /** Every variable a step changes: flat q/k storages and statistics, both FC2s, the Mixer. */
+  private stateVariables(): tf.Variable[] {
+    const n = this.nets;
+    const flat = [n.q, n.k].flatMap((f) => [f.params, ...(f.stats ? [f.stats] : [])]);
+    return [...flat, ...namedVariables([n.qFc2, n.kFc2, n.mixer]).map((e) => e.variable)];
+  }
+
+  /**
+   * Compiles kernels with one throw-away step, then puts everything back exactly (parameters, BN
+   * statistics, optimiser slots, the queue, the generator and the data order).
+   * @returns its wall time in ms
+   */
+  async warmup(): Promise<number> {
+    if (this.disposed) throw new Error('SslTrainer used after dispose()');
+    const t0 = performance.now();
+    const vars = this.stateVariables();
+    const saved = vars.map((v) => v.clone());
+    const slots = [this.optQ.getSlot(), ...(this.optMixer ? [this.optMixer.getSlot()] : [])];
+    const queue = this.queue.getState();
+    const [steps, rng, data] = [this.steps, this.rng.getState(), this.data.getState()];
+    try {
+      await this.read([this.step('both')]);
+    } finally {
+      tf.tidy(() => {
+        vars.forEach((v, i) => v.assign(saved[i]));
+        this.optQ.setSlot(slots[0]);
+        this.optMixer?.setSlot(slots[1]);
+        this.queue.setState(queue);
+      });
+      this.nets.q.markDirty();
+      this.nets.k.markDirty();
+      this.steps = steps;
+      this.rng.setState(rng);
+      this.data.setState(data);
+      tf.dispose([...saved, ...slots, queue.keys]);
+      disposeSample(this.sample); // the warm-up's batch was not a real step
+      this.sample = null;
+    }
+    return performance.now() - t0;
+  }
+
   /** One training step; `part` 'mixer' | 'classifier' restricts SAMix's update to φ or to θ_q. */
   step(part: StepPart = 'both'): PendingStep {
     if (this.disposed) throw new Error('SslTrainer used after dispose()');
@@ -113,6 +157,8 @@ export class SslTrainer {
     let out;
     try {
       out = sslStep(ctx, part);
+      disposeSample(this.sample);
+      this.sample = out.sample;
     } finally {
       flushFusedSaves();
       this.nets.q.markDirty();
@@ -221,17 +267,18 @@ export class SslTrainer {
     return probeModel(model, this.cfg, this.dataset, pairs, lam, this.probeRng, this.steps);
   }
 
+  /**
+   * Up to `k` images of the last step's backbone batch (x_bb of view 1 ⊕ view 2, or view 1 for plain
+   * MoCo), with both sources' labels and λ, or null before the first step.
+   */
+  lastBatchSamples(k: number): Promise<BatchSamples | null> {
+    if (this.disposed || !this.sample) return Promise.resolve(null);
+    return readSample(this.sample, this.steps, this.dataset, k);
+  }
+
   /** Changes live settings (validated; throws listing the bad field). */
   setLive(p: Partial<Pick<RunConfig, LiveField>>): void {
-    const next = { ...this.cfg };
-    for (const [key, value] of Object.entries(p)) {
-      if (!(LIVE_FIELDS as readonly string[]).includes(key))
-        throw new Error(`${key} cannot change during a run`);
-      const r = checkField(key as LiveField, value);
-      if (!r.ok) throw new Error(r.issue.message);
-      next[key as LiveField] = r.value;
-    }
-    this.cfg = parseConfig({ ...next });
+    this.cfg = applyLivePatch(this.cfg, p);
   }
 
   /** SAMix^P: the momentum encoder up to the Mixer's stage + the Mixer as a Mixer bundle (SSL SAMix). */
@@ -244,6 +291,8 @@ export class SslTrainer {
     if (this.disposed) return;
     this.disposed = true;
     disposeSslNets(this.nets);
+    disposeSample(this.sample);
+    this.sample = null;
     this.queue.dispose();
     this.optQ.dispose();
     this.optMixer?.dispose();

@@ -6,7 +6,7 @@
  * `read()` turns many of them into `StepMetrics` with a single stack + `await data()` (style rule R6).
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkField, LIVE_FIELDS, parseConfig, type LiveField, type RunConfig } from './config';
+import { applyLivePatch, LIVE_FIELDS, parseConfig, type LiveField, type RunConfig } from './config';
 import type { CheckpointData, RngJson } from './checkpoint';
 import type { ImageDataset } from '../data/types';
 import { evaluateModel } from './evaluate';
@@ -446,15 +446,7 @@ export class Trainer {
 
   /** Changes live settings (validated; throws listing the bad field). */
   setLive(p: Partial<Pick<RunConfig, LiveField>>): void {
-    const next = { ...this.cfg };
-    for (const [key, value] of Object.entries(p)) {
-      if (!(LIVE_FIELDS as readonly string[]).includes(key))
-        throw new Error(`${key} cannot change during a run`);
-      const r = checkField(key as LiveField, value);
-      if (!r.ok) throw new Error(r.issue.message);
-      next[key as LiveField] = r.value;
-    }
-    this.cfg = parseConfig({ ...next });
+    this.cfg = applyLivePatch(this.cfg, p);
   }
 
   /**
