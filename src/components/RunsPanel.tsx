@@ -32,6 +32,16 @@ export function RunsPanel({ saved, viewingId, onOpen, onBackToLive }: Props) {
       {saved.message && (
         <div role="alert" className="banner note">
           {saved.message}
+          {saved.full && (
+            <button
+              type="button"
+              className="small"
+              onClick={() => void saved.freeSpace()}
+              title="Deletes the older half of the saved runs (never the live one), then saves the live run again. Training is not interrupted."
+            >
+              Delete old runs and retry
+            </button>
+          )}
           <button type="button" className="small" onClick={saved.dismiss} aria-label="Dismiss">
             ×
           </button>

@@ -10,6 +10,10 @@ export interface SavedRunsApi {
   runs: StoredRun[];
   usage: { used: number; quota: number } | null;
   message: string;
+  /** The last save failed because the browser's storage is full (RunsPanel offers to free space). */
+  full: boolean;
+  /** Deletes the oldest stored runs (not the live one) and saves the run that did not fit again. */
+  freeSpace(): Promise<void>;
   save(summary: RunSummary, bundle: Uint8Array): Promise<void>;
   rename(id: string, name: string): Promise<void>;
   remove(id: string): Promise<void>;
@@ -24,6 +28,7 @@ export function useSavedRuns(): SavedRunsApi {
   const [runs, setRuns] = useState<StoredRun[]>([]);
   const [usage, setUsage] = useState<{ used: number; quota: number } | null>(null);
   const [message, setMessage] = useState('');
+  const [pending, setPending] = useState<{ summary: RunSummary; bundle: Uint8Array } | null>(null);
 
   const refresh = useCallback(async (s: RunStore) => {
     setRuns(await s.list());
@@ -57,12 +62,30 @@ export function useSavedRuns(): SavedRunsApi {
 
   const save = useCallback(
     async (summary: RunSummary, bundle: Uint8Array) => {
-      const removed = await guard('Saving the run', (s) => s.save(summary, bundle));
-      if (removed && removed.length)
-        setMessage(`Storage bound reached: removed the oldest runs (${removed.join(', ')}).`);
+      if (!store) return;
+      try {
+        const removed = await store.save(summary, bundle);
+        setPending(null);
+        await refresh(store);
+        if (removed.length)
+          setMessage(`Storage bound reached: removed the oldest runs (${removed.join(', ')}).`);
+      } catch (e) {
+        // A full quota: keep what did not fit so "free space" can save it; the training goes on.
+        if (e instanceof Error && e.name === 'StorageFullError') setPending({ summary, bundle });
+        setMessage(`Saving the run: ${e instanceof Error ? e.message : String(e)}`);
+      }
     },
-    [guard],
+    [store, refresh],
   );
+  const freeSpace = useCallback(async () => {
+    if (!store) return;
+    const keep = pending?.summary.id ?? null;
+    const runsNow = await store.list();
+    const removed = await store.removeOldest(Math.max(1, Math.ceil(runsNow.length / 2)), keep);
+    setMessage(removed.length ? `Deleted ${removed.join(', ')} to free space.` : 'No older runs to delete.');
+    await refresh(store);
+    if (pending) await save(pending.summary, pending.bundle);
+  }, [store, pending, refresh, save]);
   const rename = useCallback(
     async (id: string, name: string) => void (await guard('Renaming', (s) => s.rename(id, name))),
     [guard],
@@ -98,5 +121,19 @@ export function useSavedRuns(): SavedRunsApi {
     [save],
   );
   const dismiss = useCallback(() => setMessage(''), []);
-  return { runs, usage, message, save, rename, remove, open, download, importBundle, dismiss };
+  const full = pending !== null;
+  return {
+    runs,
+    usage,
+    message,
+    full,
+    freeSpace,
+    save,
+    rename,
+    remove,
+    open,
+    download,
+    importBundle,
+    dismiss,
+  };
 }

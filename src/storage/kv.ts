@@ -66,10 +66,17 @@ export class KvStore<M> {
   async put(key: string, meta: M, bytes: Uint8Array[]): Promise<void> {
     const tx = this.db.transaction(STORE, 'readwrite');
     const record: StoredRecord<M> = { key, meta, bytes, savedAt: Date.now() };
-    tx.objectStore(STORE).put(record);
     try {
+      tx.objectStore(STORE).put(record); // some engines throw the quota error here, others at commit
       await done(tx);
     } catch (e) {
+      if (tx.error === null) {
+        try {
+          tx.abort(); // nothing half-written
+        } catch {
+          // already finished
+        }
+      }
       if (e instanceof DOMException && e.name === 'QuotaExceededError') throw new StorageFullError(key, e);
       throw e;
     }
@@ -84,6 +91,12 @@ export class KvStore<M> {
     const tx = this.db.transaction(STORE, 'readwrite');
     tx.objectStore(STORE).delete(key);
     await done(tx);
+  }
+
+  /** The keys of every record, without reading any payload (cheap for stores of large records). */
+  async keys(): Promise<string[]> {
+    const tx = this.db.transaction(STORE, 'readonly');
+    return (await req(tx.objectStore(STORE).getAllKeys())).map(String);
   }
 
   async list(): Promise<RecordSummary<M>[]> {

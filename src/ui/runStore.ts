@@ -47,6 +47,19 @@ export class RunStore {
     return removed;
   }
 
+  /**
+   * Frees space after a full quota: deletes the `count` oldest runs other than `keep` (the live run).
+   * @returns the names of the runs removed, oldest first
+   */
+  async removeOldest(count: number, keep: string | null): Promise<string[]> {
+    const old = (await this.kv.list())
+      .filter((r) => r.key !== keep)
+      .sort((a, b) => a.meta.createdAt - b.meta.createdAt)
+      .slice(0, count);
+    for (const r of old) await this.kv.delete(r.key);
+    return old.map((r) => r.meta.name);
+  }
+
   async list(): Promise<StoredRun[]> {
     return (await this.kv.list()).sort((a, b) => b.meta.createdAt - a.meta.createdAt);
   }
