@@ -1,32 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../core/config';
-import type { StepMetrics } from '../core/trainerTypes';
-import { EMPTY, applyMessage, emptyRunData, type TrainerState } from './trainerState';
-
-const point = (step: number): StepMetrics => ({
-  step,
-  epoch: 0,
-  lamMb: 0.5,
-  lamBb: 0.5,
-  maskMean: 0.5,
-  loss: { total: 1, local: 0, global: 0, mixer: 0, mask: 0, maskL1: 0, maskVar: 0, mixQ: 1, oneQ: 0 },
-  acc: { train: 0.5 },
-  msPerStep: 1,
-});
-
-function harness() {
-  let state: TrainerState = EMPTY;
-  const d = emptyRunData();
-  const setState = (u: TrainerState | ((s: TrainerState) => TrainerState)) => {
-    state = typeof u === 'function' ? u(state) : u;
-  };
-  const traffic = { bytes: 0, probes: 0, metrics: 0 };
-  return {
-    d,
-    get: () => state,
-    send: (m: Parameters<typeof applyMessage>[0]) => applyMessage(m, d, traffic, setState),
-  };
-}
+import { point, trainerStateHarness as harness } from '../testing/fixtures';
 
 describe('applyMessage: checkpoints, divergence, restore', () => {
   it('records checkpoints and divergence; a restore cuts the curves at the checkpoint and clears the divergence', () => {

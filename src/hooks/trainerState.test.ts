@@ -1,32 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StepMetrics } from '../core/trainerTypes';
-import { EMPTY, MAX_POINTS, applyMessage, emptyRunData, type TrainerState } from './trainerState';
-
-const point = (step: number): StepMetrics => ({
-  step,
-  epoch: 0,
-  lamMb: 0.5,
-  lamBb: 0.5,
-  maskMean: 0.5,
-  loss: { total: 1, local: 0, global: 0, mixer: 0, mask: 0, maskL1: 0, maskVar: 0, mixQ: 1, oneQ: 0 },
-  acc: { train: 0.5 },
-  msPerStep: 1,
-});
-
-function harness() {
-  let state: TrainerState = EMPTY;
-  const d = emptyRunData();
-  const traffic = { bytes: 0, probes: 0, metrics: 0 };
-  const setState = (u: TrainerState | ((s: TrainerState) => TrainerState)) => {
-    state = typeof u === 'function' ? u(state) : u;
-  };
-  return {
-    d,
-    traffic,
-    get: () => state,
-    send: (m: Parameters<typeof applyMessage>[0]) => applyMessage(m, d, traffic, setState),
-  };
-}
+import { point, trainerStateHarness as harness } from '../testing/fixtures';
+import { MAX_POINTS } from './trainerState';
 
 describe('applyMessage', () => {
   it('appends metrics, tracks the step and caps the history', () => {

@@ -1,51 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../core/config';
-import type { BatchSamples, EvalResult, ProbeResult, StepMetrics } from '../core/trainerTypes';
-import type { ImageDataset } from '../data/types';
-import { PROBE_EVERY_MS, PROBE_MIN_MS, createHandler, type TrainerLike } from './handler';
+import type { BatchSamples, EvalResult } from '../core/trainerTypes';
+import { StubTrainer, stubDeps, tinyImages, until } from '../testing/handlerHarness';
+import { PROBE_EVERY_MS, PROBE_MIN_MS, createHandler } from './handler';
 import type { FromWorker } from './protocol';
 
-const data: ImageDataset = {
-  name: 'shapes',
-  classes: ['a', 'b'],
-  height: 2,
-  width: 2,
-  channels: 1,
-  train: { count: 2, images: new Uint8Array(8), labels: new Uint8Array([0, 1]) },
-  test: { count: 4, images: new Uint8Array(16), labels: new Uint8Array([0, 1, 0, 1]) },
-  mean: [0],
-  std: [1],
-  flip: false,
-};
+const data = tinyImages(2);
 
 /** A trainer double on a simulated clock: every step takes `stepMs`. */
 function run(stepMs: number, steps: number) {
   let clock = 0;
   const out: Array<{ msg: FromWorker; transfer: Transferable[]; at: number }> = [];
-  class Timed implements TrainerLike {
-    stepCount = 0;
-    epoch = 0;
+  class Timed extends StubTrainer {
     step(): unknown {
       clock += stepMs;
-      return ++this.stepCount;
-    }
-    async read(pending: unknown[]): Promise<StepMetrics[]> {
-      return (pending as number[]).map((step) => ({
-        step,
-        epoch: 0,
-        lamMb: 0.5,
-        lamBb: 0.5,
-        maskMean: 0.5,
-        loss: { total: 1, local: 0, global: 0, mixer: 0, mask: 0, maskL1: 0, maskVar: 0, mixQ: 1, oneQ: 0 },
-        acc: { train: 0.5 },
-        msPerStep: stepMs,
-      }));
+      return super.step();
     }
     async evaluate(): Promise<EvalResult> {
       return { step: this.stepCount, testAccQ: 0, testAccK: NaN };
-    }
-    async probe(): Promise<ProbeResult> {
-      return { step: this.stepCount, height: 2, width: 2, channels: 1, pairs: [] };
     }
     async lastBatchSamples(k: number): Promise<BatchSamples | null> {
       if (this.stepCount === 0) return null;
@@ -60,32 +32,13 @@ function run(stepMs: number, steps: number) {
         labelB: Array(k).fill(1),
       };
     }
-    setLive(): void {}
-    dispose(): void {}
   }
-  const handle = createHandler((msg, transfer = []) => out.push({ msg, transfer, at: clock }), {
-    selectBackend: async () => ({
-      active: 'wasm',
-      adapter: '',
-      isSoftware: true,
-      forced: null,
-      skipped: [],
-      initMs: 0,
-    }),
-    loadDataset: async () => data,
-    importData: async () => data,
-    listDatasets: async () => [],
-    deleteDataset: async () => undefined,
-    createTrainer: () => new Timed(),
-    memory: () => ({ numTensors: 0, numBytes: 0 }),
+  const deps = stubDeps(data, () => new Timed(2, stepMs), {
     now: () => clock,
     yieldNow: () => Promise.resolve(),
   });
+  const handle = createHandler((msg, transfer = []) => out.push({ msg, transfer, at: clock }), deps);
   return { out, handle, config: { ...DEFAULT_CONFIG, steps, evalEvery: 1000 } };
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 1));
 }
 
 describe('probe cadence and current-batch samples', () => {

@@ -5,12 +5,13 @@ import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
 import { tinyDataset } from '../core/testDatasets';
 import { Trainer } from '../core/trainer';
 import type { StepMetrics } from '../core/trainerTypes';
+import type { ImageDataset } from '../data/types';
 import { KvStore } from '../storage/kv';
+import { ofType as of, startHandler, stubDeps } from '../testing/handlerHarness';
 import { initTestBackend } from '../testing/tf';
 import { CheckpointStore } from './checkpointStore';
 import { describeDivergence } from './divergence';
-import { createHandler, type HandlerDeps } from './handler';
-import type { FromWorker, ToWorker } from './protocol';
+import type { FromWorker } from './protocol';
 
 const DS = tinyDataset();
 const CFG: RunConfig = {
@@ -26,43 +27,29 @@ const CFG: RunConfig = {
 
 /** A handler around a real Trainer and a real (fake-indexeddb) checkpoint store: one "worker". */
 function worker(store: CheckpointStore) {
-  const out: FromWorker[] = [];
   const trainers: Trainer[] = [];
-  const deps: HandlerDeps = {
-    selectBackend: async () => ({
-      active: 'wasm',
-      adapter: 'test',
-      isSoftware: true,
-      forced: null,
-      skipped: [],
-      initMs: 0,
-    }),
-    loadDataset: async () => DS,
-    importData: async () => {
-      throw new Error('no imports here');
-    },
-    listDatasets: async () => [],
-    deleteDataset: async () => undefined,
-    createTrainer: (config, data) => {
-      const t = new Trainer(config, data);
-      trainers.push(t);
-      return t;
-    },
-    memory: () => ({ numTensors: 0, numBytes: 0 }),
-    now: () => 0,
-    yieldNow: () => Promise.resolve(),
-    checkpoints: store,
+  const createTrainer = (config: RunConfig, data: ImageDataset) => {
+    const t = new Trainer(config, data);
+    trainers.push(t);
+    return t;
   };
-  const handle = createHandler((m) => out.push(m), deps);
-  const send = (m: ToWorker) => handle(m);
+  const importData = async (): Promise<ImageDataset> => {
+    throw new Error('no imports here');
+  };
+  const { out, send } = startHandler(
+    stubDeps(DS, createTrainer, {
+      importData,
+      now: () => 0,
+      yieldNow: () => Promise.resolve(),
+      checkpoints: store,
+    }),
+  );
   const stepN = async (runId: number, n: number) => {
     for (let i = 0; i < n; i++) await send({ type: 'step', runId, part: 'both' });
   };
   return { out, trainers, send, stepN };
 }
 
-const of = <T extends FromWorker['type']>(out: FromWorker[], type: T) =>
-  out.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
 /** Step metrics by step, without wall time. */
 const points = (out: FromWorker[]) =>
   new Map(

@@ -1,84 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
-import type { EvalResult, ProbeResult, StepMetrics } from '../core/trainerTypes';
-import type { ImageDataset } from '../data/types';
+import { StubTrainer, ofType, sleep, startHandler, stubDeps, tinyImages } from '../testing/handlerHarness';
 import { DeviceWatch, type BackendLoss } from './deviceWatch';
-import { createHandler, type DeviceGuard, type TrainerLike } from './handler';
-import type { FromWorker, ToWorker } from './protocol';
+import type { DeviceGuard } from './handler';
+import type { FromWorker } from './protocol';
 
-class CountingTrainer implements TrainerLike {
-  stepCount = 0;
-  epoch = 0;
+class CountingTrainer extends StubTrainer {
   throwAt = -1;
   thrown: Error = new Error('NaN in global');
   step(): unknown {
     if (this.stepCount + 1 === this.throwAt) throw this.thrown;
-    return ++this.stepCount;
+    return super.step();
   }
-  async read(pending: unknown[]): Promise<StepMetrics[]> {
-    return (pending as number[]).map((step) => ({
-      step,
-      epoch: 0,
-      lamMb: 0.5,
-      lamBb: 0.5,
-      maskMean: 0.5,
-      loss: { total: 1, local: 0, global: 0, mixer: 0, mask: 0, maskL1: 0, maskVar: 0, mixQ: 1, oneQ: 0 },
-      acc: { train: 0.5 },
-      msPerStep: 0,
-    }));
-  }
-  async evaluate(): Promise<EvalResult> {
-    return { step: this.stepCount, testAccQ: 0.1, testAccK: 0.1 };
-  }
-  async probe(): Promise<ProbeResult> {
-    return { step: this.stepCount, height: 1, width: 1, channels: 1, pairs: [] };
-  }
-  setLive(): void {}
-  dispose(): void {}
 }
 
-const data: ImageDataset = {
-  name: 'shapes',
-  classes: ['a', 'b'],
-  height: 1,
-  width: 1,
-  channels: 1,
-  train: { count: 2, images: new Uint8Array(2), labels: new Uint8Array([0, 1]) },
-  test: { count: 2, images: new Uint8Array(2), labels: new Uint8Array([0, 1]) },
-  mean: [0],
-  std: [1],
-  flip: false,
-};
+const data = tinyImages(1, 2);
 
 function setup(device: DeviceGuard) {
-  const out: FromWorker[] = [];
   const trainer = new CountingTrainer();
-  let clock = 0;
-  const handle = createHandler((m) => out.push(m), {
-    selectBackend: async () => ({
-      active: 'wasm',
-      adapter: 'test',
-      isSoftware: true,
-      forced: null,
-      skipped: [],
-      initMs: 1,
-    }),
-    loadDataset: async () => data,
-    importData: async () => data,
-    listDatasets: async () => [],
-    deleteDataset: async () => undefined,
-    createTrainer: () => trainer,
-    memory: () => ({ numTensors: 0, numBytes: 0 }),
-    now: () => (clock += 10),
-    yieldNow: () => new Promise((r) => setTimeout(r, 1)),
-    device,
-  });
-  return { out, trainer, send: (m: ToWorker) => handle(m) };
+  const { out, send } = startHandler(stubDeps(data, () => trainer, { device }));
+  return { out, trainer, send };
 }
 
 const cfg: RunConfig = { ...DEFAULT_CONFIG, steps: 100_000, evalEvery: 1000 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const lost = (out: FromWorker[]) => out.filter((m) => m.type === 'backendLost');
+const lost = (out: FromWorker[]) => ofType(out, 'backendLost');
 
 describe('handler: backend loss', () => {
   it('an injected out-of-memory stops the loop and posts one backendLost naming backend and step', async () => {

@@ -1,41 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
-import type { EvalResult, ProbeResult, StepMetrics, StepPart } from '../core/trainerTypes';
-import type { ImageDataset } from '../data/types';
-import { createHandler, type HandlerDeps, type TrainerLike } from './handler';
-import type { FromWorker, ToWorker } from './protocol';
+import type { StepPart } from '../core/trainerTypes';
+import { StubTrainer, sleep, startHandler, statuses, stubDeps, tinyImages } from '../testing/handlerHarness';
+import { createHandler, type HandlerDeps } from './handler';
 
 /** A trainer double that counts steps and records what it was asked, with no tensors. */
-class FakeTrainer implements TrainerLike {
-  stepCount = 0;
-  epoch = 0;
+class FakeTrainer extends StubTrainer {
   parts: StepPart[] = [];
   live: Array<Partial<RunConfig>> = [];
   disposed = false;
   failAt = -1;
   step(part: StepPart = 'both'): unknown {
     if (this.stepCount + 1 === this.failAt) throw new Error('NaN in global');
-    this.stepCount++;
     this.parts.push(part);
-    return this.stepCount;
-  }
-  async read(pending: unknown[]): Promise<StepMetrics[]> {
-    return (pending as number[]).map((step) => ({
-      step,
-      epoch: 0,
-      lamMb: 0.5,
-      lamBb: 0.5,
-      maskMean: 0.5,
-      loss: { total: 1, local: 0, global: 0, mixer: 0, mask: 0, maskL1: 0, maskVar: 0, mixQ: 1, oneQ: 0 },
-      acc: { train: 0.5 },
-      msPerStep: 0,
-    }));
-  }
-  async evaluate(): Promise<EvalResult> {
-    return { step: this.stepCount, testAccQ: 0.1, testAccK: 0.1 };
-  }
-  async probe(): Promise<ProbeResult> {
-    return { step: this.stepCount, height: 1, width: 1, channels: 1, pairs: [] };
+    return super.step(part);
   }
   setLive(patch: Partial<RunConfig>): void {
     this.live.push(patch);
@@ -45,18 +23,7 @@ class FakeTrainer implements TrainerLike {
   }
 }
 
-const tinyData: ImageDataset = {
-  name: 'shapes',
-  classes: ['a', 'b'],
-  height: 1,
-  width: 1,
-  channels: 1,
-  train: { count: 2, images: new Uint8Array(2), labels: new Uint8Array([0, 1]) },
-  test: { count: 4, images: new Uint8Array(4), labels: new Uint8Array([0, 1, 0, 1]) },
-  mean: [0],
-  std: [1],
-  flip: false,
-};
+const tinyData = tinyImages();
 
 const noImports = {
   importData: async () => {
@@ -67,35 +34,20 @@ const noImports = {
 };
 
 function setup(loadDelay = 0, imports: Partial<HandlerDeps> = noImports) {
-  const out: FromWorker[] = [];
   const trainers: FakeTrainer[] = [];
-  let clock = 0;
-  const deps: HandlerDeps = {
-    selectBackend: async () => ({
-      active: 'wasm',
-      adapter: 'test',
-      isSoftware: true,
-      forced: null,
-      skipped: [],
-      initMs: 1,
-    }),
-    loadDataset: async () => {
-      await new Promise((r) => setTimeout(r, loadDelay));
-      return tinyData;
-    },
-    createTrainer: () => {
-      const t = new FakeTrainer();
-      trainers.push(t);
-      return t;
-    },
-    memory: () => ({ numTensors: 0, numBytes: 0 }),
-    now: () => (clock += 10),
-    yieldNow: () => new Promise((r) => setTimeout(r, 1)),
-    ...noImports,
-    ...imports,
+  const createTrainer = () => {
+    const t = new FakeTrainer();
+    trainers.push(t);
+    return t;
   };
-  const handle = createHandler((m) => out.push(m), deps);
-  return { out, trainers, send: (m: ToWorker) => handle(m) };
+  const loadDataset = async () => {
+    await sleep(loadDelay);
+    return tinyData;
+  };
+  const { out, send } = startHandler(
+    stubDeps(tinyData, createTrainer, { loadDataset, ...noImports, ...imports }),
+  );
+  return { out, trainers, send };
 }
 
 const cfg = (patch: Partial<RunConfig> = {}): RunConfig => ({
@@ -104,8 +56,6 @@ const cfg = (patch: Partial<RunConfig> = {}): RunConfig => ({
   evalEvery: 5,
   ...patch,
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const statuses = (out: FromWorker[]) => out.flatMap((m) => (m.type === 'status' ? [m.status] : []));
 
 describe('worker handler', () => {
   it('a step sent while the run is still loading is applied after it loads, exactly once', async () => {

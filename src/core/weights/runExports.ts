@@ -13,15 +13,18 @@ import { encodeNamedTensors, namedTensorsOf } from './tfjsWeights';
 import type { WeightSpec } from './weightSpecs';
 import type { MixerBundle } from './mixerManifest';
 
-/** The Mixer bundle's pieces of a supervised SAMix/AutoMix run (f_k = the momentum classifier's encoder). */
-export function slMixerPieces(model: SlModel, cfg: RunConfig, ds: ImageDataset, steps: number): MixerPieces {
-  if (!isLearned(cfg) || !model.k || !model.mixer)
-    throw new Error(
-      `method ${cfg.method} has no Mixer to export; train samix or automix and export from that run`,
-    );
+/** The Mixer bundle's pieces from a run's f_k encoder, Mixer, config and dataset (shared by SL and SSL). */
+function mixerPieces(
+  encoder: MixerPieces['encoder'],
+  mixer: MixerPieces['mixer'],
+  cfg: RunConfig,
+  ds: ImageDataset,
+  steps: number,
+  scenario: MixerPieces['scenario'],
+): MixerPieces {
   return {
-    encoder: model.k.encoder,
-    mixer: model.mixer,
+    encoder,
+    mixer,
     mixerStage: cfg.mixerStage,
     lamMulK: cfg.lamMulK,
     width: cfg.width,
@@ -30,8 +33,17 @@ export function slMixerPieces(model: SlModel, cfg: RunConfig, ds: ImageDataset, 
     sourceDataset: ds.name,
     steps,
     seed: cfg.seed,
-    scenario: 'sl',
+    scenario,
   };
+}
+
+/** The Mixer bundle's pieces of a supervised SAMix/AutoMix run (f_k = the momentum classifier's encoder). */
+export function slMixerPieces(model: SlModel, cfg: RunConfig, ds: ImageDataset, steps: number): MixerPieces {
+  if (!isLearned(cfg) || !model.k || !model.mixer)
+    throw new Error(
+      `method ${cfg.method} has no Mixer to export; train samix or automix and export from that run`,
+    );
+  return mixerPieces(model.k.encoder, model.mixer, cfg, ds, steps, 'sl');
 }
 
 /**
@@ -119,17 +131,5 @@ export function sslMixerPieces(
 ): MixerPieces {
   if (!nets.mixer) throw new Error(`the SSL ${cfg.method} run has no Mixer to export; train SSL samix`);
   nets.k.sync();
-  return {
-    encoder: nets.kBody.encoder,
-    mixer: nets.mixer,
-    mixerStage: cfg.mixerStage,
-    lamMulK: cfg.lamMulK,
-    width: cfg.width,
-    inputShape: [ds.height, ds.width, ds.channels],
-    normalization: { mean: ds.mean, std: ds.std },
-    sourceDataset: ds.name,
-    steps,
-    seed: cfg.seed,
-    scenario: 'ssl',
-  };
+  return mixerPieces(nets.kBody.encoder, nets.mixer, cfg, ds, steps, 'ssl');
 }
