@@ -1,7 +1,7 @@
 /**
  * Layout and wiring only: URL state, the trainer hook, and the panels.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EvalResult, ProbeResult, StepMetrics } from './core/trainerTypes';
 import {
   LEARNED_METHODS,
@@ -47,7 +47,24 @@ const ACC_SERIES: SeriesDef[] = [
   { key: 'testK', label: 'test (momentum)', color: '#dc2626' },
 ];
 
+/** Self-supervised runs (spec §5): the same metric keys, named for what they hold there. */
+const SSL_LOSS_SERIES: SeriesDef[] = [
+  { key: 'oneQ', label: 'contrastive loss (MoCo InfoNCE, view 1)', color: '#111827' },
+  { key: 'mixQ', label: 'mixed-sample contrastive (backbone)', color: '#d97706' },
+  { key: 'local', label: 'local (Mixer, two-way between the 2 instances)', color: '#2563eb' },
+  { key: 'global', label: 'global (Mixer, each instance vs the queue)', color: '#dc2626' },
+  { key: 'mixer', label: 'η-weighted total', color: '#7c3aed' },
+  { key: 'mask', label: 'mask loss', color: '#059669' },
+];
+const sslAccSeries = (k: number): SeriesDef[] => [
+  { key: 'train', label: 'instance discrimination (train, positive above all negatives)', color: '#9ca3af' },
+  { key: 'knn', label: `kNN accuracy (k=${k}, cosine)`, color: '#2563eb' },
+  { key: 'probe', label: 'linear-probe accuracy (end of run)', color: '#059669' },
+];
+
 const NO_CLASSES: string[] = [];
+/** The datasets panel only changes with imports and the cache: it skips the metrics-driven redraws. */
+const DatasetsPanelMemo = memo(DatasetsPanel);
 /** Chart rows are built once per logged point (points never change once logged). */
 const lossRowCache = new WeakMap<StepMetrics, ChartRow>();
 const accRowCache = new WeakMap<StepMetrics | EvalResult, ChartRow>();
@@ -63,7 +80,16 @@ const trainRow = (m: StepMetrics): ChartRow => {
 };
 const evalRow = (e: EvalResult): ChartRow => {
   let r = accRowCache.get(e);
-  if (!r) accRowCache.set(e, (r = { step: e.step, testQ: e.testAccQ, testK: e.testAccK }));
+  if (!r) {
+    r = {
+      step: e.step,
+      testQ: e.testAccQ,
+      testK: e.testAccK,
+      knn: e.knnAcc ?? NaN,
+      probe: e.probeAcc ?? NaN,
+    };
+    accRowCache.set(e, r);
+  }
   return r;
 };
 
@@ -146,6 +172,10 @@ export function App() {
     [hasRun, stepOnce, startRun],
   );
   const onRepick = useCallback(() => repickProbes(null), [repickProbes]);
+  const onUseDataset = useCallback(
+    (name: string) => onChange({ dataset: name as RunConfig['dataset'] }),
+    [onChange],
+  );
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -215,6 +245,12 @@ export function App() {
     for (const e of evals) rows.push(evalRow(e));
     return rows.sort((a, b) => a.step - b.step);
   }, [metrics, evals]);
+  const runCfg = vb ? vb.config : shown;
+  const sslCharts = runCfg.scenario === 'ssl';
+  const accSeries = useMemo(
+    () => (sslCharts ? sslAccSeries(runCfg.knnK) : ACC_SERIES),
+    [sslCharts, runCfg.knnK],
+  );
   const evalHint =
     evals.length === 0 && metrics.length > 0
       ? `Test accuracy appears after the first evaluation at step ${(vb ? vb.config : shown).evalEvery}.`
@@ -288,13 +324,13 @@ export function App() {
             />
           )}
           {!hidden.has('datasets') && (
-            <DatasetsPanel
+            <DatasetsPanelMemo
               dataImport={trainer.dataImport}
               dataLoad={trainer.dataLoad}
               cached={trainer.cachedDatasets}
               onImport={trainer.importData}
               onDelete={trainer.deleteDataset}
-              onUse={(name) => onChange({ dataset: name as RunConfig['dataset'] })}
+              onUse={onUseDataset}
             />
           )}
         </div>
@@ -321,7 +357,7 @@ export function App() {
           {!hidden.has('loss') && (
             <MetricChart
               title="Loss components"
-              series={LOSS_SERIES}
+              series={sslCharts ? SSL_LOSS_SERIES : LOSS_SERIES}
               rows={lossRows}
               smoothing={smoothing}
               logY={logY}
@@ -333,7 +369,7 @@ export function App() {
           {!hidden.has('accuracy') && (
             <MetricChart
               title="Accuracy"
-              series={ACC_SERIES}
+              series={accSeries}
               rows={accRows}
               smoothing={smoothing}
               logY={false}

@@ -15,7 +15,10 @@ import {
   LIVE_FIELDS,
   METHOD_NAMES,
   MIXER_OPTIMIZERS,
+  SCENARIO_NAMES,
+  SSL_METHODS,
   checkField,
+  scenarioDefaults,
   type RunConfig,
 } from '../core/config';
 import type { RunStatus } from '../worker/protocol';
@@ -39,6 +42,34 @@ const NUMERIC: Array<{ field: NumericField; label: string; step?: number }> = [
   { field: 'emaEnd', label: 'EMA m_end', step: 0.0001 },
   { field: 'evalEvery', label: 'Eval every' },
 ];
+
+/** Fields only the SSL scenario reads. */
+const SSL_NUMERIC: Array<{ field: NumericField; label: string; step?: number }> = [
+  { field: 'queueSize', label: 'Queue K' },
+  { field: 'sslTemperature', label: 'SSL T', step: 0.05 },
+];
+
+const SCENARIO_TIP =
+  'sl = supervised (labels); ssl = self-supervised MoCo v2 (labels only for the kNN monitor and the final linear probe). ' +
+  'SSL trains erm (= plain MoCo), mixup, cutmix, samix, with its own defaults (lr 0.06, momentum 0.99, Mixer on SGD). ' +
+  'Takes effect at the next Start. Default: sl.';
+
+/**
+ * Switching the scenario: fields still at the old scenario's default take the new one's, and a
+ * method SSL does not train becomes samix.
+ */
+export function scenarioPatch(config: RunConfig, scenario: RunConfig['scenario']): Partial<RunConfig> {
+  const from = scenarioDefaults(config.scenario);
+  const to = scenarioDefaults(scenario);
+  const patch: Partial<RunConfig> = { scenario };
+  for (const key of Object.keys(to) as Array<keyof RunConfig>) {
+    if (key !== 'scenario' && config[key] === from[key] && to[key] !== from[key])
+      (patch as Record<string, unknown>)[key] = to[key];
+  }
+  if (scenario === 'ssl' && !(SSL_METHODS as readonly string[]).includes(config.method))
+    patch.method = 'samix';
+  return patch;
+}
 
 function tooltip(field: keyof RunConfig): string {
   const live = (LIVE_FIELDS as readonly string[]).includes(field) ? ' Changes live while training.' : '';
@@ -112,6 +143,7 @@ function RunControlsImpl(p: Props) {
   const { config, status } = p;
   const running = status === 'running';
   const learned = LEARNED_METHODS.includes(config.method);
+  const ssl = config.scenario === 'ssl';
   const canStep = p.hasRun ? status === 'paused' || status === 'idle' : status !== 'loading';
   return (
     <section aria-label="Run controls" className="panel controls-panel">
@@ -184,7 +216,26 @@ function RunControlsImpl(p: Props) {
         </button>
       </div>
       <div className="fields">
-        <label className="field" title={tooltip('method')}>
+        <label className="field" title={SCENARIO_TIP}>
+          <span>Scenario</span>
+          <select
+            aria-label="Scenario"
+            value={config.scenario}
+            onChange={(e) => p.onChange(scenarioPatch(config, e.target.value as RunConfig['scenario']))}
+          >
+            {SCENARIO_NAMES.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
+        </label>
+        <label
+          className="field"
+          title={
+            ssl
+              ? `${tooltip('method')} Self-supervised: erm = plain MoCo; only ${SSL_METHODS.join(', ')} are available.`
+              : tooltip('method')
+          }
+        >
           <span>Method</span>
           <select
             aria-label="Method"
@@ -192,7 +243,9 @@ function RunControlsImpl(p: Props) {
             onChange={(e) => p.onChange({ method: e.target.value as RunConfig['method'] })}
           >
             {METHOD_NAMES.map((m) => (
-              <option key={m}>{m}</option>
+              <option key={m} disabled={ssl && !(SSL_METHODS as readonly string[]).includes(m)}>
+                {m}
+              </option>
             ))}
           </select>
         </label>
@@ -238,7 +291,7 @@ function RunControlsImpl(p: Props) {
             ))}
           </select>
         </label>
-        {NUMERIC.map((n) => (
+        {[...NUMERIC, ...(ssl ? SSL_NUMERIC : [])].map((n) => (
           <NumberInput
             key={n.field}
             {...n}

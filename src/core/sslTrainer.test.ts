@@ -112,6 +112,45 @@ describe('SslTrainer', () => {
     t.dispose();
   });
 
+  it('warmup leaves no trace: the run after it equals a run without it, and no tensor leaks', async () => {
+    const cfg = { ...BASE, method: 'samix' as const };
+    const ref = await run(cfg, 3);
+    const t = new SslTrainer(cfg, DS);
+    expect(await t.warmup()).toBeGreaterThan(0); // creates the step's cached constants, like a first step
+    const before = tf.memory().numTensors;
+    await t.warmup();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(t.stepCount).toBe(0);
+    expect(await t.lastBatchSamples(2)).toBeNull();
+    const after = await t.read(Array.from({ length: 3 }, () => t.step()));
+    t.dispose();
+    expect(strip(after)).toEqual(strip(ref));
+  });
+
+  it('lastBatchSamples: null before a step, then the backbone batch with both sources and λ', async () => {
+    for (const method of ['erm', 'samix'] as const) {
+      const t = new SslTrainer({ ...BASE, method }, DS);
+      expect(await t.lastBatchSamples(3)).toBeNull();
+      const [m] = await t.read([t.step()]);
+      const s = (await t.lastBatchSamples(3))!;
+      expect(s.step).toBe(1);
+      expect(s.images).toHaveLength(3);
+      expect(s.images[0]).toHaveLength(DS.height * DS.width * DS.channels);
+      for (const y of [...s.labelA, ...s.labelB]) expect(DS.classes[y]).toBeDefined();
+      if (method === 'erm') {
+        expect(s.lam).toEqual([1, 1, 1]);
+        expect(s.labelB).toEqual(s.labelA); // plain MoCo trains on view 1 alone
+      } else {
+        expect(s.lam[0]).toBeCloseTo(m.lamBb, 6);
+      }
+      const n = tf.memory().numTensors;
+      await t.read([t.step('mixer')]); // no backbone update: no batch kept
+      expect(await t.lastBatchSamples(3)).toBeNull();
+      expect(tf.memory().numTensors).toBeLessThan(n);
+      t.dispose();
+    }
+  });
+
   it('refuses a supervised configuration', () => {
     expect(() => new SslTrainer({ ...BASE, scenario: 'sl' }, DS)).toThrow(/scenario ssl/);
     expect(() => new SslTrainer({ ...BASE, queueSize: 20 }, DS)).toThrow(

@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeak, initTestBackend } from '../testing/tf';
 import { Rng } from './random';
-import { applyViews, drawViews, hueMatrix, sslView, viewOptionsFor, type ViewParams } from './sslViews';
+import {
+  affineMatrix,
+  applyViews,
+  drawViews,
+  hueMatrix,
+  sslView,
+  viewOptionsFor,
+  type ViewParams,
+} from './sslViews';
 
 const RGB = viewOptionsFor({ channels: 3, flip: true });
 const GRAY = viewOptionsFor({ channels: 1, flip: false });
@@ -43,6 +51,31 @@ describe('SSL views', () => {
       expect(Math.max(...d)).toBeLessThanOrEqual(1);
       tf.dispose([x, v]);
     }
+  });
+
+  it('grayscale small affine: identity is a no-op, a 1 px shift moves pixels, 90° rotates', () => {
+    expect(GRAY.affine).toEqual({ degrees: 15, translate: 0.1 });
+    expect(RGB.affine).toBeNull();
+    const x = images(1, 5, 5, 1);
+    const px = x.arraySync()[0].map((r) => r.map((c) => c[0]));
+    const run = (m: number[]) => {
+      const v = applyViews(x, { ...identity(1), affine: Float32Array.from(m) });
+      const out = (v.arraySync() as number[][][][])[0].map((r) => r.map((c) => c[0]));
+      v.dispose();
+      return out;
+    };
+    const same = run(affineMatrix(0, 0, 0, 5, 5));
+    same.forEach((r, i) => r.forEach((p, j) => expect(p).toBeCloseTo(px[i][j], 5)));
+    const shifted = run(affineMatrix(0, 1, 0, 5, 5)); // content moves right by 1 px, zero fill
+    for (let i = 0; i < 5; i++) {
+      expect(shifted[i][0]).toBe(0);
+      for (let j = 1; j < 5; j++) expect(shifted[i][j]).toBeCloseTo(px[i][j - 1], 5);
+    }
+    const rot = run(affineMatrix(Math.PI / 2, 0, 0, 5, 5)); // a quarter turn about the centre
+    const flat = (m: number[][]) => m.flat().sort((a, b) => a - b);
+    expect(flat(rot)).toEqual(flat(px).map((v) => expect.closeTo(v, 4) as unknown as number));
+    expect(rot[2][2]).toBeCloseTo(px[2][2], 5);
+    x.dispose();
   });
 
   it('is deterministic for a seed and differs between seeds', () => {

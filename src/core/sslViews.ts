@@ -2,7 +2,8 @@
  * The two augmented "views" of an image for the self-supervised scenario (MoCo v2 recipe, spec §9.3):
  * random resized crop (area scale 0.2–1, aspect 3/4–4/3) with horizontal flip, colour jitter
  * (brightness 0.4, contrast 0.4, saturation 0.4, hue 0.1) with probability 0.8 and grayscale with
- * probability 0.2, no blur. Grayscale datasets (MNIST-like): crop scale 0.3–1, no colour ops.
+ * probability 0.2, no blur. Grayscale datasets (MNIST-like): crop scale 0.3–1 plus a small affine
+ * (rotation ±15°, shift ±10 % of the side; zero fill), no colour ops.
  *
  * Every random choice is drawn on the host from the run's `Rng` (`drawViews`), then applied to the
  * batch on the device as a few tensor ops (`applyViews`, no readback): the crop and flip are ONE
@@ -25,6 +26,8 @@ export interface ViewOptions {
   jitterProb: number;
   /** Probability of converting to grayscale. */
   grayProb: number;
+  /** Small affine after the crop: max rotation (degrees) and shift (fraction of the side); null = none. */
+  affine: { degrees: number; translate: number } | null;
 }
 
 /** The views of spec §9.3 for a dataset: the CIFAR recipe on RGB, the MNIST-like one on grayscale. */
@@ -37,9 +40,18 @@ export function viewOptionsFor(ds: { channels: number; flip: boolean }): ViewOpt
       jitter: [0.4, 0.4, 0.4, 0.1],
       jitterProb: 0.8,
       grayProb: 0.2,
+      affine: null,
     };
   }
-  return { scale: [0.3, 1], ratio: [3 / 4, 4 / 3], flip: ds.flip, jitter: null, jitterProb: 0, grayProb: 0 };
+  return {
+    scale: [0.3, 1],
+    ratio: [3 / 4, 4 / 3],
+    flip: ds.flip,
+    jitter: null,
+    jitterProb: 0,
+    grayProb: 0,
+    affine: { degrees: 15, translate: 0.1 },
+  };
 }
 
 /** Per-sample parameters of one view of a batch of N images. */
@@ -51,6 +63,16 @@ export interface ViewParams {
   jitter: Float32Array;
   /** `[N]` 1 = grayscale. */
   gray: Float32Array;
+  /** `[N·8]` projective transforms (output → input pixel coordinates, tf.image.transform), or null. */
+  affine?: Float32Array | null;
+}
+
+/** The `tf.image.transform` matrix of a rotation by `a` radians about the centre plus a shift. */
+export function affineMatrix(a: number, tx: number, ty: number, h: number, w: number): number[] {
+  const [c, s] = [Math.cos(a), Math.sin(a)];
+  const [cx, cy] = [(w - 1) / 2, (h - 1) / 2];
+  // input = R·(output − centre) + centre − shift
+  return [c, -s, cx - c * cx + s * cy - tx, s, c, cy - s * cx - c * cy - ty, 0, 0];
 }
 
 /** torchvision's RandomResizedCrop box: (top, left, height, width) in pixels. */
@@ -69,12 +91,13 @@ function cropBox(rng: Rng, h: number, w: number, o: ViewOptions): [number, numbe
 
 /**
  * Draws the parameters of one view for N images of h×w px from `rng` (fixed order per sample: crop,
- * flip, jitter coin and factors, grayscale coin).
+ * flip, jitter coin and factors, grayscale coin, then the affine's angle and shifts when set).
  */
 export function drawViews(rng: Rng, n: number, h: number, w: number, o: ViewOptions): ViewParams {
   const boxes = new Float32Array(4 * n);
   const jitter = new Float32Array(4 * n);
   const gray = new Float32Array(n);
+  const affine = o.affine ? new Float32Array(8 * n) : null;
   const sy = Math.max(1, h - 1);
   const sx = Math.max(1, w - 1);
   for (let i = 0; i < n; i++) {
@@ -97,8 +120,15 @@ export function drawViews(rng: Rng, n: number, h: number, w: number, o: ViewOpti
       );
     }
     if (o.grayProb > 0 && rng.uniform() < o.grayProb) gray[i] = 1;
+    if (affine && o.affine) {
+      const { degrees, translate } = o.affine;
+      const a = (rng.range(-degrees, degrees) * Math.PI) / 180;
+      const tx = rng.range(-translate, translate) * w;
+      const ty = rng.range(-translate, translate) * h;
+      affine.set(affineMatrix(a, tx, ty, h, w), 8 * i);
+    }
   }
-  return { n, boxes, jitter, gray };
+  return { n, boxes, jitter, gray, affine };
 }
 
 /** ITU-R 601 luma weights (torchvision's rgb_to_grayscale). */
@@ -149,6 +179,7 @@ export function applyViews(x: tf.Tensor4D, p: ViewParams): tf.Tensor4D {
       'int32',
     );
     let v = tf.image.cropAndResize(x, tf.tensor2d(p.boxes, [n, 4]), boxInd, [h, w], 'bilinear'); // [N, H, W, C]
+    if (p.affine) v = tf.image.transform(v, tf.tensor2d(p.affine, [n, 8]), 'bilinear', 'constant', 0);
     if (c !== 3) return tf.clipByValue(v, 0, 1);
     const clip = (t: tf.Tensor) => tf.clipByValue(t, 0, 1) as tf.Tensor4D;
     v = clip(tf.mul(v, column(p.jitter, n, 0))); // brightness

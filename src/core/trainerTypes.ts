@@ -48,6 +48,8 @@ export interface EvalResult {
   testAccK: number;
   /** SSL: weighted kNN accuracy of the test split against a train-split memory bank (= testAccQ). */
   knnAcc?: number;
+  /** SSL, the run's last evaluation only: test accuracy of the linear probe on frozen features. */
+  probeAcc?: number;
 }
 
 /** One probe pair rendered by the current method: everything the mask gallery shows. */

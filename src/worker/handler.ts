@@ -47,6 +47,8 @@ export interface TrainerLike {
   dispose(): void;
   /** Compiles kernels with a throw-away step that leaves no trace; resolves to its ms. */
   warmup?(): Promise<number>;
+  /** SSL: test accuracy of a linear probe on frozen features (run once when the run finishes). */
+  linearProbe?(): Promise<number>;
   /** FLOPs of one training step (for achieved GFLOP/s). */
   readonly flopsPerStep?: number;
   /** The full training state (checkpoints) and putting it back in place. */
@@ -92,10 +94,13 @@ export interface DeviceGuard {
 /** Metrics are flushed to the page at most this often (one readback each; charts redraw ≥ 5 Hz). */
 export const REPORT_EVERY_MS = 150;
 /**
- * Probe masks are re-rendered when this long has passed since the previous probe started; probes
- * run at step boundaries, so the interval is this plus up to one step (≥ 1 Hz for steps < 300 ms).
+ * Target period of the probe masks (≥ 1 Hz). Probes run at step boundaries, counted from the start
+ * of the previous probe: a boundary probes when waiting for the next one (one more step) would pass
+ * the period, so the period holds whenever a step is shorter than it.
  */
-export const PROBE_EVERY_MS = 700;
+export const PROBE_EVERY_MS = 1000;
+/** Probes never come closer than this (fast steps do not turn into a probe per step). */
+export const PROBE_MIN_MS = 250;
 /** Samples of the current batch sent with each probe. */
 export const BATCH_SAMPLES = 4;
 /** λ the probe pairs are mixed at. */
@@ -115,6 +120,9 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
   let stepMs = 0;
   let lastFlush = 0;
   let lastProbe = -Infinity;
+  /** Wall time between the last two step boundaries (step + reporting), for the probe cadence. */
+  let boundaryMs = 0;
+  let lastBoundary = -Infinity;
   let chain: Promise<unknown> = Promise.resolve();
   let backendName: BackendName = 'cpu';
   let lostSent = false;
@@ -126,9 +134,10 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
     generation++;
     if (lostSent) return;
     lostSent = true;
+    const running = status === 'running';
     status = 'error';
     const step = trainer?.stepCount ?? 0;
-    post({ type: 'backendLost', runId, backend: backendName, kind: loss.kind, reason: loss.reason, step });
+    post({ type: 'backendLost', runId, backend: backendName, ...loss, step, running });
   }
   deps.device?.onLost(backendLost);
 
@@ -204,9 +213,12 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
     if (d) throw ckpt.divergence(d);
   }
 
-  async function evaluate(): Promise<void> {
+  async function evaluate(final = false): Promise<void> {
     if (!trainer) return;
-    post({ type: 'eval', runId, result: await trainer.evaluate() });
+    const result = await trainer.evaluate();
+    // SSL: when the run finishes, the linear probe's accuracy joins its last evaluation.
+    if (final && trainer.linearProbe) result.probeAcc = await trainer.linearProbe();
+    post({ type: 'eval', runId, result });
   }
 
   async function probe(): Promise<void> {
@@ -234,8 +246,12 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
     const checkpointDue = finished || step % config.checkpointEvery === 0;
     if (forceReport || checkpointDue || deps.now() - lastFlush >= REPORT_EVERY_MS) await flush();
     if (checkpointDue) await ckpt.save(runId, trainer, finished); // after the divergence check
-    if (finished || step % config.evalEvery === 0) await evaluate();
-    if (forceReport || finished || deps.now() - lastProbe >= PROBE_EVERY_MS) await probe();
+    if (finished || step % config.evalEvery === 0) await evaluate(finished);
+    const at = deps.now();
+    boundaryMs = Number.isFinite(lastBoundary) ? at - lastBoundary : 0;
+    lastBoundary = at;
+    const probeDue = at - lastProbe >= Math.max(PROBE_MIN_MS, PROBE_EVERY_MS - boundaryMs);
+    if (forceReport || finished || probeDue) await probe();
     if (finished) setStatus('done', `Reached the budget of ${config.steps} steps.`);
     return !finished;
   }
@@ -244,6 +260,7 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
     const gen = ++generation;
     setStatus('running');
     lastFlush = deps.now();
+    lastBoundary = lastFlush;
     while (gen === generation && status === 'running') {
       const more = await exclusive(async () => {
         if (gen !== generation || status !== 'running') return false;

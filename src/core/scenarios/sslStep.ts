@@ -36,6 +36,7 @@ import { drawViews, sslView, type ViewOptions } from '../sslViews';
 import type { StepPart } from '../trainerTypes';
 import { embed, sslStageFeatures, type SslNets } from '../ssl/model';
 import type { KeyQueue } from '../ssl/queue';
+import { captureSample, type StepSample } from './batchSample';
 import { packMetrics, sumScalars, type PackedKey } from './metrics';
 
 /** Everything an SSL step reads and updates. */
@@ -57,6 +58,12 @@ export interface SslStepOutput {
   packed: tf.Tensor1D;
   lamMb: number;
   lamBb: number;
+  /**
+   * The first rows of the batch the backbone trained on (x_bb, or view 1 for plain MoCo), with the
+   * labels of both sources for the "Current batch" gallery only (training never reads them); null
+   * when the step did not update θ_q.
+   */
+  sample: StepSample | null;
 }
 
 /** Sub-batches of the shuffled BN (2 when the batch splits evenly into halves of ≥ 4). */
@@ -146,6 +153,7 @@ export function sslStep(c: SslContext, part: StepPart): SslStepOutput {
   const kept: tf.Tensor[] = [];
   const updateQ = part !== 'mixer';
   const updateMixer = samix && part !== 'classifier';
+  let sample: StepSample | null = null;
   try {
     const packed = tf.tidy(() => {
       const out: Partial<Record<PackedKey, tf.Scalar>> = {};
@@ -203,6 +211,9 @@ export function sslStep(c: SslContext, part: StepPart): SslStepOutput {
       }
       if (updateQ) {
         const xBb = mBb ? crossViewMix(x1, x2, permBb!, mBb) : null;
+        const yA = tf.gather(c.data.trainY, tf.tensor1d(idx, 'int32')) as tf.Tensor1D; // display only
+        const yB = permBb ? (tf.gather(yA, tf.tensor1d(permBb, 'int32')) as tf.Tensor1D) : yA;
+        sample = captureSample(xBb ?? x1, yA, yB, xBb ? lamBb : 1);
         const { grads } = tf.variableGrads(() => {
           section('online');
           const [q, zBb] = embed(qv, nets.qFc2, xBb ? [x1, xBb] : [x1], { bnUpdates: bnQ, split });
@@ -239,7 +250,7 @@ export function sslStep(c: SslContext, part: StepPart): SslStepOutput {
       out.total = sumScalars([out.mixer, out.mask, out.oneQ, out.mixQ]);
       return packMetrics(out);
     });
-    return { packed, lamMb, lamBb };
+    return { packed, lamMb, lamBb, sample };
   } finally {
     for (const list of [bnK, bnMixer, bnQ]) discardBnUpdates(list);
     for (const t of kept) t.dispose();

@@ -186,6 +186,17 @@ describe('SSL configuration', () => {
     ).toBe(4096);
   });
 
+  it('fills unset fields with the SSL defaults of spec §9.3; explicit values win', () => {
+    const { config } = validateConfig({ scenario: 'ssl' });
+    expect([config.lr, config.emaBase, config.emaEnd]).toEqual([0.06, 0.99, 0.99]);
+    expect(config.mixerOptimizer).toBe('sgd'); // Adam kept SSL masks near-constant (README)
+    expect(validateConfig({ scenario: 'ssl', lr: 0.1, emaEnd: 0.999 }).config).toMatchObject({
+      lr: 0.1,
+      emaEnd: 0.999,
+    });
+    expect(validateConfig({}).config.lr).toBe(DEFAULT_CONFIG.lr); // supervised keeps its own
+  });
+
   it('rejects a queue that is not a multiple of the batch, naming the nearest valid sizes', () => {
     const { issues } = validateConfig({ ...ssl, queueSize: 1000, batch: 64 });
     expect(issues).toEqual([
