@@ -79,7 +79,9 @@ describe('parseMethodList / parseSeedCount', () => {
     expect(parseMethodList(' ERM, mixup,,samix ')).toEqual(['erm', 'mixup', 'samix']);
   });
   it('names the bad method and the allowed ones', () => {
-    expect(() => parseMethodList('erm,mixupp')).toThrow(/methods must be among erm, .*samix, samixp; got "mixupp"/);
+    expect(() => parseMethodList('erm,mixupp')).toThrow(
+      /methods must be among erm, .*samix, samixp; got "mixupp"/,
+    );
     expect(() => parseMethodList(' , ')).toThrow(/at least one of/);
   });
   it('parses seed counts', () => {
