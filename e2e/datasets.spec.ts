@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -76,7 +78,106 @@ test('a bad data file names the file and the problem while the running training 
     ]);
   await expect(page.getByTestId('import-error')).toContainText('data_batch_1.bin');
   await expect(page.getByTestId('import-error')).toContainText('3,073');
+  await expect(page.getByRole('table', { name: 'Cached datasets' })).toHaveCount(0); // nothing cached
   const at = await app.stepCount();
   await app.waitForStep(at + 2);
   await expect(app.state).toHaveText('running');
+});
+
+test('a URL that fails or is not CORS-enabled names the URL and the problem; nothing is cached and training keeps going', async ({
+  page,
+}) => {
+  const app = new Playground(page);
+  // A real cross-origin server that sends CIFAR bytes without CORS headers: the browser blocks it.
+  const server = createServer((_, res) => res.end(cifarFile(4, 1)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const noCors = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cifar-10-binary.tar.gz`;
+  // The worker's fetch goes through the context's routes: a 404 and a connection failure.
+  const base = 'https://data.example.test';
+  await page
+    .context()
+    .route(`${base}/**`, (route) =>
+      new URL(route.request().url()).pathname.startsWith('/missing')
+        ? route.fulfill({ status: 404, body: 'not found' })
+        : route.abort('connectionrefused'),
+    );
+  try {
+    await app.open('?backend=wasm', TINY);
+    await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
+    await app.button('Start').click();
+    await app.waitForStep(2);
+    const panel = page.getByRole('region', { name: 'Datasets' });
+    const error = page.getByTestId('import-error');
+    const fetchUrl = async (url: string): Promise<void> => {
+      await panel.getByLabel('CIFAR-10 URL').fill(url);
+      await panel.getByRole('button', { name: 'Fetch' }).click();
+      await expect(error).toContainText(url);
+    };
+
+    await fetchUrl(`${base}/missing/cifar-10-binary.tar.gz`);
+    await expect(error).toContainText(`${base}/missing/cifar-10-binary.tar.gz: the server answered HTTP 404`);
+
+    await fetchUrl(noCors);
+    await expect(error).toContainText(`${noCors}: the download failed before any data arrived`);
+    await expect(error).toContainText('does not allow cross-origin requests (CORS)');
+
+    await fetchUrl(`${base}/down/cifar-10-binary.tar.gz`);
+    await expect(error).toContainText(`${base}/down/cifar-10-binary.tar.gz: the download failed`);
+    await expect(error).toContainText('choose it with the file picker');
+
+    await expect(panel.getByRole('table', { name: 'Cached datasets' })).toHaveCount(0);
+    await expect(panel.getByRole('listitem').filter({ hasText: 'CIFAR-10' })).toContainText('unavailable');
+    const at = await app.stepCount();
+    await app.waitForStep(at + 2);
+    await expect(app.state).toHaveText('running');
+  } finally {
+    server.close();
+  }
+});
+
+test('a dataset that is not installed is shown as unavailable with the command that adds it', async ({
+  page,
+}) => {
+  const app = new Playground(page);
+  // As if `npm run data` had found no Fashion-MNIST: the index says so and its shards are absent.
+  await page.route('**/data/index.json', (route) =>
+    route.fulfill({
+      json: {
+        format: 'samix-data-index',
+        version: 1,
+        datasets: [
+          {
+            name: 'mnist',
+            available: true,
+            manifest: 'data/mnist/manifest.json',
+            train: 8000,
+            test: 2000,
+            bytes: 1,
+          },
+          {
+            name: 'fashion-mnist',
+            available: false,
+            reason: '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz not found',
+            install: 'apt-get install dataset-fashion-mnist && npm run data',
+          },
+        ],
+      },
+    }),
+  );
+  await page.context().route('**/data/fashion-mnist/**', (route) => route.fulfill({ status: 404, body: '' }));
+  await app.open('?backend=wasm', TINY);
+  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
+  const panel = page.getByRole('region', { name: 'Datasets' });
+  const fashion = panel.getByRole('listitem').filter({ hasText: 'Fashion-MNIST' });
+  await expect(fashion).toContainText('unavailable — apt-get install dataset-fashion-mnist && npm run data');
+  await expect(fashion.getByRole('button', { name: 'Use' })).toHaveCount(0);
+  await expect(
+    panel.getByRole('listitem').filter({ hasText: 'MNIST digits' }).getByRole('button'),
+  ).toHaveText('Use');
+  // Choosing it anyway says what to run.
+  await page.getByLabel('Dataset', { exact: true }).selectOption('fashion-mnist');
+  await app.button('Start').click();
+  await expect(page.getByRole('alert').filter({ hasText: 'fashion-mnist' }).first()).toContainText(
+    'run `npm run data` and reload',
+  );
 });

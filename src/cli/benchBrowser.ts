@@ -6,7 +6,7 @@
 import { chromium, type Page } from '@playwright/test';
 import { build, preview } from 'vite';
 import type { BackendName, MethodName } from '../core/config';
-import type { BenchRow } from '../worker/protocol';
+import type { BenchRow, DataBenchResult } from '../worker/protocol';
 
 export interface BrowserBenchOptions {
   backends: BackendName[];
@@ -17,6 +17,10 @@ export interface BrowserBenchOptions {
   steps: number;
   timeoutMs: number;
   skipBuild?: boolean;
+  /** Also measure dataset loads and batch assembly per backend (worker/benchData.ts). */
+  data?: boolean;
+  /** Receives the data measurements (null when not asked for). */
+  onData?: (result: DataBenchResult | null) => void;
 }
 
 /** Builds the app (unless asked not to), serves it and hands a headless Chromium page to `fn`. */
@@ -24,8 +28,11 @@ export async function withPreviewPage<T>(
   skipBuild: boolean,
   fn: (page: Page, origin: string) => Promise<T>,
 ): Promise<T> {
-  if (!skipBuild) await build({ logLevel: 'warn' });
-  const server = await preview({ preview: { port: 4175, strictPort: true }, logLevel: 'warn' });
+  // BENCH_DIST / BENCH_PORT let several benches run side by side on one machine.
+  const outDir = process.env.BENCH_DIST ?? 'dist';
+  const port = Number(process.env.BENCH_PORT ?? 4175);
+  if (!skipBuild) await build({ logLevel: 'warn', build: { outDir } });
+  const server = await preview({ build: { outDir }, preview: { port, strictPort: true }, logLevel: 'warn' });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -41,7 +48,7 @@ export async function withPreviewPage<T>(
     page.on('console', (m) => {
       if (m.type() === 'error') process.stderr.write(`[page] ${m.text()}\n`);
     });
-    return await fn(page, 'http://localhost:4175');
+    return await fn(page, `http://localhost:${port}`);
   } finally {
     await browser.close();
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
@@ -55,12 +62,14 @@ export async function runBrowserBench(o: BrowserBenchOptions): Promise<BenchRow[
       bench_methods: o.methods.join(','),
       bench_warmup: String(o.warmup),
       bench_steps: String(o.steps),
+      ...(o.data ? { bench_data: '1' } : {}),
     });
     await page.goto(`${origin}/?${query.toString()}${o.hash}`);
     await page.waitForFunction(() => window.__benchResult !== undefined, undefined, {
       timeout: o.timeoutMs,
       polling: 1000,
     });
+    o.onData?.(((await page.evaluate(() => window.__benchData)) ?? null) as DataBenchResult | null);
     return (await page.evaluate(() => window.__benchResult)) as BenchRow[];
   });
 }

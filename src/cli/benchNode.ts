@@ -4,7 +4,7 @@
  *
  * - ms/step of every method on wasm (median after warm-up), as a ratio to ERM, with the achieved
  *   GFLOP/s from the model's FLOP count (core/flops.ts) and the tensors held and their growth;
- * - kernels per step from `tf.profile` (one step after warm-up) for ERM, SAMix and a SAMix^P proxy,
+ * - kernels per step from `tf.profile` (one step after warm-up) for ERM, SAMix and SAMix^P,
  *   in both graphs the engine builds (core/nets/fused.ts): the wasm graph (counted on wasm) and the
  *   webgl/webgpu graph (counted on the Node cpu backend with native conv gradients — the same
  *   kernels a GPU backend dispatches; the count does not depend on the batch size, so it runs at a
@@ -18,13 +18,13 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { parseConfig, type MethodName, type RunConfig } from '../core/config';
-import { stageFeatures } from '../core/model';
 import { setConvMode } from '../core/nets/conv';
 import { setFusedGraph } from '../core/nets/fused';
-import { mixerForward } from '../core/nets/mixer';
 import { observeSections, SECTIONS, type Section } from '../core/perf';
 import { Trainer } from '../core/trainer';
 import type { ImageDataset } from '../data/types';
+import { formatSslBench, runSslBench, type SslBenchRow } from './benchSsl';
+import { benchTrainerOptions, runSamixpBench, type SamixpBenchRow } from './benchSamixp';
 
 export interface NodeBenchArgs {
   methods: MethodName[];
@@ -60,7 +60,7 @@ export interface KernelCount {
 }
 
 export interface KernelRow {
-  what: 'erm' | 'samix' | 'samixP-proxy';
+  what: 'erm' | 'samix' | 'samixp';
   label: string;
   wasm: KernelCount;
   gpu: KernelCount | null;
@@ -87,6 +87,10 @@ export interface NodeBenchResult {
   leak: LeakRow[];
   /** Wall time of `Trainer.warmup()` per method (ms). */
   warmupMs: Record<string, number>;
+  /** SSL SAMix vs plain MoCo (benchSsl.ts). */
+  ssl: SslBenchRow;
+  /** SAMix^P vs ERM and online SAMix, side by side (benchSamixp.ts). */
+  samixp: SamixpBenchRow;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -107,28 +111,7 @@ async function countKernels(f: () => tf.Tensor): Promise<KernelCount> {
   return { kernels, dataOnly, dispatching: kernels - dataOnly, byKernel };
 }
 
-/**
- * A SAMix^P proxy step (SAMix^P is not built yet): the frozen momentum encoder to stage 3 and one
- * Mixer forward (inference mode, the pretrained-Mixer setting), plus an ERM step.
- */
-function proxyStep(erm: Trainer, samix: Trainer): tf.Tensor {
-  const cfg = samix.config;
-  const m = samix.model;
-  tf.tidy(() => {
-    const { x } = samix.data.testSlice(0, Math.min(cfg.batch, samix.data.testCount));
-    const n = x.shape[0];
-    const perm = Int32Array.from({ length: n }, (_, i) => (i + 1) % n);
-    const z = stageFeatures(m.k!, x, cfg.mixerStage, { training: false });
-    return mixerForward(m.mixer!, { z, perm }, 0.5, {
-      outSize: [x.shape[1], x.shape[2]],
-      lamMulK: cfg.lamMulK,
-      training: false,
-    }).m;
-  }).dispose(); // its kernels are what counts (the mask itself would feed the mix)
-  return erm.step('both').packed;
-}
-
-/** Kernel counts of ERM, SAMix and the SAMix^P proxy at `batch`, on the active backend and graph. */
+/** Kernel counts of ERM, SAMix and SAMix^P at `batch`, on the active backend and graph. */
 async function kernelCounts(
   data: ImageDataset,
   batch: number,
@@ -138,6 +121,7 @@ async function kernelCounts(
     parseConfig({ method, batch, width, steps: 10_000, testSize: batch });
   const erm = new Trainer(cfg('erm'), data);
   const samix = new Trainer(cfg('samix'), data);
+  const samixp = new Trainer(cfg('samixp'), data, await benchTrainerOptions('samixp', data, batch, width));
   try {
     await erm.read([erm.step()]); // warm-up (lazily created constants)
     await samix.read([samix.step()]);
@@ -149,13 +133,13 @@ async function kernelCounts(
     };
     const ermCount = await one(erm);
     const samixCount = await one(samix);
-    let proxyPacked: tf.Tensor | null = null;
-    const proxy = await countKernels(() => (proxyPacked = proxyStep(erm, samix)));
-    proxyPacked!.dispose();
-    return { erm: ermCount, samix: samixCount, 'samixP-proxy': proxy };
+    await samixp.read([samixp.step()]);
+    const samixpCount = await one(samixp);
+    return { erm: ermCount, samix: samixCount, samixp: samixpCount };
   } finally {
     erm.dispose();
     samix.dispose();
+    samixp.dispose();
   }
 }
 
@@ -166,7 +150,11 @@ async function methodTimes(
   const rows: MethodRow[] = [];
   const warmupMs: Record<string, number> = {};
   for (const method of a.methods) {
-    const trainer = new Trainer(parseConfig({ method, batch: a.batch, width: a.width, steps: 10_000 }), data);
+    const trainer = new Trainer(
+      parseConfig({ method, batch: a.batch, width: a.width, steps: 10_000 }),
+      data,
+      await benchTrainerOptions(method, data, a.batch, a.width),
+    );
     warmupMs[method] = await trainer.warmup();
     const times: number[] = [];
     let tensors = 0;
@@ -305,10 +293,9 @@ export async function runNodeBench(a: NodeBenchArgs, data: ImageDataset): Promis
   const labels: Record<KernelRow['what'], string> = {
     erm: 'ERM',
     samix: 'SAMix',
-    'samixP-proxy':
-      'SAMix^P proxy (frozen k to stage 3 + 1 Mixer forward + ERM step; SAMix^P n/a, not built yet)',
+    samixp: 'SAMix^P (frozen f_k to stage 3 + 1 Mixer pass, inference; classifier step)',
   };
-  const kernels = (['erm', 'samix', 'samixP-proxy'] as const).map((w) => ({
+  const kernels = (['erm', 'samix', 'samixp'] as const).map((w) => ({
     what: w,
     label: labels[w],
     wasm: wasm[w],
@@ -319,5 +306,10 @@ export async function runNodeBench(a: NodeBenchArgs, data: ImageDataset): Promis
     a.log(`tensor count over ${a.leakSteps} steps (batch 8, width 4) …`);
     leak = await leakCheck(data, a.leakSteps);
   }
-  return { methods: rows, kernels, samixSections: sections, leak, warmupMs };
+  a.log('SSL SAMix vs MoCo (wasm) …');
+  const ssl = await runSslBench(a, data);
+  a.log(`  ${formatSslBench(ssl)}`);
+  a.log('SAMix^P vs ERM and online SAMix (wasm, interleaved) …');
+  const samixp = await runSamixpBench(a, data);
+  return { methods: rows, kernels, samixSections: sections, leak, warmupMs, ssl, samixp };
 }

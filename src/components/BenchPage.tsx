@@ -16,6 +16,7 @@ import { useTrainer } from '../hooks/useTrainer';
 declare global {
   interface Window {
     __benchResult?: unknown;
+    __benchData?: unknown;
   }
 }
 
@@ -30,6 +31,7 @@ export function BenchPage({ config }: { config: RunConfig }) {
   const methods = parseList<MethodName>(query.get('bench_methods'), METHOD_NAMES, [config.method]);
   const warmup = Number(query.get('bench_warmup') ?? 2);
   const steps = Number(query.get('bench_steps') ?? 5);
+  const data = query.get('bench_data') === '1';
   const trainer = useTrainer(null);
   const started = useRef(false);
   const ready = trainer.backend !== null;
@@ -38,12 +40,14 @@ export function BenchPage({ config }: { config: RunConfig }) {
   useEffect(() => {
     if (!ready || started.current) return;
     started.current = true;
-    runBench({ backends, methods, config, warmup, steps });
-  }, [ready, runBench, backends, methods, config, warmup, steps]);
+    runBench({ backends, methods, config, warmup, steps, data });
+  }, [ready, runBench, backends, methods, config, warmup, steps, data]);
 
   const bench = trainer.bench;
   useEffect(() => {
-    if (bench?.done) window.__benchResult = bench.rows;
+    if (!bench?.done) return;
+    window.__benchData = bench.data ?? null;
+    window.__benchResult = bench.rows;
   }, [bench]);
 
   return (

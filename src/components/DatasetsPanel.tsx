@@ -7,12 +7,15 @@
 import { useEffect, useState, type DragEvent } from 'react';
 import { DATASET_LIST, type DataIndex } from '../data/catalog';
 import type { DataImportState } from '../hooks/useTrainer';
+import type { DataLoadState } from '../hooks/trainerState';
 import type { CachedDatasetSummary } from '../worker/datasetCache';
 import type { ImportOptions, UserDataSource } from '../worker/userData';
 import { sourceFromDrop } from '../ui/dropFiles';
 
 interface Props {
   dataImport: DataImportState | null;
+  /** The run's dataset load (shards, cache), while it is loading. */
+  dataLoad?: DataLoadState | null;
   cached: CachedDatasetSummary[];
   onImport: (source: UserDataSource, options: ImportOptions) => void;
   onDelete: (name: string) => void;
@@ -34,13 +37,31 @@ function useDataIndex(): DataIndex | null {
   return index;
 }
 
-function ImportStatus({ s }: { s: DataImportState }) {
+/** A progress bar that appears once a load has taken half a second. */
+function LoadBar({ s, what }: { s: DataLoadState; what: string }) {
   const [now, setNow] = useState(() => performance.now());
   useEffect(() => {
-    if (s.result || s.error) return;
     const id = setInterval(() => setNow(performance.now()), 100);
     return () => clearInterval(id);
-  }, [s.result, s.error]);
+  }, []);
+  if (now - s.startedAt < 500) return null;
+  const frac = s.total > 0 ? Math.min(1, s.loaded / s.total) : 0;
+  return (
+    <div
+      className="progress light"
+      role="progressbar"
+      aria-label={`${what}: ${s.phase}`}
+      aria-valuenow={Math.round(frac * 100)}
+    >
+      <div style={{ width: `${frac * 100}%` }} />
+      <span>
+        {s.phase} {Math.round(frac * 100)}%
+      </span>
+    </div>
+  );
+}
+
+function ImportStatus({ s }: { s: DataImportState }) {
   if (s.error) {
     return (
       <div role="alert" className="banner error" data-testid="import-error">
@@ -68,24 +89,10 @@ function ImportStatus({ s }: { s: DataImportState }) {
       </div>
     );
   }
-  if (now - s.startedAt < 500) return null;
-  const frac = s.total > 0 ? Math.min(1, s.loaded / s.total) : 0;
-  return (
-    <div
-      className="progress light"
-      role="progressbar"
-      aria-label={`Loading: ${s.phase}`}
-      aria-valuenow={Math.round(frac * 100)}
-    >
-      <div style={{ width: `${frac * 100}%` }} />
-      <span>
-        {s.phase} {Math.round(frac * 100)}%
-      </span>
-    </div>
-  );
+  return <LoadBar s={s} what="Loading" />;
 }
 
-export function DatasetsPanel({ dataImport, cached, onImport, onDelete, onUse }: Props) {
+export function DatasetsPanel({ dataImport, dataLoad, cached, onImport, onDelete, onUse }: Props) {
   const index = useDataIndex();
   const [size, setSize] = useState(32);
   const [channels, setChannels] = useState<1 | 3>(3);
@@ -226,9 +233,18 @@ export function DatasetsPanel({ dataImport, cached, onImport, onDelete, onUse }:
           </label>
         </div>
       </div>
+      {dataLoad && <LoadBar s={dataLoad} what="Loading the run's dataset" />}
       {dataImport && <ImportStatus key={dataImport.requestId} s={dataImport} />}
       {cached.length > 0 && (
         <table className="cache" aria-label="Cached datasets">
+          <thead>
+            <tr>
+              <th>cached</th>
+              <th>train/test</th>
+              <th>size</th>
+              <th />
+            </tr>
+          </thead>
           <tbody>
             {cached.map((c) => (
               <tr key={c.name}>

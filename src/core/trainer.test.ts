@@ -25,7 +25,8 @@ async function run(cfg: RunConfig, steps: number): Promise<{ metrics: StepMetric
 describe('Trainer', () => {
   beforeAll(() => initTestBackend());
 
-  it.each(METHOD_NAMES)(
+  // samixp needs a Mixer bundle: its leak test is in weights/samixp.test.ts.
+  it.each(METHOD_NAMES.filter((m) => m !== 'samixp'))(
     'leaks no tensors per step, in evaluate or in probe, and frees all on dispose: %s',
     async (method) => {
       const before = tf.memory().numTensors;

@@ -145,7 +145,8 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
     /** Terminates the failed worker and starts a new one on the backend the plan picked. */
     const recover = (f: Failure): void => {
       // Training, or restoring a run that was training when an earlier failure hit.
-      const wasRunning = liveRef.current.status === 'running' || (restoring && recoveryRef.current.resume);
+      const wasRunning =
+        !!f.running || liveRef.current.status === 'running' || (restoring && recoveryRef.current.resume);
       const plan = planRecovery(recoveryRef.current, f, wasRunning);
       track(plan);
       worker?.terminate();
@@ -226,7 +227,13 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
       if (restoring && whileRestoring(msg)) return;
       if (msg.type === 'backendLost') {
         // Whatever run it names, this worker's backend is gone.
-        recover({ kind: msg.kind, backend: msg.backend, step: msg.step, reason: msg.reason });
+        recover({
+          kind: msg.kind,
+          backend: msg.backend,
+          step: msg.step,
+          reason: msg.reason,
+          running: msg.running,
+        });
         return;
       }
       if ('runId' in msg && msg.runId !== null && msg.runId !== runIdRef.current) return; // stale run
@@ -257,6 +264,12 @@ export function useTrainer(forcedBackend: BackendName | null): TrainerApi {
     (config: RunConfig, autoRun: boolean) => {
       // Every field and cross-field rule, through the one validator; a refused start keeps the run.
       const { issues } = validateConfig({ ...config });
+      if (config.method === 'samixp' && config.mixerBundle === '')
+        issues.push({
+          field: 'mixerBundle',
+          message:
+            'method samixp needs a pre-trained Mixer bundle: pick or import one in the Mixer bundles panel',
+        });
       if (issues.length > 0) {
         const message = `Cannot start: ${issues.map((i) => i.message).join('; ')}`;
         setState((s) => ({ ...s, errors: [...s.errors, { name: 'ConfigError', message }] }));

@@ -5,6 +5,7 @@
  */
 import type { BenchRequest, BenchRow, Post } from './protocol';
 import type { HandlerDeps } from './handler';
+import { DataBench } from './benchData';
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -15,6 +16,9 @@ function quantile(sorted: number[], q: number): number {
 export async function runBench(req: BenchRequest, post: Post, deps: HandlerDeps): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const data = await deps.loadDataset(req.config, () => undefined);
+  const dataBench = req.data
+    ? await DataBench.load(req.config, deps.now, import.meta.env?.BASE_URL ?? '/')
+    : null;
   for (const backend of req.backends) {
     let adapter = '';
     let error = '';
@@ -67,7 +71,13 @@ export async function runBench(req: BenchRequest, post: Post, deps: HandlerDeps)
       rows.push(row);
       post({ type: 'benchRow', row });
     }
+    await dataBench?.measureOn(backend, error, {
+      batch: req.config.batch,
+      width: req.config.width,
+      steps: req.steps,
+    });
   }
+  if (dataBench) post({ type: 'benchData', result: dataBench.result() });
   post({ type: 'benchDone', rows });
   return rows;
 }

@@ -50,12 +50,29 @@ export class DatasetSource {
     private readonly base: string,
     /** Called with a message when a cache entry was corrupt and had to be dropped. */
     private readonly onNote: (message: string) => void,
+    /** Called after a run's load added a dataset to the cache (the page refreshes its list). */
+    private readonly onCached: () => void = () => undefined,
   ) {}
 
-  /** Keeps an imported dataset for runs (memory and IndexedDB). */
+  /**
+   * Keeps an imported dataset for runs (memory and IndexedDB). When it cannot be cached (storage
+   * full), it stays usable for this session and the note says so.
+   */
   async addImported(ds: ImageDataset): Promise<void> {
     this.imported.set(ds.name, ds);
-    await (await this.cache).save(ds);
+    try {
+      await (await this.cache).save(ds);
+    } catch (e) {
+      this.onNote(
+        `${ds.name} is loaded for this session but could not be cached (${e instanceof Error ? e.message : String(e)}).`,
+      );
+    }
+  }
+
+  /** Forgets a dataset: this session's import and its cache entry. */
+  async remove(name: string): Promise<void> {
+    this.imported.delete(name);
+    await (await this.cache).remove(name);
   }
 
   async load(config: RunConfig, progress: Progress): Promise<ImageDataset> {
@@ -65,7 +82,9 @@ export class DatasetSource {
     if (mem) return mem;
     const cache = await this.cache;
     try {
+      progress(`reading ${name} from the cache`, 0, 1);
       const cached = await cache.load(name);
+      progress(`reading ${name} from the cache`, 1, 1);
       if (cached) return cached;
     } catch (e) {
       await cache.remove(name);
@@ -75,7 +94,9 @@ export class DatasetSource {
     }
     if (name === 'mnist' || name === 'fashion-mnist') {
       const ds = await loadShards(name, this.base, progress);
-      await cache.save(ds).catch((e: unknown) => this.onNote(`Could not cache ${name}: ${String(e)}`));
+      await cache
+        .save(ds)
+        .then(this.onCached, (e: unknown) => this.onNote(`Could not cache ${name}: ${String(e)}`));
       return ds;
     }
     throw new DataError(name, 'no data imported yet: choose the files in the Datasets panel first');

@@ -230,6 +230,8 @@ export type FromWorker =
       kind: BackendLossKind;
       reason: string;
       step: number;
+      /** The training loop was running when the backend was lost (the page resumes after restoring). */
+      running: boolean;
     };
 
 /** Posts a message, transferring the listed buffers. */
