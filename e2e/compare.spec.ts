@@ -9,9 +9,9 @@ test('a two-method comparison fills the table, overlays the curves and mixes the
   await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
   const panel = page.getByRole('region', { name: 'Compare' });
   const methods = panel.getByRole('group', { name: 'Methods to compare' });
-  await expect(methods.getByLabel('erm')).toBeChecked();
-  await expect(methods.getByLabel('mixup')).toBeChecked();
-  await expect(methods.getByLabel('samix')).not.toBeChecked();
+  await expect(methods.getByLabel('erm', { exact: true })).toBeChecked();
+  await expect(methods.getByLabel('mixup', { exact: true })).toBeChecked();
+  await expect(methods.getByLabel('samix', { exact: true })).not.toBeChecked();
 
   await panel.getByRole('button', { name: 'Run comparison' }).click();
   const table = panel.getByRole('table', { name: 'Comparison results' });

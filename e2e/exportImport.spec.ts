@@ -14,6 +14,9 @@ test('a run exported as a zip imports again and shows the same curves; paused ru
   await app.waitForStep(8);
   await app.button('Pause').click();
   await expect(app.state).toHaveText('paused');
+  // The charts redraw on a timer: wait until they show every step of the paused run.
+  const held = await app.stepCount();
+  await expect.poll(() => app.chartPoints('Loss components')).toBe(held);
   const points = await app.chartPoints('Loss components');
 
   const [dl] = await Promise.all([page.waitForEvent('download'), app.button('Run bundle (zip)').click()]);
