@@ -3,8 +3,7 @@
  * `/?bench=…` in headless Debian Chromium (WebGPU enabled) and returns the rows the page measured —
  * every backend side by side in one browser session.
  */
-import { chromium, type Page } from '@playwright/test';
-import { build, preview } from 'vite';
+import { withPreviewPage } from './benchPage';
 import type { BackendName, MethodName } from '../core/config';
 import type { BenchRow, DataBenchResult } from '../worker/protocol';
 
@@ -23,40 +22,10 @@ export interface BrowserBenchOptions {
   onData?: (result: DataBenchResult | null) => void;
 }
 
-/** Builds the app (unless asked not to), serves it and hands a headless Chromium page to `fn`. */
-export async function withPreviewPage<T>(
-  skipBuild: boolean,
-  fn: (page: Page, origin: string) => Promise<T>,
-): Promise<T> {
-  // BENCH_DIST / BENCH_PORT let several benches run side by side on one machine.
-  const outDir = process.env.BENCH_DIST ?? 'dist';
-  const port = Number(process.env.BENCH_PORT ?? 4175);
-  if (!skipBuild) await build({ logLevel: 'warn', build: { outDir } });
-  const server = await preview({ build: { outDir }, preview: { port, strictPort: true }, logLevel: 'warn' });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--enable-unsafe-webgpu',
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') process.stderr.write(`[page] ${m.text()}\n`);
-    });
-    return await fn(page, `http://localhost:${port}`);
-  } finally {
-    await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
-  }
-}
-
 export async function runBrowserBench(o: BrowserBenchOptions): Promise<BenchRow[]> {
-  return withPreviewPage(!!o.skipBuild, async (page, origin) => {
+  // BENCH_DIST / BENCH_PORT let several benches run side by side on one machine.
+  const where = { outDir: process.env.BENCH_DIST, port: Number(process.env.BENCH_PORT ?? 4175) };
+  return withPreviewPage({ skipBuild: !!o.skipBuild, ...where }, async (page, origin) => {
     const query = new URLSearchParams({
       bench: o.backends.join(','),
       bench_methods: o.methods.join(','),

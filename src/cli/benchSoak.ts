@@ -7,9 +7,8 @@
  * Flags: --minutes N  --sample S  --warmup S  --backend wasm|cpu|webgl|webgpu  --hash '#batch=16…'
  *        --port P  --out-dir DIR  --skip-build  --json
  */
-import { chromium } from '@playwright/test';
-import { build, preview } from 'vite';
 import { BACKEND_NAMES } from '../core/config';
+import { withPreviewPage } from './benchPage';
 import { SOAK_BROWSER_ARGS, ratioAfterWarmup, readSoakSample, type SoakSample } from './soakSample';
 
 export interface SoakOptions {
@@ -99,30 +98,10 @@ const HEADER = `${'t s'.padStart(6)} ${'step'.padStart(7)} ${'step/s'.padStart(7
 
 /** Runs the soak; resolves to every sample. */
 export async function runSoak(o: SoakOptions, log: (line: string) => void): Promise<SoakSample[]> {
-  if (!o.skipBuild) await build({ logLevel: 'warn', build: { outDir: o.outDir, emptyOutDir: true } });
-  const server = await preview({
-    preview: { port: o.port, strictPort: true },
-    build: { outDir: o.outDir },
-    logLevel: 'warn',
-  });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--enable-unsafe-webgpu',
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      ...SOAK_BROWSER_ARGS,
-    ],
-  });
   const samples: SoakSample[] = [];
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') process.stderr.write(`[page] ${m.text()}\n`);
-    });
-    await page.goto(`http://localhost:${o.port}/?backend=${o.backend}${o.hash}`);
+  const where = { skipBuild: !!o.skipBuild, outDir: o.outDir, port: o.port, chromiumArgs: SOAK_BROWSER_ARGS };
+  await withPreviewPage(where, async (page, origin) => {
+    await page.goto(`${origin}/?backend=${o.backend}${o.hash}`);
     await page
       .getByTestId('status-backend')
       .filter({ hasText: /Backend: (webgpu|webgl|wasm|cpu)/ })
@@ -144,10 +123,7 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
         Math.max(0, o.sampleSeconds * 1000 - ((Date.now() - t0) % (o.sampleSeconds * 1000))),
       );
     }
-  } finally {
-    await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
-  }
+  });
   return samples;
 }
 

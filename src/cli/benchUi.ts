@@ -5,36 +5,17 @@
  * often the loss chart redraws (mutations of its SVG paths), how often masks refresh (probe
  * messages), bytes per second from the worker, and ms/step with the UI open against hidden.
  */
-import { chromium, type Page } from '@playwright/test';
-import { build, preview } from 'vite';
-import { withPreviewPage } from './benchBrowser';
+import type { Page } from '@playwright/test';
+import { withPreviewPage } from './benchPage';
 
 /**
- * Like `withPreviewPage`, but with the build folder and port from UI_BENCH_DIST / UI_BENCH_PORT so
+ * The shared preview page, with the build folder and port from UI_BENCH_DIST / UI_BENCH_PORT so
  * this benchmark can run beside other suites; UI_BENCH_SECONDS shortens the run while iterating and
  * UI_BENCH_HASH (e.g. `#batch=8&width=4`) changes the configuration.
  */
-async function withUiPage<T>(skipBuild: boolean, fn: (page: Page, origin: string) => Promise<T>) {
-  const outDir = process.env.UI_BENCH_DIST;
+function withUiPage<T>(skipBuild: boolean, fn: (page: Page, origin: string) => Promise<T>): Promise<T> {
   const port = Number(process.env.UI_BENCH_PORT ?? 0);
-  if (!outDir || !port) return withPreviewPage(skipBuild, fn);
-  if (!skipBuild) await build({ logLevel: 'warn', build: { outDir } });
-  const server = await preview({ build: { outDir }, preview: { port, strictPort: true }, logLevel: 'warn' });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking'],
-  });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') process.stderr.write(`[page] ${m.text()}\n`);
-    });
-    return await fn(page, `http://localhost:${port}`);
-  } finally {
-    await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
-  }
+  return withPreviewPage({ skipBuild, outDir: process.env.UI_BENCH_DIST, port: port || undefined }, fn);
 }
 
 export interface UiBenchResult {
