@@ -19,6 +19,7 @@ import { timeAssembly } from '../core/batchBench';
 import { loadDatasetNode } from '../data/nodeLoad';
 import { syntheticCifarFiles } from '../data/syntheticCifar';
 import type { ImageDataset } from '../data/types';
+import { describeLoaded, emptyLoadRow } from '../worker/dataLoadRow';
 import type { AssemblyRow, DataBenchResult, DataLoadRow } from '../worker/protocol';
 
 /** Assembly must stay under this share of a SAMix step. */
@@ -39,23 +40,12 @@ async function loadTimed(
   name: string,
   dataPath?: string,
 ): Promise<{ row: DataLoadRow; ds: ImageDataset | null }> {
-  const row: DataLoadRow = {
-    dataset: name,
-    coldMs: NaN,
-    cacheWriteMs: NaN,
-    cachedMs: NaN,
-    train: 0,
-    test: 0,
-    bytes: 0,
-    error: '',
-  };
+  const row = emptyLoadRow(name);
   try {
     const t0 = performance.now();
     const ds = await loadDatasetNode(name, { dataPath });
     row.coldMs = performance.now() - t0;
-    row.train = ds.train.count;
-    row.test = ds.test.count;
-    row.bytes = [ds.train, ds.test].reduce((a, s) => a + s.images.byteLength + s.labels.byteLength, 0);
+    describeLoaded(row, ds);
     return { row, ds };
   } catch (e) {
     row.error = message(e);

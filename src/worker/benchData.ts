@@ -17,6 +17,7 @@ import { syntheticCifarFiles } from '../data/syntheticCifar';
 import type { ImageDataset } from '../data/types';
 import { DatasetCache } from './datasetCache';
 import { DatasetSource, loadShards } from './datasets';
+import { describeLoaded, emptyLoadRow } from './dataLoadRow';
 import type { AssemblyRow, DataBenchResult, DataLoadRow } from './protocol';
 import { decodeInWorker, importUserData } from './userData';
 
@@ -42,16 +43,7 @@ export class DataBench {
     const cache = await DatasetCache.open(undefined, DATA_BENCH_DB);
     const source = new DatasetSource(Promise.resolve(cache), base, noProgress);
     for (const name of DATASETS) {
-      const row: DataLoadRow = {
-        dataset: name,
-        coldMs: NaN,
-        cacheWriteMs: NaN,
-        cachedMs: NaN,
-        train: 0,
-        test: 0,
-        bytes: 0,
-        error: '',
-      };
+      const row = emptyLoadRow(name);
       try {
         let ds: ImageDataset;
         if (name === 'cifar10') {
@@ -69,9 +61,7 @@ export class DataBench {
           ds = name === 'shapes' ? generateShapes() : await loadShards(name, base, noProgress);
           row.coldMs = now() - t0;
         }
-        row.train = ds.train.count;
-        row.test = ds.test.count;
-        row.bytes = [ds.train, ds.test].reduce((a, s) => a + s.images.byteLength + s.labels.byteLength, 0);
+        describeLoaded(row, ds);
         bench.loaded.push(ds);
         if (name !== 'shapes') {
           // shapes is generated on every load and never cached.
