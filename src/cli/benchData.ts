@@ -19,7 +19,7 @@ import { timeAssembly } from '../core/batchBench';
 import { loadDatasetNode } from '../data/nodeLoad';
 import { syntheticCifarFiles } from '../data/syntheticCifar';
 import type { ImageDataset } from '../data/types';
-import { describeLoaded, emptyLoadRow } from '../worker/dataLoadRow';
+import { describeLoaded, emptyAssemblyRow, emptyLoadRow } from '../worker/dataLoadRow';
 import type { AssemblyRow, DataBenchResult, DataLoadRow } from '../worker/protocol';
 
 /** Assembly must stay under this share of a SAMix step. */
@@ -75,16 +75,7 @@ export async function runNodeDataBench(a: NodeDataBenchArgs): Promise<DataBenchR
     await tf.setBackend(backend);
     await tf.ready();
     for (const ds of loaded) {
-      const row: AssemblyRow = {
-        backend,
-        dataset: ds.name,
-        resident: 0,
-        uploadMs: NaN,
-        assemblyMs: NaN,
-        samixStepMs: NaN,
-        ratio: NaN,
-        error: '',
-      };
+      const row = emptyAssemblyRow(backend, ds.name);
       try {
         Object.assign(row, await timeAssembly(ds, { batch: a.batch, width: a.width, steps: a.steps }));
       } catch (e) {

@@ -17,7 +17,7 @@ import { syntheticCifarFiles } from '../data/syntheticCifar';
 import type { ImageDataset } from '../data/types';
 import { DatasetCache } from './datasetCache';
 import { DatasetSource, loadShards } from './datasets';
-import { describeLoaded, emptyLoadRow } from './dataLoadRow';
+import { describeLoaded, emptyAssemblyRow, emptyLoadRow } from './dataLoadRow';
 import type { AssemblyRow, DataBenchResult, DataLoadRow } from './protocol';
 import { decodeInWorker, importUserData } from './userData';
 
@@ -89,16 +89,7 @@ export class DataBench {
     o: { batch: number; width: number; steps: number },
   ): Promise<void> {
     for (const ds of this.loaded) {
-      const row: AssemblyRow = {
-        backend,
-        dataset: ds.name,
-        resident: 0,
-        uploadMs: NaN,
-        assemblyMs: NaN,
-        samixStepMs: NaN,
-        ratio: NaN,
-        error: backendError,
-      };
+      const row = emptyAssemblyRow(backend, ds.name, backendError);
       if (!backendError) {
         try {
           Object.assign(row, await timeAssembly(ds, { ...o, now: this.now }));
