@@ -6,6 +6,7 @@
 
 import { zlibSync } from 'fflate';
 import { DataError } from './types';
+import { crc32 } from './crc32';
 
 /** An IDX file: magic (0, 0, dtype 0x08, ndims), big-endian dims, then uint8 data. */
 export function makeIdx(dims: number[], data: Uint8Array, dtype = 0x08): Uint8Array {
@@ -86,22 +87,6 @@ export function makeTar(entries: { name: string; data?: Uint8Array }[]): Uint8Ar
     o += b.length;
   }
   return out;
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
