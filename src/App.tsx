@@ -253,7 +253,7 @@ export function App() {
   );
   const evalHint =
     evals.length === 0 && metrics.length > 0
-      ? `Test accuracy appears after the first evaluation at step ${(vb ? vb.config : shown).evalEvery}.`
+      ? `${sslCharts ? 'kNN accuracy (labels used for monitoring only)' : 'Test accuracy'} appears after the first evaluation at step ${runCfg.evalEvery}.`
       : undefined;
 
   return (
