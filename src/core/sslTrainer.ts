@@ -16,14 +16,22 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { applyLivePatch, parseConfig, type LiveField, type RunConfig } from './config';
+import type { CheckpointData, RngJson } from './checkpoint';
 import type { ImageDataset } from '../data/types';
 import { flushFusedSaves } from './nets/fused';
 import { makeMixerOptimizer, type FlatOptimizer } from './nets/mixerOptimizer';
-import { namedVariables, trainableVariables } from './nets/params';
+import { trainableVariables } from './nets/params';
 import { Sgd } from './nets/sgd';
 import { probeModel } from './probe';
 import { Rng } from './random';
 import { ResidentData } from './residentData';
+import {
+  applySslState,
+  checkSslCheckpoint,
+  readSslState,
+  sslStateTensors,
+  type SslStateParts,
+} from './sslState';
 import { disposeSample, readSample, type StepSample } from './scenarios/batchSample';
 import { unpackMetrics } from './scenarios/metrics';
 import { sslStep, type SslContext } from './scenarios/sslStep';
@@ -53,6 +61,8 @@ export class SslTrainer {
   private readonly queue: KeyQueue;
   private readonly optQ: Sgd;
   private readonly optMixer: FlatOptimizer | null;
+  /** What holds tensor state (sslState.ts: warm-up, checkpoints). */
+  private readonly parts: SslStateParts;
   private readonly views: ViewOptions;
   private steps = 0;
   private disposed = false;
@@ -72,6 +82,7 @@ export class SslTrainer {
     const sgd = { momentum: SGD_MOMENTUM, weightDecay: cfg.weightDecay };
     this.optQ = new Sgd([this.nets.q.params, this.nets.qFc2.w, this.nets.qFc2.b], sgd);
     this.optMixer = this.nets.mixer ? makeMixerOptimizer(cfg, trainableVariables(this.nets.mixer)) : null;
+    this.parts = { nets: this.nets, queue: this.queue, optQ: this.optQ, optMixer: this.optMixer };
     this.views = viewOptionsFor(data);
   }
 
@@ -98,13 +109,6 @@ export class SslTrainer {
     return this.queue;
   }
 
-  /** Every variable a step changes: flat q/k storages and statistics, both FC2s, the Mixer. */
-  private stateVariables(): tf.Variable[] {
-    const n = this.nets;
-    const flat = [n.q, n.k].flatMap((f) => [f.params, ...(f.stats ? [f.stats] : [])]);
-    return [...flat, ...namedVariables([n.qFc2, n.kFc2, n.mixer]).map((e) => e.variable)];
-  }
-
   /**
    * Compiles kernels with one throw-away step, then puts everything back exactly (parameters, BN
    * statistics, optimiser slots, the queue, the generator and the data order).
@@ -113,30 +117,49 @@ export class SslTrainer {
   async warmup(): Promise<number> {
     if (this.disposed) throw new Error('SslTrainer used after dispose()');
     const t0 = performance.now();
-    const vars = this.stateVariables();
-    const saved = vars.map((v) => v.clone());
-    const slots = [this.optQ.getSlot(), ...(this.optMixer ? [this.optMixer.getSlot()] : [])];
-    const queue = this.queue.getState();
-    const [steps, rng, data] = [this.steps, this.rng.getState(), this.data.getState()];
+    const saved = sslStateTensors(this.parts);
+    const [ptr, steps] = [this.queue.pointer, this.steps];
+    const [rng, data] = [this.rng.getState(), this.data.getState()];
     try {
       await this.read([this.step('both')]);
     } finally {
-      tf.tidy(() => {
-        vars.forEach((v, i) => v.assign(saved[i]));
-        this.optQ.setSlot(slots[0]);
-        this.optMixer?.setSlot(slots[1]);
-        this.queue.setState(queue);
-      });
-      this.nets.q.markDirty();
-      this.nets.k.markDirty();
+      applySslState(this.parts, saved, ptr);
       this.steps = steps;
       this.rng.setState(rng);
       this.data.setState(data);
-      tf.dispose([...saved, ...slots, queue.keys]);
+      tf.dispose(saved);
       disposeSample(this.sample); // the warm-up's batch was not a real step
       this.sample = null;
     }
     return performance.now() - t0;
+  }
+
+  /**
+   * The full training state, read back with `await data()` (checkpoints; sslState.ts lists the
+   * tensors). SSL draws data order and mixing from one generator: `dataRng` repeats `rng`.
+   */
+  async snapshot(): Promise<CheckpointData> {
+    if (this.disposed) throw new Error('SslTrainer used after dispose()');
+    const [config, step, epoch, data] = [this.config, this.steps, this.data.epoch, this.data.getState()];
+    const s = this.rng.getState();
+    const rng = (): RngJson => ({ words: [...s.words] as RngJson['words'], spare: s.spare });
+    const tensors = await readSslState(this.parts);
+    return { config, step, epoch, rng: rng(), dataRng: rng(), data, tensors };
+  }
+
+  /**
+   * Puts a checkpoint's state into this trainer in place, live settings included. Throws, naming
+   * what differs, for another configuration or model (a supervised run's checkpoint included).
+   */
+  restore(c: CheckpointData): void {
+    if (this.disposed) throw new Error('SslTrainer used after dispose()');
+    const ptr = checkSslCheckpoint(c, this.parts, this.cfg, this.data.trainCount);
+    const values = c.tensors.map((t) => t.values);
+    applySslState(this.parts, values, ptr);
+    this.steps = c.step;
+    this.rng.setState(c.rng);
+    this.data.setState(c.data);
+    this.cfg = parseConfig({ ...c.config });
   }
 
   /** One training step; `part` 'mixer' | 'classifier' restricts SAMix's update to φ or to θ_q. */

@@ -6,7 +6,7 @@
  * `read()` turns many of them into `StepMetrics` with a single stack + `await data()` (style rule R6).
  */
 import * as tf from '@tensorflow/tfjs';
-import { applyLivePatch, LIVE_FIELDS, parseConfig, type LiveField, type RunConfig } from './config';
+import { applyLivePatch, parseConfig, type LiveField, type RunConfig } from './config';
 import type { CheckpointData, RngJson } from './checkpoint';
 import type { ImageDataset } from '../data/types';
 import { evaluateModel } from './evaluate';
@@ -31,6 +31,7 @@ import { CROP_PADDING } from './augment';
 import { probeModel } from './probe';
 import { Rng } from './random';
 import { ResidentData } from './residentData';
+import { checkRestorable } from './stateChecks';
 import { handcraftedStep } from './scenarios/handcrafted';
 import { unpackMetrics, type StepHostInfo } from './scenarios/metrics';
 import { learnedStep, type SlContext, type StepOutput } from './scenarios/supervised';
@@ -320,25 +321,7 @@ export class Trainer {
    */
   restore(c: CheckpointData): void {
     if (this.disposed) throw new Error('Trainer used after dispose()');
-    const free = new Set<string>([...LIVE_FIELDS, 'steps', 'checkpointEvery']);
-    const keys = Object.keys(this.cfg) as Array<keyof RunConfig>;
-    const diff = keys.filter((k) => !free.has(k) && c.config[k] !== this.cfg[k]);
-    if (diff.length > 0)
-      throw new Error(
-        `the checkpoint belongs to another configuration: ${diff
-          .map((k) => `${k} is ${JSON.stringify(c.config[k])} there, ${JSON.stringify(this.cfg[k])} here`)
-          .join('; ')}`,
-      );
-    const specs = this.stateSpecs();
-    const got = c.tensors.map((t) => `${t.name}[${t.values.length}]`).join(', ');
-    const want = specs.map((e) => `${e.name}[${e.size}]`).join(', ');
-    if (got !== want) throw new Error(`the checkpoint holds tensors ${got}; this model needs ${want}`);
-    const n = this.data.trainCount;
-    const order = c.data.order;
-    if ((order.length !== 0 && order.length !== n) || order.some((i) => i < 0 || i >= n))
-      throw new Error(
-        `the checkpoint's data order (${order.length} entries) does not fit this dataset's ${n} training images`,
-      );
+    checkRestorable(c, this.cfg, this.stateSpecs(), this.data.trainCount);
     const tensors = c.tensors.map((t) => tf.tensor1d(t.values));
     const host = c.tensors.map((t) => t.values);
     const state = { steps: c.step, rng: c.rng, dataRng: c.dataRng, data: c.data, tensors, host };

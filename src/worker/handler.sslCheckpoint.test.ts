@@ -1,0 +1,123 @@
+import * as tf from '@tensorflow/tfjs';
+import { IDBFactory } from 'fake-indexeddb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
+import { SslTrainer } from '../core/sslTrainer';
+import { tinyDataset } from '../core/testDatasets';
+import { Trainer } from '../core/trainer';
+import type { StepMetrics } from '../core/trainerTypes';
+import { ofType as of, startHandler, stubDeps } from '../testing/handlerHarness';
+import { initTestBackend } from '../testing/tf';
+import { CheckpointStore } from './checkpointStore';
+import type { TrainerLike } from './handler';
+import type { FromWorker } from './protocol';
+
+const DS = tinyDataset();
+const CFG: RunConfig = {
+  ...DEFAULT_CONFIG,
+  scenario: 'ssl',
+  method: 'samix',
+  batch: 8,
+  width: 4,
+  steps: 8,
+  testSize: 16,
+  queueSize: 16,
+  projHidden: 16,
+  projDim: 8,
+  knnK: 5,
+  probeEpochs: 1,
+  evalEvery: 1000,
+  checkpointEvery: 4,
+};
+
+/**
+ * One "worker" around real trainers and a real (fake-indexeddb) store. Trainers are made by
+ * scenario, as trainer.worker.ts makes them, so a restore builds the checkpoint's kind of trainer.
+ */
+function worker(store: CheckpointStore) {
+  const trainers: TrainerLike[] = [];
+  const createTrainer = (config: RunConfig, data: typeof DS): TrainerLike => {
+    const t = config.scenario === 'ssl' ? new SslTrainer(config, data) : new Trainer(config, data);
+    trainers.push(t);
+    return t;
+  };
+  const { out, send } = startHandler(
+    stubDeps(DS, createTrainer, { now: () => 0, yieldNow: () => Promise.resolve(), checkpoints: store }),
+  );
+  const stepN = async (runId: number, n: number) => {
+    for (let i = 0; i < n; i++) await send({ type: 'step', runId, part: 'both' });
+  };
+  return { out, trainers, send, stepN };
+}
+
+/** Step metrics by step, without wall time. */
+const points = (out: FromWorker[]) =>
+  new Map(
+    of(out, 'metrics')
+      .flatMap((m) => m.points)
+      .map(({ msPerStep: _ms, ...p }): [number, Omit<StepMetrics, 'msPerStep'>] => [p.step, p]),
+  );
+
+describe('handler checkpoints of a self-supervised run (real SslTrainer, IndexedDB store)', () => {
+  beforeAll(() => initTestBackend());
+
+  it('saves SSL checkpoints; a fresh worker restores an SslTrainer and continues the same curve', async () => {
+    const store = await CheckpointStore.open(new IDBFactory());
+    const a = worker(store);
+    await a.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'ssl-a' });
+    await a.stepN(1, 8);
+    expect(of(a.out, 'checkpoint').map((m) => [m.step, m.finished])).toEqual([
+      [4, false],
+      [8, true],
+    ]);
+    const whole = points(a.out);
+    await a.send({ type: 'reset', runId: 2 });
+
+    const b = worker(store);
+    await b.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'ssl-b' });
+    await b.stepN(1, 5); // checkpoint at 4; step 5 is lost with the "crash"
+    const c = worker(store);
+    await c.send({ type: 'restore', runId: 3, key: 'ssl-b' });
+    expect(c.trainers[0]).toBeInstanceOf(SslTrainer);
+    expect(of(c.out, 'restored').map((m) => [m.step, m.reason, m.config.scenario])).toEqual([
+      [4, 'restore', 'ssl'],
+    ]);
+    await c.stepN(3, 4);
+    const resumed = points(c.out);
+    expect([...resumed.keys()]).toEqual([5, 6, 7, 8]);
+    for (const s of [5, 6, 7, 8]) expect(resumed.get(s), `step ${s}`).toEqual(whole.get(s));
+    await b.send({ type: 'reset', runId: 9 });
+    await c.send({ type: 'reset', runId: 9 });
+  });
+
+  it('a NaN in the key queue pauses the run; rollback puts the SSL state back exactly', async () => {
+    const store = await CheckpointStore.open(new IDBFactory());
+    const ref = worker(store);
+    await ref.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'ref' });
+    await ref.stepN(1, 6);
+    const good = points(ref.out);
+    await ref.send({ type: 'reset', runId: 2 });
+
+    const w = worker(store);
+    await w.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'nan' });
+    await w.stepN(1, 5);
+    // Test hook: poison the queue of negatives (every contrastive loss reads it).
+    const queue = (w.trainers[0] as SslTrainer).keyQueue;
+    queue.keys.assign(tf.fill(queue.keys.shape, NaN) as tf.Tensor2D);
+    await w.send({ type: 'step', runId: 1, part: 'both' });
+    expect(of(w.out, 'diverged')).toMatchObject([{ step: 6, rollbackStep: 4 }]);
+
+    const before = tf.memory().numTensors;
+    await w.send({ type: 'rollback', runId: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(of(w.out, 'restored').map((m) => [m.step, m.reason])).toEqual([[4, 'rollback']]);
+    const n = of(w.out, 'metrics').length;
+    await w.stepN(1, 2);
+    const after = of(w.out, 'metrics')
+      .slice(n)
+      .flatMap((m) => m.points)
+      .map(({ msPerStep: _ms, ...p }) => p);
+    expect(after).toEqual([good.get(5), good.get(6)]);
+    await w.send({ type: 'reset', runId: 3 });
+  });
+});
