@@ -142,4 +142,23 @@ describe('SSL views', () => {
     expectNoLeak(() => sslView(x, p, norm));
     tf.dispose([unit, x, back, expected]);
   });
+
+  it('randomises colour fully on shapes only: hues over the whole circle, gray about half the time', () => {
+    const shapes = viewOptionsFor({ name: 'shapes', channels: 3, flip: true });
+    const cifar = viewOptionsFor({ name: 'cifar10', channels: 3, flip: true });
+    expect(cifar).toEqual(RGB);
+    expect(shapes).toEqual({ ...RGB, jitter: [0.4, 0.4, 0.4, 0.5], jitterProb: 1, grayProb: 0.5 });
+    const n = 2000;
+    const draw = (o: typeof RGB) => drawViews(new Rng(4), n, 8, 8, o);
+    const hues = (p: ViewParams) => Array.from({ length: n }, (_, i) => p.jitter[4 * i + 3]);
+    const s = draw(shapes);
+    const c = draw(cifar);
+    // Hue shifts in turns: CIFAR stays within ±0.1; shapes reach past ±0.4 (rotations of more than 144°).
+    expect(Math.max(...hues(c).map(Math.abs))).toBeLessThanOrEqual(0.1);
+    expect(hues(s).filter((h) => Math.abs(h) > 0.4).length / n).toBeGreaterThan(0.15);
+    expect(hues(s).filter((h) => h === 0).length).toBe(0); // jitter always applied
+    const grayRate = s.gray.reduce((a, b) => a + b, 0) / n;
+    expect(grayRate).toBeGreaterThan(0.45);
+    expect(grayRate).toBeLessThan(0.55);
+  });
 });
