@@ -244,4 +244,33 @@ describe('SAMix Mixer passes as one op', () => {
     ]);
     disposeParams([a, b]);
   });
+
+  it('lets λ reach the mask only through the attention: flat features give the same mask for every λ', () => {
+    // Why a Mixer whose value scores are flat within each image cannot make its mask mean follow λ
+    // (README "where the engine departs from the reference"): the value net's train-mode BN cancels
+    // the (2 − λ̂) scaling of Z_b, and each mask logit is an attention-weighted average of ONE
+    // image's value scores.
+    const rng = new Rng(11);
+    const p = buildMixer(rng, 'samix', C) as SamixMixerParams;
+    const big = (v: tf.Variable) => v.assign(tf.tensor(rng.normalArray(v.size, 0.5), v.shape));
+    for (const v of [p.query.w, p.key.w, p.value1, p.value2]) big(v);
+    const perImage = rng.normalArray(N * C, 1);
+    const flat = tf.tensor4d(
+      Float32Array.from({ length: N * 16 * C }, (_, i) => perImage[Math.floor(i / (16 * C)) * C + (i % C)]),
+      [N, 4, 4, C],
+    );
+    const varied = features(12);
+    const run = (z: tf.Tensor4D, lam: number) => mixerForward(p, { z, perm: PERM }, lam, OPTS);
+    const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).arraySync() as number;
+    tf.tidy(() => {
+      const [lo, hi] = [run(flat, 0.2), run(flat, 0.8)];
+      expect(maxDiff(lo.m, hi.m)).toBeLessThan(1e-5); // one value per image: nothing to select
+      const [vlo, vhi] = [run(varied, 0.2), run(varied, 0.8)];
+      expect(maxDiff(vlo.attention, vhi.attention)).toBeGreaterThan(1e-2); // the attention sees λ
+      const mean = (t: tf.Tensor) => tf.mean(t).arraySync() as number;
+      expect(Math.abs(mean(vlo.m) - mean(vhi.m))).toBeGreaterThan(1e-2); // and moves the mean
+    });
+    tf.dispose([flat, varied]);
+    disposeParams(p);
+  });
 });
