@@ -20,7 +20,7 @@ export interface MixerContext {
   post: Post;
   /** The current run's trainer, or null. */
   trainer(): unknown;
-  /** Runs `fn` after every earlier trainer operation (handler.ts). */
+  /** Runs `fn` after every earlier trainer operation (runState.ts `exclusive`). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** The bundle store (absent where IndexedDB is not available). */
   store?: () => Promise<MixerStoreLike>;

@@ -2,7 +2,7 @@
 /**
  * Worker entry: registers the TF.js backends (imported here, inside the worker, so WebGPU is in the
  * registry: tfjs #7914), points the wasm backend at its binaries, and wires `onmessage` to the
- * handler. Everything else lives in handler.ts.
+ * handler. Everything else lives in handler.ts and the run*.ts modules it wires.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgl';
