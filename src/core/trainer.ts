@@ -4,78 +4,46 @@
  *
  * `step()` never reads back: it returns a `PendingStep` holding a small packed metrics tensor;
  * `read()` turns many of them into `StepMetrics` with a single stack + `await data()` (style rule R6).
+ *
+ * Helpers: assembly in trainerSetup.ts, state save/restore (warm-up, checkpoints) in trainerState.ts,
+ * the readback in pendingStep.ts, the compile-only warm-up pass in compileOnly.ts.
  */
-import * as tf from '@tensorflow/tfjs';
 import { applyLivePatch, parseConfig, type LiveField, type RunConfig } from './config';
-import type { CheckpointData, RngJson } from './checkpoint';
+import type { CheckpointData } from './checkpoint';
+import { compileOnlyPass } from './compileOnly';
 import type { ImageDataset } from '../data/types';
 import { evaluateModel } from './evaluate';
 import { stepFlops, type StepFlops } from './flops';
-import { METHODS } from './methods/registry';
-import {
-  buildModel,
-  classifierVariables,
-  disposeModel,
-  isLearned,
-  mixerVariables,
-  momentumPairs,
-  type SlModel,
-  type TrainNets,
-} from './model';
-import { Sgd } from './nets/sgd';
-import { makeMixerOptimizer, mixerSlotSize, type FlatOptimizer } from './nets/mixerOptimizer';
+import { disposeModel, isLearned, type SlModel, type TrainNets } from './model';
+import type { Sgd } from './nets/sgd';
+import type { FlatOptimizer } from './nets/mixerOptimizer';
 import type { EmaPair } from './nets/ema';
-import { FlatNet } from './nets/flat';
 import { flushFusedSaves } from './nets/fused';
-import { CROP_PADDING } from './augment';
+import { readPendingSteps, type PendingStep } from './pendingStep';
 import { probeModel } from './probe';
-import { Rng } from './random';
-import { ResidentData } from './residentData';
+import type { Rng } from './random';
+import type { ResidentData } from './residentData';
 import { checkRestorable } from './stateChecks';
+import {
+  checkpointTrainingState,
+  readTrainingState,
+  restoreTrainingState,
+  saveTrainingState,
+  slStateSpecs,
+  type SlStateParts,
+  type TrainingState,
+} from './trainerState';
+import { buildSlRun, type TrainerOptions } from './trainerSetup';
 import { handcraftedStep } from './scenarios/handcrafted';
-import { unpackMetrics, type StepHostInfo } from './scenarios/metrics';
 import { learnedStep, type SlContext, type StepOutput } from './scenarios/supervised';
 import { disposeSample, readSample, type StepSample } from './scenarios/batchSample';
 import type { BatchSamples, EvalResult, ProbeResult, StepMetrics, StepPart } from './trainerTypes';
 import { exportMixerBundle, type PretrainedMixer } from './weights/mixerBundle';
 import type { MixerBundle } from './weights/mixerManifest';
-import {
-  classifierWeights,
-  pretrainedFor,
-  slMixerPieces,
-  type ClassifierWeightsJson,
-} from './weights/runExports';
+import { classifierWeights, slMixerPieces, type ClassifierWeightsJson } from './weights/runExports';
 
-/** SGD momentum of both optimisers (spec §2.3). */
-export const SGD_MOMENTUM = 0.9;
-
-/** A dispatched step whose metrics still live on the device. Consumed by `Trainer.read`. */
-export interface PendingStep {
-  /** Packed metrics `[K]` (disposed by `read`). */
-  packed: tf.Tensor1D;
-  info: Omit<StepHostInfo, 'msPerStep'>;
-  /** Host time spent dispatching the step, ms. */
-  hostMs: number;
-}
-
-/** Everything a training step changes (for `warmup`, which must leave no trace). */
-interface TrainingState {
-  steps: number;
-  rng: ReturnType<Rng['getState']>;
-  dataRng: ReturnType<Rng['getState']>;
-  data: ReturnType<ResidentData['getState']>;
-  /** Flat parameters and statistics of every network, then the optimiser slots. */
-  tensors: tf.Tensor[];
-  /** Host copies of `tensors` when the state came from a checkpoint (no readback needed). */
-  host?: Float32Array[];
-}
-
-export interface TrainerOptions {
-  /** Seed of the probe generator; default: forked from the run generator after initialisation. */
-  probeSeed?: number;
-  /** SAMix^P (method samixp): the loaded, validated Mixer bundle (weights/mixerManifest.ts). */
-  mixerBundle?: MixerBundle;
-}
+export type { PendingStep } from './pendingStep';
+export { SGD_MOMENTUM, type TrainerOptions } from './trainerSetup';
 
 export class Trainer {
   readonly data: ResidentData;
@@ -95,6 +63,8 @@ export class Trainer {
   private readonly optQ: Sgd;
   private readonly optMixer: FlatOptimizer | null;
   private readonly ema: EmaPair[];
+  /** What holds the training state (trainerState.ts: warm-up, checkpoints). */
+  private readonly parts: SlStateParts;
   private steps = 0;
   private disposed = false;
   /** First rows of the last step's mixed batch (kept on the device, replaced every step). */
@@ -106,44 +76,19 @@ export class Trainer {
    */
   constructor(config: RunConfig, data: ImageDataset, opts: TrainerOptions = {}) {
     this.cfg = parseConfig({ ...config });
-    const cfg = this.cfg;
-    if (Math.min(data.height, data.width) <= CROP_PADDING && cfg.augment) {
-      throw new Error(
-        `images of ${data.height}×${data.width} px are too small for the ${CROP_PADDING}-px crop`,
-      );
-    }
     this.dataset = data;
-    this.pretrained = pretrainedFor(cfg, data, opts.mixerBundle); // first: a bad bundle allocates nothing
-    // One generator per run, split into streams so that runs of different methods with the same seed
-    // start from the same weights (the Mixer is drawn last) and see the same batches in the same order.
-    const root = new Rng(cfg.seed);
-    this.mirrors = buildModel(root.fork(), cfg, data);
-    this.dataRng = root.fork();
-    this.rng = root.fork();
-    const probeRng = root.fork();
-    this.probeRng = opts.probeSeed !== undefined ? new Rng(opts.probeSeed) : probeRng;
-    this.data = new ResidentData(data, { trainSize: cfg.trainSize, testSize: cfg.testSize });
-    const m = this.mirrors;
-    const q = new FlatNet(m.q, classifierVariables(m, cfg), true);
-    const pairs = momentumPairs(m);
-    const k = m.k
-      ? new FlatNet(
-          m.k,
-          pairs.map((p) => p.target),
-          false,
-        )
-      : null;
-    if (k && k.layout.map((e) => e.name).join() !== q.layout.map((e) => e.name).join())
-      throw new Error('momentum encoder and online classifier store different parameters');
-    const mixer = m.mixer ? new FlatNet(m.mixer, mixerVariables(m), true) : null;
-    this.nets = { q, k, mixer };
-    const sgd = { momentum: SGD_MOMENTUM, weightDecay: cfg.weightDecay };
-    this.optQ = new Sgd([q.params], sgd);
-    this.optMixer = mixer ? makeMixerOptimizer(cfg, [mixer.params]) : null;
-    this.ema = k ? [{ target: k.params, online: q.params }] : [];
-    if (METHODS[cfg.method].kind === 'pixel' && !METHODS[cfg.method].makeMask) {
-      throw new Error(`method ${cfg.method} has no makeMask`);
-    }
+    const run = buildSlRun(this.cfg, data, opts);
+    this.mirrors = run.mirrors;
+    this.pretrained = run.pretrained;
+    this.nets = run.nets;
+    this.rng = run.rng;
+    this.dataRng = run.dataRng;
+    this.probeRng = run.probeRng;
+    this.data = run.data;
+    this.optQ = run.optQ;
+    this.optMixer = run.optMixer;
+    this.ema = run.ema;
+    this.parts = run;
   }
 
   /** A copy of the configuration in use (live edits included). */
@@ -242,9 +187,9 @@ export class Trainer {
   async warmup(): Promise<number> {
     if (this.disposed) throw new Error('Trainer used after dispose()');
     const t0 = performance.now();
-    const state = this.saveState();
+    const state = saveTrainingState(this.parts, this.steps);
     try {
-      await this.compileOnlyPass();
+      await compileOnlyPass(() => this.step('both').packed.dispose());
       this.restoreState(state, false);
       await this.read([this.step('both')]);
     } finally {
@@ -256,63 +201,12 @@ export class Trainer {
   }
 
   /**
-   * webgl/webgpu: one step in the backend's compile-only mode (TF.js `ENGINE_COMPILE_ONLY` /
-   * `WEBGPU_ENGINE_COMPILE_ONLY`), then wait for the parallel compilation. Its results are garbage
-   * and are discarded with the state. Other backends, or any failure: nothing (the real warm-up
-   * step compiles what is missing).
-   */
-  private async compileOnlyPass(): Promise<void> {
-    const name = tf.getBackend();
-    const flag =
-      name === 'webgpu' ? 'WEBGPU_ENGINE_COMPILE_ONLY' : name === 'webgl' ? 'ENGINE_COMPILE_ONLY' : null;
-    if (!flag) return;
-    try {
-      tf.env().get(flag); // registered by the backend package (throws if it is not)
-    } catch {
-      return;
-    }
-    const backend = tf.backend() as unknown as {
-      checkCompileCompletionAsync?: () => Promise<unknown>;
-      getUniformLocations?: () => void;
-    };
-    try {
-      tf.env().set(flag, true);
-      try {
-        this.step('both').packed.dispose();
-      } finally {
-        tf.env().set(flag, false);
-      }
-      await backend.checkCompileCompletionAsync?.();
-      backend.getUniformLocations?.();
-    } catch {
-      // Compile-only mode is an optimisation; the real warm-up step compiles whatever is left.
-    }
-  }
-
-  /**
    * The full training state, read back with `await data()` (checkpoints): parameters and BN
    * statistics of every network, optimiser slots, step, generator, data position, configuration.
    */
   async snapshot(): Promise<CheckpointData> {
     if (this.disposed) throw new Error('Trainer used after dispose()');
-    const epoch = this.data.epoch;
-    const config = this.config;
-    const s = this.saveState();
-    try {
-      const values = await Promise.all(s.tensors.map((t) => t.data() as Promise<Float32Array>));
-      const names = this.stateSpecs().map((e) => e.name);
-      return {
-        config,
-        step: s.steps,
-        epoch,
-        rng: { words: [...s.rng.words] as RngJson['words'], spare: s.rng.spare },
-        dataRng: { words: [...s.dataRng.words] as RngJson['words'], spare: s.dataRng.spare },
-        data: s.data,
-        tensors: names.map((name, i) => ({ name, values: values[i] })),
-      };
-    } finally {
-      for (const t of s.tensors) t.dispose();
-    }
+    return readTrainingState(this.parts, this.steps, this.config);
   }
 
   /**
@@ -321,85 +215,20 @@ export class Trainer {
    */
   restore(c: CheckpointData): void {
     if (this.disposed) throw new Error('Trainer used after dispose()');
-    checkRestorable(c, this.cfg, this.stateSpecs(), this.data.trainCount);
-    const tensors = c.tensors.map((t) => tf.tensor1d(t.values));
-    const host = c.tensors.map((t) => t.values);
-    const state = { steps: c.step, rng: c.rng, dataRng: c.dataRng, data: c.data, tensors, host };
-    this.restoreState(state, true);
+    checkRestorable(c, this.cfg, slStateSpecs(this.parts), this.data.trainCount);
+    this.restoreState(checkpointTrainingState(c), true);
     this.cfg = parseConfig({ ...c.config });
-  }
-
-  /** Names and sizes of the tensors `saveState` returns, in its order. */
-  private stateSpecs(): Array<{ name: string; size: number }> {
-    const out: Array<{ name: string; size: number }> = [];
-    for (const [name, n] of [
-      ['q', this.nets.q],
-      ['k', this.nets.k],
-      ['mixer', this.nets.mixer],
-    ] as const) {
-      if (!n) continue;
-      out.push({ name: `${name}.params`, size: n.params.size });
-      if (n.stats) out.push({ name: `${name}.stats`, size: n.stats.size });
-    }
-    out.push({ name: 'optQ.slot', size: this.nets.q.params.size });
-    if (this.optMixer && this.nets.mixer)
-      out.push({ name: 'optMixer.slot', size: mixerSlotSize(this.optMixer, this.nets.mixer.params.size) });
-    return out;
-  }
-
-  private saveState(): TrainingState {
-    const nets = [this.nets.q, this.nets.k, this.nets.mixer].filter((n) => n !== null);
-    const tensors = [
-      ...nets.flatMap((n) => [n.params.clone(), ...(n.stats ? [n.stats.clone()] : [])]),
-      this.optQ.getSlot(),
-      ...(this.optMixer ? [this.optMixer.getSlot()] : []),
-    ];
-    return {
-      steps: this.steps,
-      rng: this.rng.getState(),
-      dataRng: this.dataRng.getState(),
-      data: this.data.getState(),
-      tensors,
-    };
   }
 
   /** Puts a saved state back (its tensors are disposed when `last`). */
   private restoreState(s: TrainingState, last: boolean): void {
-    const nets = [this.nets.q, this.nets.k, this.nets.mixer].filter((n) => n !== null);
-    let i = 0;
-    tf.tidy(() => {
-      for (const n of nets) {
-        n.params.assign(s.tensors[i++] as tf.Tensor1D);
-        if (n.stats) n.stats.assign(s.tensors[i++] as tf.Tensor1D);
-        n.markDirty();
-      }
-      this.optQ.setSlot(s.tensors[i++] as tf.Tensor1D);
-      // The host copy when there is one (a checkpoint): Adam reads its step counter from it.
-      if (this.optMixer) {
-        this.optMixer.setSlot(s.host?.[i] ?? (s.tensors[i] as tf.Tensor1D));
-        i++;
-      }
-    });
+    restoreTrainingState(this.parts, s, last);
     this.steps = s.steps;
-    this.rng.setState(s.rng);
-    this.dataRng.setState(s.dataRng);
-    this.data.setState(s.data);
-    if (last) for (const t of s.tensors) t.dispose();
   }
 
   /** Reads back many pending steps with one stack + `await data()`; disposes their tensors. */
-  async read(pending: PendingStep[]): Promise<StepMetrics[]> {
-    if (pending.length === 0) return [];
-    const t0 = performance.now();
-    const stacked = tf.stack(pending.map((p) => p.packed));
-    for (const p of pending) p.packed.dispose();
-    const values = await stacked.data();
-    stacked.dispose();
-    const k = values.length / pending.length;
-    const waitMs = (performance.now() - t0) / pending.length;
-    return pending.map((p, i) =>
-      unpackMetrics(values.subarray(i * k, (i + 1) * k), { ...p.info, msPerStep: p.hostMs + waitMs }),
-    );
+  read(pending: PendingStep[]): Promise<StepMetrics[]> {
+    return readPendingSteps(pending);
   }
 
   /** Test accuracy of q and k (inference-mode BN) on the first `testSize` test images. */
