@@ -25,6 +25,7 @@ import { Sgd } from './nets/sgd';
 import { probeModel } from './probe';
 import { Rng } from './random';
 import { ResidentData } from './residentData';
+import { readPendingSteps } from './pendingStep';
 import {
   applySslState,
   checkSslCheckpoint,
@@ -33,7 +34,6 @@ import {
   type SslStateParts,
 } from './sslState';
 import { disposeSample, readSample, type StepSample } from './scenarios/batchSample';
-import { unpackMetrics } from './scenarios/metrics';
 import { sslStep, type SslContext } from './scenarios/sslStep';
 import { knnCorrect } from './ssl/knn';
 import { linearProbe } from './ssl/linearProbe';
@@ -196,18 +196,8 @@ export class SslTrainer {
   }
 
   /** Reads back many pending steps with one stack + `await data()`; disposes their tensors. */
-  async read(pending: PendingStep[]): Promise<StepMetrics[]> {
-    if (pending.length === 0) return [];
-    const t0 = performance.now();
-    const stacked = tf.stack(pending.map((p) => p.packed));
-    for (const p of pending) p.packed.dispose();
-    const values = await stacked.data();
-    stacked.dispose();
-    const k = values.length / pending.length;
-    const waitMs = (performance.now() - t0) / pending.length;
-    return pending.map((p, i) =>
-      unpackMetrics(values.subarray(i * k, (i + 1) * k), { ...p.info, msPerStep: p.hostMs + waitMs }),
-    );
+  read(pending: PendingStep[]): Promise<StepMetrics[]> {
+    return readPendingSteps(pending);
   }
 
   /** Frozen online-encoder features `[n, 8W]` of `count` images from `x` (inference mode). */
