@@ -4,10 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
 import { tinyDataset } from '../core/testDatasets';
 import { Trainer } from '../core/trainer';
-import type { StepMetrics } from '../core/trainerTypes';
-import type { ImageDataset } from '../data/types';
 import { KvStore } from '../storage/kv';
-import { ofType as of, startHandler, stubDeps } from '../testing/handlerHarness';
+import { checkpointWorker, stepPoints } from '../testing/checkpointWorker';
+import { ofType as of } from '../testing/handlerHarness';
 import { initTestBackend } from '../testing/tf';
 import { CheckpointStore } from './checkpointStore';
 import { describeDivergence } from './divergence';
@@ -25,38 +24,8 @@ const CFG: RunConfig = {
   checkpointEvery: 4,
 };
 
-/** A handler around a real Trainer and a real (fake-indexeddb) checkpoint store: one "worker". */
-function worker(store: CheckpointStore) {
-  const trainers: Trainer[] = [];
-  const createTrainer = (config: RunConfig, data: ImageDataset) => {
-    const t = new Trainer(config, data);
-    trainers.push(t);
-    return t;
-  };
-  const importData = async (): Promise<ImageDataset> => {
-    throw new Error('no imports here');
-  };
-  const { out, send } = startHandler(
-    stubDeps(DS, createTrainer, {
-      importData,
-      now: () => 0,
-      yieldNow: () => Promise.resolve(),
-      checkpoints: store,
-    }),
-  );
-  const stepN = async (runId: number, n: number) => {
-    for (let i = 0; i < n; i++) await send({ type: 'step', runId, part: 'both' });
-  };
-  return { out, trainers, send, stepN };
-}
-
-/** Step metrics by step, without wall time. */
-const points = (out: FromWorker[]) =>
-  new Map(
-    of(out, 'metrics')
-      .flatMap((m) => m.points)
-      .map(({ msPerStep: _ms, ...p }): [number, Omit<StepMetrics, 'msPerStep'>] => [p.step, p]),
-  );
+const worker = (store: CheckpointStore) => checkpointWorker(DS, store);
+const points = stepPoints;
 const lastStatus = (out: FromWorker[]) => of(out, 'status').slice(-1)[0];
 
 describe('handler checkpoints (real trainer, IndexedDB store)', () => {
@@ -133,7 +102,7 @@ describe('handler checkpoints (real trainer, IndexedDB store)', () => {
     await w.stepN(1, 5);
     await w.send({ type: 'setLive', runId: 1, patch: { eta: 0.5 } });
     // Test hook: poison the online encoder's flat parameters.
-    const params = w.trainers[0].optimizers.q.vars[0];
+    const params = (w.trainers[0] as Trainer).optimizers.q.vars[0];
     params.assign(tf.fill([params.size], NaN) as tf.Tensor1D);
     await w.send({ type: 'step', runId: 1, part: 'both' });
     const diverged = of(w.out, 'diverged');
@@ -166,7 +135,7 @@ describe('handler checkpoints (real trainer, IndexedDB store)', () => {
     await w.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'w' });
     await w.stepN(1, 3);
     // A NaN momentum slot leaves step 4's loss finite but its update poisons the weights.
-    const opt = w.trainers[0].optimizers.q;
+    const opt = (w.trainers[0] as Trainer).optimizers.q;
     opt.setSlot(tf.fill([opt.vars[0].size], NaN) as tf.Tensor1D);
     await w.stepN(1, 1);
     expect(of(w.out, 'checkpoint')).toHaveLength(0);

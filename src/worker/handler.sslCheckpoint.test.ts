@@ -4,13 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
 import { SslTrainer } from '../core/sslTrainer';
 import { tinyDataset } from '../core/testDatasets';
-import { Trainer } from '../core/trainer';
-import type { StepMetrics } from '../core/trainerTypes';
-import { ofType as of, startHandler, stubDeps } from '../testing/handlerHarness';
+import { checkpointWorker, stepPoints } from '../testing/checkpointWorker';
+import { ofType as of } from '../testing/handlerHarness';
 import { initTestBackend } from '../testing/tf';
 import { CheckpointStore } from './checkpointStore';
-import type { TrainerLike } from './handler';
-import type { FromWorker } from './protocol';
 
 const DS = tinyDataset();
 const CFG: RunConfig = {
@@ -30,33 +27,8 @@ const CFG: RunConfig = {
   checkpointEvery: 4,
 };
 
-/**
- * One "worker" around real trainers and a real (fake-indexeddb) store. Trainers are made by
- * scenario, as trainer.worker.ts makes them, so a restore builds the checkpoint's kind of trainer.
- */
-function worker(store: CheckpointStore) {
-  const trainers: TrainerLike[] = [];
-  const createTrainer = (config: RunConfig, data: typeof DS): TrainerLike => {
-    const t = config.scenario === 'ssl' ? new SslTrainer(config, data) : new Trainer(config, data);
-    trainers.push(t);
-    return t;
-  };
-  const { out, send } = startHandler(
-    stubDeps(DS, createTrainer, { now: () => 0, yieldNow: () => Promise.resolve(), checkpoints: store }),
-  );
-  const stepN = async (runId: number, n: number) => {
-    for (let i = 0; i < n; i++) await send({ type: 'step', runId, part: 'both' });
-  };
-  return { out, trainers, send, stepN };
-}
-
-/** Step metrics by step, without wall time. */
-const points = (out: FromWorker[]) =>
-  new Map(
-    of(out, 'metrics')
-      .flatMap((m) => m.points)
-      .map(({ msPerStep: _ms, ...p }): [number, Omit<StepMetrics, 'msPerStep'>] => [p.step, p]),
-  );
+const worker = (store: CheckpointStore) => checkpointWorker(DS, store);
+const points = stepPoints;
 
 describe('handler checkpoints of a self-supervised run (real SslTrainer, IndexedDB store)', () => {
   beforeAll(() => initTestBackend());
