@@ -1,24 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTestBackend } from '../testing/tf';
-import { DEFAULT_CONFIG, type RunConfig } from './config';
+import type { RunConfig } from './config';
 import { SslTrainer } from './sslTrainer';
-import { tinyDataset } from './testDatasets';
+import { TINY_SSL_CONFIG, tinyDataset } from './testDatasets';
 import type { StepMetrics } from './trainerTypes';
 
-const BASE: RunConfig = {
-  ...DEFAULT_CONFIG,
-  scenario: 'ssl',
-  batch: 8,
-  width: 4,
-  steps: 40,
-  testSize: 16,
-  queueSize: 32,
-  projHidden: 16,
-  projDim: 8,
-  knnK: 5,
-  probeEpochs: 2,
-};
+const BASE: RunConfig = TINY_SSL_CONFIG;
 const DS = tinyDataset();
 const SSL_METHODS = ['erm', 'mixup', 'cutmix', 'samix'] as const;
 

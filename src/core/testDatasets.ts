@@ -4,6 +4,7 @@
  * background, and the square is the ground-truth object mask.
  */
 import type { ImageDataset, ImageSplit } from '../data/types';
+import { DEFAULT_CONFIG, type RunConfig } from './config';
 import { Rng } from './random';
 
 export interface TinyDatasetOptions {
@@ -60,3 +61,18 @@ export function tinyDataset(o: TinyDatasetOptions = {}): ImageDataset {
     flip: o.flip ?? true,
   };
 }
+
+/** A self-supervised configuration small enough for unit tests (batch 8, width 4, queue 32). */
+export const TINY_SSL_CONFIG: RunConfig = {
+  ...DEFAULT_CONFIG,
+  scenario: 'ssl',
+  batch: 8,
+  width: 4,
+  steps: 40,
+  testSize: 16,
+  queueSize: 32,
+  projHidden: 16,
+  projDim: 8,
+  knnK: 5,
+  probeEpochs: 2,
+};
