@@ -59,6 +59,26 @@ function path(data: PlotRow[], key: string, px: (s: number) => number, py: (v: n
   return d;
 }
 
+/** Series with at most this many points (evaluations, the end-of-run probe) also get a dot per point. */
+export const MAX_DOTS = 60;
+
+/** The points of a sparse series as `[x, y]` (empty when it has more than MAX_DOTS): a lone point shows. */
+export function dots(
+  data: PlotRow[],
+  key: string,
+  px: (s: number) => number,
+  py: (v: number) => number,
+): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const r of data) {
+    const v = r[key];
+    if (v === null || v === undefined || !Number.isFinite(v)) continue;
+    if (out.length === MAX_DOTS) return [];
+    out.push([px(r.step as number), py(v)]);
+  }
+  return out;
+}
+
 function LinePlotImpl(p: Props) {
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(600);
@@ -104,6 +124,7 @@ function LinePlotImpl(p: Props) {
         s,
         raw: path(data, `${s.key}_raw`, geom.px, geom.py),
         smooth: smoothed ? path(data, s.key, geom.px, geom.py) : '',
+        points: dots(data, `${s.key}_raw`, geom.px, geom.py),
       })),
     [data, series, smoothed, geom],
   );
@@ -151,8 +172,11 @@ function LinePlotImpl(p: Props) {
             </g>
           ))}
         </g>
-        {lines.map(({ s, raw, smooth }) => (
+        {lines.map(({ s, raw, smooth, points }) => (
           <g key={s.key} data-series={s.key}>
+            {points.map(([x, yv]) => (
+              <circle key={x} cx={x} cy={yv} r={2.5} fill={s.color} />
+            ))}
             <path
               d={raw}
               fill="none"
