@@ -46,3 +46,34 @@ export const stepPoints = (out: FromWorker[]) =>
       .flatMap((m) => m.points)
       .map(({ msPerStep: _ms, ...p }): [number, Omit<StepMetrics, 'msPerStep'>] => [p.step, p]),
   );
+
+/**
+ * The crash-and-resume flow both scenarios' tests check: run A takes `cfg.steps` (8) steps
+ * uninterrupted; run B takes 5 (checkpoint at 4, step 5 lost with the "crash"); a fresh worker C
+ * restores B and takes 4 more. @returns A's and C's metrics by step, C's restore messages and trainer,
+ * and A's checkpoint messages
+ */
+export async function crashAndResume(data: ImageDataset, cfg: RunConfig, store: CheckpointStore) {
+  const a = checkpointWorker(data, store);
+  await a.send({ type: 'start', runId: 1, config: cfg, autoRun: false, key: 'run-a' });
+  await a.stepN(1, 8);
+  const whole = stepPoints(a.out);
+  await a.send({ type: 'reset', runId: 2 });
+
+  const b = checkpointWorker(data, store);
+  await b.send({ type: 'start', runId: 1, config: cfg, autoRun: false, key: 'run-b' });
+  await b.stepN(1, 5);
+  const c = checkpointWorker(data, store);
+  await c.send({ type: 'restore', runId: 3, key: 'run-b' });
+  await c.stepN(3, 4);
+  const result = {
+    whole,
+    resumed: stepPoints(c.out),
+    restored: ofType(c.out, 'restored'),
+    trainer: c.trainers[0],
+    checkpoints: ofType(a.out, 'checkpoint'),
+  };
+  await b.send({ type: 'reset', runId: 9 });
+  await c.send({ type: 'reset', runId: 9 });
+  return result;
+}

@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
 import { tinyDataset } from '../core/testDatasets';
 import { Trainer } from '../core/trainer';
 import { KvStore } from '../storage/kv';
-import { checkpointWorker, stepPoints } from '../testing/checkpointWorker';
+import { checkpointWorker, crashAndResume, stepPoints } from '../testing/checkpointWorker';
 import { ofType as of } from '../testing/handlerHarness';
 import { initTestBackend } from '../testing/tf';
 import { CheckpointStore } from './checkpointStore';
@@ -68,25 +68,10 @@ describe('handler checkpoints (real trainer, IndexedDB store)', () => {
   });
 
   it('restoring in a fresh worker after step 4 gives steps 5..8 identical to the uninterrupted run', async () => {
-    const store = await CheckpointStore.open(new IDBFactory());
-    const a = worker(store);
-    await a.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'run-a' });
-    await a.stepN(1, 8);
-    const whole = points(a.out);
-    await a.send({ type: 'reset', runId: 2 });
-
-    const b = worker(store);
-    await b.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'run-b' });
-    await b.stepN(1, 5); // checkpoint at 4; step 5 is lost with the "crash"
-    const c = worker(store);
-    await c.send({ type: 'restore', runId: 3, key: 'run-b' });
-    expect(of(c.out, 'restored')[0].step).toBe(4);
-    await c.stepN(3, 4);
-    const resumed = points(c.out);
-    expect([...resumed.keys()]).toEqual([5, 6, 7, 8]);
-    for (const s of [5, 6, 7, 8]) expect(resumed.get(s), `step ${s}`).toEqual(whole.get(s));
-    await b.send({ type: 'reset', runId: 9 });
-    await c.send({ type: 'reset', runId: 9 });
+    const r = await crashAndResume(DS, CFG, await CheckpointStore.open(new IDBFactory()));
+    expect(r.restored[0].step).toBe(4);
+    expect([...r.resumed.keys()]).toEqual([5, 6, 7, 8]);
+    for (const s of [5, 6, 7, 8]) expect(r.resumed.get(s), `step ${s}`).toEqual(r.whole.get(s));
   });
 
   it('a NaN injected into the weights pauses with a message; rollback restores the last good state exactly', async () => {

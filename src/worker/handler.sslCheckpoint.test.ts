@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
 import { SslTrainer } from '../core/sslTrainer';
 import { tinyDataset } from '../core/testDatasets';
-import { checkpointWorker, stepPoints } from '../testing/checkpointWorker';
+import { checkpointWorker, crashAndResume, stepPoints } from '../testing/checkpointWorker';
 import { ofType as of } from '../testing/handlerHarness';
 import { initTestBackend } from '../testing/tf';
 import { CheckpointStore } from './checkpointStore';
@@ -34,32 +34,15 @@ describe('handler checkpoints of a self-supervised run (real SslTrainer, Indexed
   beforeAll(() => initTestBackend());
 
   it('saves SSL checkpoints; a fresh worker restores an SslTrainer and continues the same curve', async () => {
-    const store = await CheckpointStore.open(new IDBFactory());
-    const a = worker(store);
-    await a.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'ssl-a' });
-    await a.stepN(1, 8);
-    expect(of(a.out, 'checkpoint').map((m) => [m.step, m.finished])).toEqual([
+    const r = await crashAndResume(DS, CFG, await CheckpointStore.open(new IDBFactory()));
+    expect(r.checkpoints.map((m) => [m.step, m.finished])).toEqual([
       [4, false],
       [8, true],
     ]);
-    const whole = points(a.out);
-    await a.send({ type: 'reset', runId: 2 });
-
-    const b = worker(store);
-    await b.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'ssl-b' });
-    await b.stepN(1, 5); // checkpoint at 4; step 5 is lost with the "crash"
-    const c = worker(store);
-    await c.send({ type: 'restore', runId: 3, key: 'ssl-b' });
-    expect(c.trainers[0]).toBeInstanceOf(SslTrainer);
-    expect(of(c.out, 'restored').map((m) => [m.step, m.reason, m.config.scenario])).toEqual([
-      [4, 'restore', 'ssl'],
-    ]);
-    await c.stepN(3, 4);
-    const resumed = points(c.out);
-    expect([...resumed.keys()]).toEqual([5, 6, 7, 8]);
-    for (const s of [5, 6, 7, 8]) expect(resumed.get(s), `step ${s}`).toEqual(whole.get(s));
-    await b.send({ type: 'reset', runId: 9 });
-    await c.send({ type: 'reset', runId: 9 });
+    expect(r.trainer).toBeInstanceOf(SslTrainer);
+    expect(r.restored.map((m) => [m.step, m.reason, m.config.scenario])).toEqual([[4, 'restore', 'ssl']]);
+    expect([...r.resumed.keys()]).toEqual([5, 6, 7, 8]);
+    for (const s of [5, 6, 7, 8]) expect(r.resumed.get(s), `step ${s}`).toEqual(r.whole.get(s));
   });
 
   it('a NaN in the key queue pauses the run; rollback puts the SSL state back exactly', async () => {
