@@ -4,6 +4,7 @@
  * trainer) and a real checkpoint store — and the posted step metrics by step.
  * Test-only: production code never imports this module.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../core/config';
 import { SslTrainer } from '../core/sslTrainer';
 import { Trainer } from '../core/trainer';
@@ -76,4 +77,42 @@ export async function crashAndResume(data: ImageDataset, cfg: RunConfig, store: 
   await b.send({ type: 'reset', runId: 9 });
   await c.send({ type: 'reset', runId: 9 });
   return result;
+}
+
+/**
+ * The divergence-and-rollback flow both scenarios' tests check: a reference run takes 6 steps; run W
+ * takes 5 (checkpoint at 4), `poison` breaks its state, one more step diverges, W rolls back and takes
+ * 2 steps. @returns the reference's metrics by step, W (its posts included), the last status posted
+ * before and right after the rollback, the tensor counts around the rollback and W's metrics after it
+ */
+export async function divergeAndRollBack(
+  data: ImageDataset,
+  cfg: RunConfig,
+  store: CheckpointStore,
+  poison: (w: ReturnType<typeof checkpointWorker>) => Promise<void>,
+) {
+  const ref = checkpointWorker(data, store);
+  await ref.send({ type: 'start', runId: 1, config: cfg, autoRun: false, key: 'ref' });
+  await ref.stepN(1, 6);
+  const good = stepPoints(ref.out);
+  await ref.send({ type: 'reset', runId: 2 });
+
+  const w = checkpointWorker(data, store);
+  await w.send({ type: 'start', runId: 1, config: cfg, autoRun: false, key: 'nan' });
+  await w.stepN(1, 5);
+  await poison(w);
+  await w.send({ type: 'step', runId: 1, part: 'both' });
+  const statusAtDivergence = ofType(w.out, 'status').slice(-1)[0];
+  const tensorsBefore = tf.memory().numTensors;
+  await w.send({ type: 'rollback', runId: 1 });
+  const tensorsAfter = tf.memory().numTensors;
+  const statusAfterRollback = ofType(w.out, 'status').slice(-1)[0];
+  const n = ofType(w.out, 'metrics').length;
+  await w.stepN(1, 2);
+  const after = ofType(w.out, 'metrics')
+    .slice(n)
+    .flatMap((m) => m.points)
+    .map(({ msPerStep: _ms, ...p }) => p);
+  await w.send({ type: 'reset', runId: 3 });
+  return { good, w, statusAtDivergence, statusAfterRollback, tensorsBefore, tensorsAfter, after };
 }

@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
 import { tinyDataset } from '../core/testDatasets';
 import { Trainer } from '../core/trainer';
 import { KvStore } from '../storage/kv';
-import { checkpointWorker, crashAndResume, stepPoints } from '../testing/checkpointWorker';
+import { checkpointWorker, crashAndResume, divergeAndRollBack } from '../testing/checkpointWorker';
 import { ofType as of } from '../testing/handlerHarness';
 import { initTestBackend } from '../testing/tf';
 import { CheckpointStore } from './checkpointStore';
@@ -25,7 +25,6 @@ const CFG: RunConfig = {
 };
 
 const worker = (store: CheckpointStore) => checkpointWorker(DS, store);
-const points = stepPoints;
 const lastStatus = (out: FromWorker[]) => of(out, 'status').slice(-1)[0];
 
 describe('handler checkpoints (real trainer, IndexedDB store)', () => {
@@ -76,42 +75,24 @@ describe('handler checkpoints (real trainer, IndexedDB store)', () => {
 
   it('a NaN injected into the weights pauses with a message; rollback restores the last good state exactly', async () => {
     const store = await CheckpointStore.open(new IDBFactory());
-    const ref = worker(store);
-    await ref.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'ref' });
-    await ref.stepN(1, 6);
-    const good = points(ref.out);
-    await ref.send({ type: 'reset', runId: 2 });
-
-    const w = worker(store);
-    await w.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'nan' });
-    await w.stepN(1, 5);
-    await w.send({ type: 'setLive', runId: 1, patch: { eta: 0.5 } });
-    // Test hook: poison the online encoder's flat parameters.
-    const params = (w.trainers[0] as Trainer).optimizers.q.vars[0];
-    params.assign(tf.fill([params.size], NaN) as tf.Tensor1D);
-    await w.send({ type: 'step', runId: 1, part: 'both' });
-    const diverged = of(w.out, 'diverged');
+    const r = await divergeAndRollBack(DS, CFG, store, async (w) => {
+      await w.send({ type: 'setLive', runId: 1, patch: { eta: 0.5 } });
+      // Test hook: poison the online encoder's flat parameters.
+      const params = (w.trainers[0] as Trainer).optimizers.q.vars[0];
+      params.assign(tf.fill([params.size], NaN) as tf.Tensor1D);
+    });
+    const diverged = of(r.w.out, 'diverged');
     expect(diverged).toHaveLength(1);
     expect(diverged[0]).toMatchObject({ step: 6, rollbackStep: 4 });
     expect(diverged[0].message).toMatch(
       /^The \w+ loss became NaN at step 6, 1 steps after η was set to 0\.5; training is paused\. Suggested fix: .+, then roll back to step 4 \(the last good checkpoint\)\.$/,
     );
-    expect(of(w.out, 'error').map((m) => m.error.name)).toContain('DivergenceError');
-    expect(lastStatus(w.out)).toMatchObject({ status: 'paused', step: 6 });
-
-    const before = tf.memory().numTensors;
-    await w.send({ type: 'rollback', runId: 1 });
-    expect(tf.memory().numTensors).toBe(before);
-    expect(of(w.out, 'restored').map((m) => [m.step, m.reason])).toEqual([[4, 'rollback']]);
-    expect(lastStatus(w.out)).toMatchObject({ status: 'paused', step: 4 });
-    const n = of(w.out, 'metrics').length;
-    await w.stepN(1, 2);
-    const after = of(w.out, 'metrics')
-      .slice(n)
-      .flatMap((m) => m.points)
-      .map(({ msPerStep: _ms, ...p }) => p);
-    expect(after).toEqual([good.get(5), good.get(6)]);
-    await w.send({ type: 'reset', runId: 3 });
+    expect(of(r.w.out, 'error').map((m) => m.error.name)).toContain('DivergenceError');
+    expect(r.statusAtDivergence).toMatchObject({ status: 'paused', step: 6 });
+    expect(r.tensorsAfter).toBe(r.tensorsBefore);
+    expect(of(r.w.out, 'restored').map((m) => [m.step, m.reason])).toEqual([[4, 'rollback']]);
+    expect(r.statusAfterRollback).toMatchObject({ status: 'paused', step: 4 });
+    expect(r.after).toEqual([r.good.get(5), r.good.get(6)]);
   });
 
   it('non-finite weights at a checkpoint are refused as a divergence (no bad checkpoint is saved)', async () => {

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
 import { SslTrainer } from '../core/sslTrainer';
 import { tinyDataset } from '../core/testDatasets';
-import { checkpointWorker, crashAndResume, stepPoints } from '../testing/checkpointWorker';
+import { crashAndResume, divergeAndRollBack } from '../testing/checkpointWorker';
 import { ofType as of } from '../testing/handlerHarness';
 import { initTestBackend } from '../testing/tf';
 import { CheckpointStore } from './checkpointStore';
@@ -27,9 +27,6 @@ const CFG: RunConfig = {
   checkpointEvery: 4,
 };
 
-const worker = (store: CheckpointStore) => checkpointWorker(DS, store);
-const points = stepPoints;
-
 describe('handler checkpoints of a self-supervised run (real SslTrainer, IndexedDB store)', () => {
   beforeAll(() => initTestBackend());
 
@@ -47,32 +44,14 @@ describe('handler checkpoints of a self-supervised run (real SslTrainer, Indexed
 
   it('a NaN in the key queue pauses the run; rollback puts the SSL state back exactly', async () => {
     const store = await CheckpointStore.open(new IDBFactory());
-    const ref = worker(store);
-    await ref.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'ref' });
-    await ref.stepN(1, 6);
-    const good = points(ref.out);
-    await ref.send({ type: 'reset', runId: 2 });
-
-    const w = worker(store);
-    await w.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'nan' });
-    await w.stepN(1, 5);
-    // Test hook: poison the queue of negatives (every contrastive loss reads it).
-    const queue = (w.trainers[0] as SslTrainer).keyQueue;
-    queue.keys.assign(tf.fill(queue.keys.shape, NaN) as tf.Tensor2D);
-    await w.send({ type: 'step', runId: 1, part: 'both' });
-    expect(of(w.out, 'diverged')).toMatchObject([{ step: 6, rollbackStep: 4 }]);
-
-    const before = tf.memory().numTensors;
-    await w.send({ type: 'rollback', runId: 1 });
-    expect(tf.memory().numTensors).toBe(before);
-    expect(of(w.out, 'restored').map((m) => [m.step, m.reason])).toEqual([[4, 'rollback']]);
-    const n = of(w.out, 'metrics').length;
-    await w.stepN(1, 2);
-    const after = of(w.out, 'metrics')
-      .slice(n)
-      .flatMap((m) => m.points)
-      .map(({ msPerStep: _ms, ...p }) => p);
-    expect(after).toEqual([good.get(5), good.get(6)]);
-    await w.send({ type: 'reset', runId: 3 });
+    const r = await divergeAndRollBack(DS, CFG, store, async (w) => {
+      // Test hook: poison the queue of negatives (every contrastive loss reads it).
+      const queue = (w.trainers[0] as SslTrainer).keyQueue;
+      queue.keys.assign(tf.fill(queue.keys.shape, NaN) as tf.Tensor2D);
+    });
+    expect(of(r.w.out, 'diverged')).toMatchObject([{ step: 6, rollbackStep: 4 }]);
+    expect(r.tensorsAfter).toBe(r.tensorsBefore);
+    expect(of(r.w.out, 'restored').map((m) => [m.step, m.reason])).toEqual([[4, 'rollback']]);
+    expect(r.after).toEqual([r.good.get(5), r.good.get(6)]);
   });
 });
