@@ -9,11 +9,16 @@
  *
  * Values the step only reports (accuracy, the local and global parts) are computed in the forward
  * and returned as plain tensors: they carry no gradient.
+ *
+ * The custom-gradient wrapper is customLossOp.ts; the Mixer's mask ops are maskOps.ts (re-exported
+ * here).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EtaMode } from './config';
-import { batchMatMul, gatherRows, isTaping } from './nets/kernels';
-import { Saves } from './nets/saves';
+import { lossOp } from './customLossOp';
+import { batchMatMul } from './nets/kernels';
+
+export { maskLossOp, mixWithMaskOp, type MaskLossOut } from './maskOps';
 
 type T1 = tf.Tensor1D;
 type T2 = tf.Tensor2D;
@@ -44,53 +49,6 @@ function softmaxLse<T extends tf.Tensor>(z: T): { p: T; lse: T } {
   const e = tf.exp(tf.sub(z, m));
   const s = tf.sum(e, axis, true);
   return { p: tf.div(e, s) as T, lse: tf.add(tf.log(s), m) as T };
-}
-
-type LossForward<R> = (saves: Saves | null) => {
-  value: tf.Tensor;
-  side: R;
-  grad: (dy: tf.Tensor) => tf.Tensor;
-};
-
-/**
- * Runs `forward` as a custom-gradient op of `x` when a tape records, else plainly. The side values
- * come back as tensors of the caller's scope.
- */
-function lossOp<R extends Record<string, tf.Tensor>>(
-  x: tf.Tensor,
-  forward: LossForward<R>,
-): { value: tf.Tensor; side: R } {
-  if (!isTaping()) {
-    const r = forward(null);
-    return { value: r.value, side: r.side };
-  }
-  let side: R | null = null;
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    void args;
-    const saves = new Saves();
-    const r = forward(saves);
-    for (const t of Object.values(r.side)) tf.keep(t);
-    side = r.side;
-    return {
-      value: r.value,
-      gradFunc: (dy: tf.Tensor) => {
-        try {
-          return tf.tidy(() => r.grad(dy));
-        } finally {
-          saves.release();
-        }
-      },
-    };
-  });
-  const value = op(x);
-  const own = Object.fromEntries(
-    Object.entries(side!).map(([k, t]) => {
-      const c = tf.clone(t);
-      t.dispose();
-      return [k, c];
-    }),
-  ) as R;
-  return { value, side: own };
 }
 
 /**
@@ -276,65 +234,4 @@ export function etaLossOp(
     };
   });
   return { total: value as tf.Scalar, local: side.local, global: side.global };
-}
-
-/**
- * `mixWithMask` (mask.ts) as one op differentiable w.r.t. the mask only (x is data):
- * x̃ = x + m·(x[σ] − x), ∂/∂m = Σ_c ∂x̃·(x[σ] − x).
- * @param x `[N, H, W, C]`; @param m `[N, H, W, 1]` weight of x[σ]
- */
-export function mixWithMaskOp(x: tf.Tensor4D, perm: Int32Array, m: tf.Tensor4D): tf.Tensor4D {
-  const { value } = lossOp(m, (saves) => {
-    const diff = tf.sub(gatherRows(x, perm), x);
-    if (saves) saves.keep(diff);
-    return {
-      value: tf.add(x, tf.mul(m, diff)),
-      side: {},
-      grad: (dy: tf.Tensor) => tf.sum(tf.mul(dy, diff), 3, true),
-    };
-  });
-  return value as tf.Tensor4D;
-}
-
-/** The Mixer's weighted mask loss and its two reported parts (mask.ts). */
-export interface MaskLossOut {
-  /** w·(L1 − 2·Var), or w·L1 in mode `l1` (differentiable). */
-  loss: tf.Scalar;
-  l1: tf.Scalar;
-  variance: tf.Scalar;
-}
-
-/**
- * `maskLossParts` + `maskLoss` (mask.ts) as one op: L1 = max(|1 − m̄ − λ| − ε, 0), Var = mean((m − m̄)²),
- * ∂L1/∂m = −[|t| > ε]·sign(t)/M with t = 1 − m̄ − λ, ∂Var/∂m = 2(m − m̄)/M.
- * @param m `[N, H, W, 1]` weight of x[σ]
- */
-export function maskLossOp(
-  m: tf.Tensor4D,
-  lam: number,
-  o: { mode: 'l1' | 'l1+var'; margin: number; weight: number },
-): MaskLossOut {
-  const M = m.size;
-  const { value, side } = lossOp(m, (saves) => {
-    const keep = <T extends tf.Tensor>(t: T): T => (saves ? saves.keep(t) : t);
-    const mean = tf.mean(m);
-    const t = keep(tf.sub(1 - lam, mean)); // 1 − m̄ − λ
-    const over = keep(tf.sub(tf.abs(t), o.margin)); // |t| − ε
-    const l1 = tf.relu(over) as tf.Scalar;
-    const cen = keep(tf.sub(m, mean));
-    const variance = tf.mean(tf.square(cen)) as tf.Scalar;
-    const unweighted = o.mode === 'l1' ? l1 : tf.sub(l1, tf.mul(variance, 2));
-    return {
-      value: tf.mul(unweighted, o.weight),
-      side: { l1, variance },
-      grad: (dy: tf.Tensor) => {
-        const s = tf.mul(dy, -o.weight / M); // −w·dy/M
-        // L1: [|t| > ε]·sign(t)·(−w·dy/M) (TF.js: the subgradient of |t| at 0 is −1, of relu at 0 is 0)
-        const c1 = tf.mul(tf.mul(tf.step(over), tf.step(t, -1)), s);
-        if (o.mode === 'l1') return tf.broadcastTo(c1, m.shape);
-        return tf.add(tf.mul(cen, tf.mul(s, 4)), c1); // Var: (m − m̄)·(−4w·dy/M)
-      },
-    };
-  });
-  return { loss: value as tf.Scalar, l1: side.l1 as tf.Scalar, variance: side.variance as tf.Scalar };
 }
