@@ -4,7 +4,10 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { readRunBundle, type RunBundle } from '../export/runBundle';
-import { RunStore, type RunSummary, type StoredRun } from '../ui/runStore';
+import { RunStore, type RunDelta, type RunSummary, type StoredRun } from '../ui/runStore';
+
+/** How a save of the live run went: written, refused as stale (save in full), or failed (message shown). */
+export type SaveOutcome = 'ok' | 'stale' | 'failed';
 
 export interface SavedRunsApi {
   runs: StoredRun[];
@@ -15,6 +18,8 @@ export interface SavedRunsApi {
   /** Deletes the oldest stored runs (not the live one) and saves the run that did not fit again. */
   freeSpace(): Promise<void>;
   save(summary: RunSummary, bundle: Uint8Array): Promise<void>;
+  /** Saves the live run in parts (the autosave: only what is new since its last save). */
+  saveParts(summary: RunSummary, delta: RunDelta): Promise<SaveOutcome>;
   rename(id: string, name: string): Promise<void>;
   remove(id: string): Promise<void>;
   open(id: string): Promise<RunBundle | null>;
@@ -28,7 +33,7 @@ export function useSavedRuns(): SavedRunsApi {
   const [runs, setRuns] = useState<StoredRun[]>([]);
   const [usage, setUsage] = useState<{ used: number; quota: number } | null>(null);
   const [message, setMessage] = useState('');
-  const [pending, setPending] = useState<{ summary: RunSummary; bundle: Uint8Array } | null>(null);
+  const [pending, setPending] = useState<{ summary: RunSummary; bundle: Uint8Array | RunDelta } | null>(null);
 
   const refresh = useCallback(async (s: RunStore) => {
     setRuns(await s.list());
@@ -60,23 +65,34 @@ export function useSavedRuns(): SavedRunsApi {
     [store, refresh],
   );
 
-  const save = useCallback(
-    async (summary: RunSummary, bundle: Uint8Array) => {
-      if (!store) return;
+  const write = useCallback(
+    async (summary: RunSummary, bundle: Uint8Array | RunDelta): Promise<SaveOutcome> => {
+      if (!store) return 'failed';
       try {
-        const removed = await store.save(summary, bundle);
+        const removed =
+          bundle instanceof Uint8Array
+            ? await store.save(summary, bundle)
+            : await store.saveParts(summary, bundle);
         setPending(null);
         await refresh(store);
         if (removed.length)
           setMessage(`Storage bound reached: removed the oldest runs (${removed.join(', ')}).`);
+        return 'ok';
       } catch (e) {
+        if (e instanceof Error && e.name === 'StaleSaveError') return 'stale';
         // A full quota: keep what did not fit so "free space" can save it; the training goes on.
         if (e instanceof Error && e.name === 'StorageFullError') setPending({ summary, bundle });
         setMessage(`Saving the run: ${e instanceof Error ? e.message : String(e)}`);
+        return 'failed';
       }
     },
     [store, refresh],
   );
+  const save = useCallback(
+    async (summary: RunSummary, bundle: Uint8Array) => void (await write(summary, bundle)),
+    [write],
+  );
+  const saveParts = useCallback((summary: RunSummary, delta: RunDelta) => write(summary, delta), [write]);
   const freeSpace = useCallback(async () => {
     if (!store) return;
     const keep = pending?.summary.id ?? null;
@@ -84,8 +100,8 @@ export function useSavedRuns(): SavedRunsApi {
     const removed = await store.removeOldest(Math.max(1, Math.ceil(runsNow.length / 2)), keep);
     setMessage(removed.length ? `Deleted ${removed.join(', ')} to free space.` : 'No older runs to delete.');
     await refresh(store);
-    if (pending) await save(pending.summary, pending.bundle);
-  }, [store, pending, refresh, save]);
+    if (pending) await write(pending.summary, pending.bundle);
+  }, [store, pending, refresh, write]);
   const rename = useCallback(
     async (id: string, name: string) => void (await guard('Renaming', (s) => s.rename(id, name))),
     [guard],
@@ -129,6 +145,7 @@ export function useSavedRuns(): SavedRunsApi {
     full,
     freeSpace,
     save,
+    saveParts,
     rename,
     remove,
     open,

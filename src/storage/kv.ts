@@ -64,10 +64,26 @@ export class KvStore<M> {
   }
 
   async put(key: string, meta: M, bytes: Uint8Array[]): Promise<void> {
+    await this.batch([{ key, meta, bytes }], []);
+  }
+
+  /**
+   * Puts `records` and deletes the keys in `ranges` in one transaction: all of it is written or
+   * none (deletes run first, so a record put in the same batch survives a range that covers it).
+   * A quota error names the first record.
+   */
+  async batch(
+    records: ReadonlyArray<Omit<StoredRecord<M>, 'savedAt'>>,
+    ranges: IDBKeyRange[],
+  ): Promise<void> {
     const tx = this.db.transaction(STORE, 'readwrite');
-    const record: StoredRecord<M> = { key, meta, bytes, savedAt: Date.now() };
+    const savedAt = Date.now();
+    const key = records[0]?.key ?? 'records'; // the quota message names the first (the main) record
     try {
-      tx.objectStore(STORE).put(record); // some engines throw the quota error here, others at commit
+      const os = tx.objectStore(STORE);
+      for (const r of ranges) os.delete(r);
+      // Some engines throw the quota error at put, others at commit.
+      for (const r of records) os.put({ ...r, savedAt } satisfies StoredRecord<M>);
       await done(tx);
     } catch (e) {
       if (tx.error === null) {
@@ -99,9 +115,14 @@ export class KvStore<M> {
     return (await req(tx.objectStore(STORE).getAllKeys())).map(String);
   }
 
-  async list(): Promise<RecordSummary<M>[]> {
+  /** Every record (in `range`), payloads included, in key order. */
+  async getAll(range?: IDBKeyRange): Promise<StoredRecord<M>[]> {
     const tx = this.db.transaction(STORE, 'readonly');
-    const all = (await req(tx.objectStore(STORE).getAll())) as StoredRecord<M>[];
+    return (await req(tx.objectStore(STORE).getAll(range))) as StoredRecord<M>[];
+  }
+
+  async list(range?: IDBKeyRange): Promise<RecordSummary<M>[]> {
+    const all = await this.getAll(range);
     return all.map((r) => ({
       key: r.key,
       meta: r.meta,

@@ -1,3 +1,4 @@
+import 'fake-indexeddb/auto'; // IDBKeyRange (the store reads runs by key range)
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../core/config';
