@@ -4,10 +4,9 @@
  * supervised `Trainer` (step → PendingStep, read, evaluate, probe, setLive, flopsPerStep, …), so the
  * worker loop and the headless command drive either.
  *
- * Training never reads a label. Labels are used only to MONITOR: `evaluate()` is a weighted kNN
- * classifier (cosine, k = `knnK`, τ = `knnTemperature`) of the test images against a memory bank of
- * the first `KNN_BANK_SIZE` training images, on the online encoder's GAP features (inference-mode
- * BN); `linearProbe()` trains softmax regression on the same frozen features.
+ * Training never reads a label. Labels are used only to MONITOR (ssl/monitor.ts): `evaluate()` is a
+ * weighted kNN classifier on the online encoder's frozen features, `linearProbe()` a softmax
+ * regression on the same features. What it shares with `Trainer` lives in trainerBase.ts.
  *
  * Metrics map onto `StepMetrics`: `loss.oneQ` = the contrastive (MoCo InfoNCE) loss of view 1,
  * `loss.mixQ` = the backbone's mixed-sample contrastive loss, `local`/`global`/`mixer`/`mask` = the
@@ -15,8 +14,9 @@
  * queue negative).
  */
 import * as tf from '@tensorflow/tfjs';
-import { applyLivePatch, parseConfig, type LiveField, type RunConfig } from './config';
+import { parseConfig, type RunConfig } from './config';
 import type { CheckpointData, RngJson } from './checkpoint';
+import { compileOnlyPass } from './compileOnly';
 import type { ImageDataset } from '../data/types';
 import { flushFusedSaves } from './nets/fused';
 import { makeMixerOptimizer, type FlatOptimizer } from './nets/mixerOptimizer';
@@ -33,28 +33,30 @@ import {
   sslStateTensors,
   type SslStateParts,
 } from './sslState';
-import { disposeSample, readSample, type StepSample } from './scenarios/batchSample';
+import { disposeSample } from './scenarios/batchSample';
 import { sslStep, type SslContext } from './scenarios/sslStep';
-import { knnCorrect } from './ssl/knn';
-import { linearProbe } from './ssl/linearProbe';
-import { exportMixerBundle } from './weights/mixerBundle';
-import type { MixerBundle } from './weights/mixerManifest';
+import type { MixerPieces } from './weights/mixerBundle';
 import { sslMixerPieces } from './weights/runExports';
-import { buildSslNets, disposeSslNets, frozenFeatures, sslStepFlops, type SslNets } from './ssl/model';
+import { buildSslNets, disposeSslNets, sslStepFlops, type SslNets } from './ssl/model';
+import { frozenLinearProbe, knnEvaluate, type MonitorInput } from './ssl/monitor';
 import { KeyQueue } from './ssl/queue';
 import { viewOptionsFor, type ViewOptions } from './sslViews';
 import { SGD_MOMENTUM, type PendingStep, type TrainerOptions } from './trainer';
-import type { BatchSamples, EvalResult, ProbeResult, StepMetrics, StepPart } from './trainerTypes';
+import { TrainerBase } from './trainerBase';
+import type { EvalResult, ProbeResult, StepMetrics, StepPart } from './trainerTypes';
 
-/** Training images in the kNN memory bank and the linear probe's training set. */
-export const KNN_BANK_SIZE = 4096;
-/** Images per inference forward. */
-const FEATURE_BATCH = 250;
+export { KNN_BANK_SIZE } from './ssl/monitor';
 
-export class SslTrainer {
+/** Everything of a run's state that lives outside the tensors (what a warm-up puts back). */
+interface HostMark {
+  ptr: number;
+  steps: number;
+  rng: ReturnType<Rng['getState']>;
+  data: ReturnType<ResidentData['getState']>;
+}
+
+export class SslTrainer extends TrainerBase {
   readonly data: ResidentData;
-  readonly dataset: ImageDataset;
-  private cfg: RunConfig;
   private readonly rng: Rng;
   private readonly probeRng: Rng;
   private readonly nets: SslNets;
@@ -64,16 +66,11 @@ export class SslTrainer {
   /** What holds tensor state (sslState.ts: warm-up, checkpoints). */
   private readonly parts: SslStateParts;
   private readonly views: ViewOptions;
-  private steps = 0;
-  private disposed = false;
-  /** The last step's first rows (the "Current batch" gallery). */
-  private sample: StepSample | null = null;
 
   constructor(config: RunConfig, data: ImageDataset, opts: TrainerOptions = {}) {
-    this.cfg = parseConfig({ ...config });
+    super('SslTrainer', config, data);
     const cfg = this.cfg;
     if (cfg.scenario !== 'ssl') throw new Error('SslTrainer needs scenario ssl');
-    this.dataset = data;
     this.rng = new Rng(cfg.seed);
     this.nets = buildSslNets(this.rng, cfg, data.channels);
     this.queue = new KeyQueue(this.rng, cfg.queueSize, cfg.projDim);
@@ -84,14 +81,6 @@ export class SslTrainer {
     this.optMixer = this.nets.mixer ? makeMixerOptimizer(cfg, trainableVariables(this.nets.mixer)) : null;
     this.parts = { nets: this.nets, queue: this.queue, optQ: this.optQ, optMixer: this.optMixer };
     this.views = viewOptionsFor(data);
-  }
-
-  get config(): RunConfig {
-    return { ...this.cfg };
-  }
-
-  get stepCount(): number {
-    return this.steps;
   }
 
   get epoch(): number {
@@ -110,28 +99,42 @@ export class SslTrainer {
   }
 
   /**
-   * Compiles kernels with one throw-away step, then puts everything back exactly (parameters, BN
-   * statistics, optimiser slots, the queue, the generator and the data order).
+   * Shader warm-up before the first timed step, as `Trainer.warmup()`: on webgl/webgpu a compile-only
+   * pass of one step (compileOnly.ts: every program compiles in parallel without running), then one
+   * real step, read back. Both run on the trainer's state and are undone exactly (parameters, BN
+   * statistics, optimiser slots, the queue, the generator, the data order, the step count), so a
+   * warmed-up run equals one that was not, bit for bit.
    * @returns its wall time in ms
    */
   async warmup(): Promise<number> {
-    if (this.disposed) throw new Error('SslTrainer used after dispose()');
+    this.checkAlive();
     const t0 = performance.now();
     const saved = sslStateTensors(this.parts);
-    const [ptr, steps] = [this.queue.pointer, this.steps];
-    const [rng, data] = [this.rng.getState(), this.data.getState()];
+    const mark: HostMark = {
+      ptr: this.queue.pointer,
+      steps: this.steps,
+      rng: this.rng.getState(),
+      data: this.data.getState(),
+    };
     try {
+      await compileOnlyPass(() => this.step('both').packed.dispose());
+      this.putBack(saved, mark);
       await this.read([this.step('both')]);
     } finally {
-      applySslState(this.parts, saved, ptr);
-      this.steps = steps;
-      this.rng.setState(rng);
-      this.data.setState(data);
+      this.putBack(saved, mark);
       tf.dispose(saved);
-      disposeSample(this.sample); // the warm-up's batch was not a real step
-      this.sample = null;
     }
     return performance.now() - t0;
+  }
+
+  /** Puts a warm-up's saved state back (`saved` stays the caller's); drops the warm-up's batch. */
+  private putBack(saved: tf.Tensor1D[], mark: HostMark): void {
+    applySslState(this.parts, saved, mark.ptr);
+    this.steps = mark.steps;
+    this.rng.setState(mark.rng);
+    this.data.setState(mark.data);
+    disposeSample(this.sample); // the warm-up's batch was not a real step
+    this.sample = null;
   }
 
   /**
@@ -139,7 +142,7 @@ export class SslTrainer {
    * tensors). SSL draws data order and mixing from one generator: `dataRng` repeats `rng`.
    */
   async snapshot(): Promise<CheckpointData> {
-    if (this.disposed) throw new Error('SslTrainer used after dispose()');
+    this.checkAlive();
     const [config, step, epoch, data] = [this.config, this.steps, this.data.epoch, this.data.getState()];
     const s = this.rng.getState();
     const rng = (): RngJson => ({ words: [...s.words] as RngJson['words'], spare: s.spare });
@@ -152,7 +155,7 @@ export class SslTrainer {
    * what differs, for another configuration or model (a supervised run's checkpoint included).
    */
   restore(c: CheckpointData): void {
-    if (this.disposed) throw new Error('SslTrainer used after dispose()');
+    this.checkAlive();
     const ptr = checkSslCheckpoint(c, this.parts, this.cfg, this.data.trainCount);
     const values = c.tensors.map((t) => t.values);
     applySslState(this.parts, values, ptr);
@@ -164,7 +167,7 @@ export class SslTrainer {
 
   /** One training step; `part` 'mixer' | 'classifier' restricts SAMix's update to φ or to θ_q. */
   step(part: StepPart = 'both'): PendingStep {
-    if (this.disposed) throw new Error('SslTrainer used after dispose()');
+    this.checkAlive();
     const t0 = performance.now();
     const ctx: SslContext = {
       cfg: this.cfg,
@@ -200,71 +203,23 @@ export class SslTrainer {
     return readPendingSteps(pending);
   }
 
-  /** Frozen online-encoder features `[n, 8W]` of `count` images from `x` (inference mode). */
-  private features(x: tf.Tensor4D, count: number): tf.Tensor2D {
-    this.nets.q.sync();
-    const enc = this.nets.qBody.encoder;
-    return tf.tidy(() => {
-      const parts: tf.Tensor2D[] = [];
-      for (let s = 0; s < count; s += FEATURE_BATCH) {
-        const e = Math.min(count, s + FEATURE_BATCH);
-        parts.push(frozenFeatures(enc, tf.slice(x, [s, 0, 0, 0], [e - s, -1, -1, -1])));
-      }
-      return tf.concat(parts) as tf.Tensor2D;
-    });
-  }
-
-  /** The memory bank (first `KNN_BANK_SIZE` training images) and the test features, with labels. */
-  private featureSets(): { bank: tf.Tensor2D; bankY: tf.Tensor1D; test: tf.Tensor2D; testY: tf.Tensor1D } {
-    const m = Math.min(KNN_BANK_SIZE, this.data.trainCount);
-    return {
-      bank: this.features(this.data.trainX, m),
-      bankY: tf.slice(this.data.trainY, [0], [m]),
-      test: this.features(this.data.testX, this.data.testCount),
-      testY: this.data.testY,
-    };
+  /** What the label-using monitors read (ssl/monitor.ts). */
+  private get monitorInput(): MonitorInput {
+    return { nets: this.nets, data: this.data, cfg: this.cfg, classes: this.dataset.classes.length };
   }
 
   /** kNN accuracy of the test images (reported as `knnAcc` and as `testAccQ`; `testAccK` NaN). */
-  async evaluate(): Promise<EvalResult> {
-    const step = this.steps;
-    if (this.data.testCount === 0) return { step, testAccQ: NaN, testAccK: NaN, knnAcc: NaN };
-    const f = this.featureSets();
-    const correct = tf.tidy(() =>
-      knnCorrect(f.bank, f.bankY, f.test, f.testY, {
-        k: this.cfg.knnK,
-        temperature: this.cfg.knnTemperature,
-        classes: this.dataset.classes.length,
-      }),
-    );
-    f.bank.dispose();
-    f.bankY.dispose();
-    f.test.dispose();
-    const [c] = await correct.data();
-    correct.dispose();
-    const knnAcc = c / this.data.testCount;
-    return { step, testAccQ: knnAcc, testAccK: NaN, knnAcc };
+  evaluate(): Promise<EvalResult> {
+    return knnEvaluate(this.monitorInput, this.steps);
   }
 
   /**
-   * Linear probe on frozen features: softmax regression for `probeEpochs` epochs on the bank's
-   * features, scored on the test features. Uses its own generator (seeded from the run seed), so it
-   * changes nothing in the run.
+   * Linear probe on frozen features (`probeEpochs` epochs on the kNN bank's features, scored on the
+   * test features), with its own generator: it changes nothing in the run.
    * @returns test accuracy of the probe
    */
-  async linearProbe(): Promise<number> {
-    if (this.data.testCount === 0) return NaN;
-    const f = this.featureSets();
-    try {
-      return await linearProbe(f.bank, f.bankY, f.test, f.testY, new Rng(this.cfg.seed + 7919), {
-        epochs: this.cfg.probeEpochs,
-        classes: this.dataset.classes.length,
-      });
-    } finally {
-      f.bank.dispose();
-      f.bankY.dispose();
-      f.test.dispose();
-    }
+  linearProbe(): Promise<number> {
+    return frozenLinearProbe(this.monitorInput);
   }
 
   /** The method's masks for test-image pairs (SAMix: the Mixer on the momentum encoder's features). */
@@ -280,24 +235,9 @@ export class SslTrainer {
     return probeModel(model, this.cfg, this.dataset, pairs, lam, this.probeRng, this.steps);
   }
 
-  /**
-   * Up to `k` images of the last step's backbone batch (x_bb of view 1 ⊕ view 2, or view 1 for plain
-   * MoCo), with both sources' labels and λ, or null before the first step.
-   */
-  lastBatchSamples(k: number): Promise<BatchSamples | null> {
-    if (this.disposed || !this.sample) return Promise.resolve(null);
-    return readSample(this.sample, this.steps, this.dataset, k);
-  }
-
-  /** Changes live settings (validated; throws listing the bad field). */
-  setLive(p: Partial<Pick<RunConfig, LiveField>>): void {
-    this.cfg = applyLivePatch(this.cfg, p);
-  }
-
-  /** SAMix^P: the momentum encoder up to the Mixer's stage + the Mixer as a Mixer bundle (SSL SAMix). */
-  async exportMixerBundle(): Promise<MixerBundle> {
-    if (this.disposed) throw new Error('SslTrainer used after dispose()');
-    return exportMixerBundle(sslMixerPieces(this.nets, this.cfg, this.dataset, this.steps));
+  /** The Mixer bundle's pieces (`exportMixerBundle`): the momentum encoder f_k + Mixer of SSL SAMix. */
+  protected mixerPieces(): MixerPieces {
+    return sslMixerPieces(this.nets, this.cfg, this.dataset, this.steps);
   }
 
   dispose(): void {

@@ -6,9 +6,10 @@
  * `read()` turns many of them into `StepMetrics` with a single stack + `await data()` (style rule R6).
  *
  * Helpers: assembly in trainerSetup.ts, state save/restore (warm-up, checkpoints) in trainerState.ts,
- * the readback in pendingStep.ts, the compile-only warm-up pass in compileOnly.ts.
+ * the readback in pendingStep.ts, the compile-only warm-up pass in compileOnly.ts, and what it
+ * shares with the SSL trainer (config, live settings, batch samples, bundle export) in trainerBase.ts.
  */
-import { applyLivePatch, parseConfig, type LiveField, type RunConfig } from './config';
+import { parseConfig, type RunConfig } from './config';
 import type { CheckpointData } from './checkpoint';
 import { compileOnlyPass } from './compileOnly';
 import type { ImageDataset } from '../data/types';
@@ -36,25 +37,23 @@ import {
 import { buildSlRun, type TrainerOptions } from './trainerSetup';
 import { handcraftedStep } from './scenarios/handcrafted';
 import { learnedStep, type SlContext, type StepOutput } from './scenarios/supervised';
-import { disposeSample, readSample, type StepSample } from './scenarios/batchSample';
-import type { BatchSamples, EvalResult, ProbeResult, StepMetrics, StepPart } from './trainerTypes';
-import { exportMixerBundle, type PretrainedMixer } from './weights/mixerBundle';
-import type { MixerBundle } from './weights/mixerManifest';
+import { disposeSample } from './scenarios/batchSample';
+import { TrainerBase } from './trainerBase';
+import type { EvalResult, ProbeResult, StepMetrics, StepPart } from './trainerTypes';
+import type { MixerPieces, PretrainedMixer } from './weights/mixerBundle';
 import { classifierWeights, slMixerPieces, type ClassifierWeightsJson } from './weights/runExports';
 
 export type { PendingStep } from './pendingStep';
 export { SGD_MOMENTUM, type TrainerOptions } from './trainerSetup';
 
-export class Trainer {
+export class Trainer extends TrainerBase {
   readonly data: ResidentData;
-  readonly dataset: ImageDataset;
   /** The networks' per-layer variables (mirrors of `nets`; synced when `model` is read). */
   private readonly mirrors: SlModel;
   /** SAMix^P: the frozen pre-trained encoder + Mixer (null for other methods). */
   private readonly pretrained: PretrainedMixer | null;
   /** The networks' flat training storage (flat.ts): what a step reads and updates. */
   private readonly nets: TrainNets;
-  private cfg: RunConfig;
   /** Mixing draws: λ, permutations, boxes, spectra, the mask_adjust coin. */
   private readonly rng: Rng;
   /** Data order and augmentation parameters (a separate stream, so every method sees the same batches). */
@@ -65,18 +64,13 @@ export class Trainer {
   private readonly ema: EmaPair[];
   /** What holds the training state (trainerState.ts: warm-up, checkpoints). */
   private readonly parts: SlStateParts;
-  private steps = 0;
-  private disposed = false;
-  /** First rows of the last step's mixed batch (kept on the device, replaced every step). */
-  private sample: StepSample | null = null;
 
   /**
    * @param config a validated run configuration (re-checked here)
    * @param data the dataset; its uint8 images are uploaded once
    */
   constructor(config: RunConfig, data: ImageDataset, opts: TrainerOptions = {}) {
-    this.cfg = parseConfig({ ...config });
-    this.dataset = data;
+    super('Trainer', config, data);
     const run = buildSlRun(this.cfg, data, opts);
     this.mirrors = run.mirrors;
     this.pretrained = run.pretrained;
@@ -89,16 +83,6 @@ export class Trainer {
     this.optMixer = run.optMixer;
     this.ema = run.ema;
     this.parts = run;
-  }
-
-  /** A copy of the configuration in use (live edits included). */
-  get config(): RunConfig {
-    return { ...this.cfg };
-  }
-
-  /** Steps taken so far. */
-  get stepCount(): number {
-    return this.steps;
   }
 
   /**
@@ -144,7 +128,7 @@ export class Trainer {
    * to θ_q (+EMA); hand-crafted methods always update θ_q.
    */
   step(part: StepPart = 'both'): PendingStep {
-    if (this.disposed) throw new Error('Trainer used after dispose()');
+    this.checkAlive();
     const t0 = performance.now();
     const ctx: SlContext = {
       cfg: this.cfg,
@@ -185,7 +169,7 @@ export class Trainer {
    * @returns wall time of the warm-up, ms
    */
   async warmup(): Promise<number> {
-    if (this.disposed) throw new Error('Trainer used after dispose()');
+    this.checkAlive();
     const t0 = performance.now();
     const state = saveTrainingState(this.parts, this.steps);
     try {
@@ -205,7 +189,7 @@ export class Trainer {
    * statistics of every network, optimiser slots, step, generator, data position, configuration.
    */
   async snapshot(): Promise<CheckpointData> {
-    if (this.disposed) throw new Error('Trainer used after dispose()');
+    this.checkAlive();
     return readTrainingState(this.parts, this.steps, this.config);
   }
 
@@ -214,7 +198,7 @@ export class Trainer {
    * included. Throws, naming what differs, when it belongs to another configuration or model.
    */
   restore(c: CheckpointData): void {
-    if (this.disposed) throw new Error('Trainer used after dispose()');
+    this.checkAlive();
     checkRestorable(c, this.cfg, slStateSpecs(this.parts), this.data.trainCount);
     this.restoreState(checkpointTrainingState(c), true);
     this.cfg = parseConfig({ ...c.config });
@@ -250,29 +234,14 @@ export class Trainer {
     );
   }
 
-  /** Up to `k` mixed images of the last step's batch with their λ and labels; null before the first step. */
-  lastBatchSamples(k: number): Promise<BatchSamples | null> {
-    if (this.disposed || !this.sample) return Promise.resolve(null);
-    return readSample(this.sample, this.steps, this.dataset, k);
-  }
-
-  /** Changes live settings (validated; throws listing the bad field). */
-  setLive(p: Partial<Pick<RunConfig, LiveField>>): void {
-    this.cfg = applyLivePatch(this.cfg, p);
-  }
-
-  /**
-   * SAMix^P: the momentum encoder up to the Mixer's stage + the Mixer as a Mixer bundle (SAMix and
-   * AutoMix runs; throws for other methods).
-   */
-  async exportMixerBundle(): Promise<MixerBundle> {
-    if (this.disposed) throw new Error('Trainer used after dispose()');
-    return exportMixerBundle(slMixerPieces(this.model, this.cfg, this.dataset, this.steps));
+  /** The Mixer bundle's pieces (`exportMixerBundle`): SAMix and AutoMix runs; throws for other methods. */
+  protected mixerPieces(): MixerPieces {
+    return slMixerPieces(this.model, this.cfg, this.dataset, this.steps);
   }
 
   /** The online classifier's weights in the tfjs format (model.json + weights.bin). */
   async exportClassifierWeights(): Promise<{ modelJson: ClassifierWeightsJson; weightsBin: Uint8Array }> {
-    if (this.disposed) throw new Error('Trainer used after dispose()');
+    this.checkAlive();
     return classifierWeights(this.model, this.cfg, this.dataset);
   }
 

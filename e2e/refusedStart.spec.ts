@@ -1,0 +1,59 @@
+import { expect, test, type Page } from '@playwright/test';
+import { Playground } from './app';
+
+/**
+ * The "loses nothing" rule for Start: pressing Start on a finished run with a configuration the
+ * worker refuses (a grayscale Mixer bundle for RGB `shapes`) names the field and keeps the finished
+ * run in the worker: the page still shows it done at its step, and its weights still export.
+ */
+const TINY = 'batch=8&width=4&steps=3&evalEvery=1000&testSize=64';
+
+/** Exports the current run's Mixer bundle as `name`; resolves once it is listed as stored. */
+async function exportBundle(page: Page, app: Playground, name: string) {
+  const bundles = page.getByRole('region', { name: 'Mixer bundles' });
+  await bundles.getByLabel('Bundle name').fill(name);
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    app.button('Export Mixer bundle').click(),
+  ]);
+  expect(file.suggestedFilename()).toBe(`${name}.mixer.zip`);
+  const item = bundles
+    .getByRole('list', { name: 'Stored Mixer bundles' })
+    .getByRole('listitem')
+    .filter({ has: page.getByText(name, { exact: true }) });
+  await expect(item).toContainText('mnist 28×28×1 (SL)');
+  return item;
+}
+
+test('a Start the worker refuses keeps the finished run: same step, and its weights still export', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  const app = new Playground(page);
+  await app.open('?backend=wasm', `#method=samix&dataset=mnist&${TINY}`);
+  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
+  await app.button('Start').click();
+  await expect(app.state).toHaveText('done', { timeout: 120_000 });
+  expect(await app.stepCount()).toBe(3);
+  const item = await exportBundle(page, app, 'mnist-gray');
+
+  // No Reset: Start goes straight over the finished run.
+  await item.getByRole('button', { name: 'Use for SAMix^P' }).click();
+  await page.getByLabel('Dataset', { exact: true }).selectOption('shapes');
+  await app.button('Start').click();
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'starting samixp on shapes: mixer bundle: channels 1' }),
+  ).toContainText('pre-train the Mixer on 3-channel data');
+  await expect(app.state).toHaveText('done');
+  expect(await app.stepCount()).toBe(3);
+
+  // The kept run is still in the worker: its classifier weights export (no run → a failure).
+  const bundles = page.getByRole('region', { name: 'Mixer bundles' });
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    app.button('Classifier weights (tfjs)').click(),
+  ]);
+  expect(file.suggestedFilename()).toMatch(/model\.json$/);
+  await expect(bundles).toContainText('Downloaded model.json + weights.bin');
+  expect(app.errors).toEqual([]);
+});
