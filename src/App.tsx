@@ -275,6 +275,7 @@ export function App() {
             <MixerBundlePanel
               link={trainer}
               config={shown}
+              runMethod={trainer.runConfig?.method}
               hasRun={hasRun && !vb}
               datasetName={trainer.dataset?.name ?? null}
               step={trainer.step}

@@ -14,6 +14,8 @@ import type { StoredMixerSummary } from '../worker/mixerProtocol';
 interface Props {
   link: WorkerLink;
   config: RunConfig;
+  /** The live run's method (what an export reads); the form's when not given. */
+  runMethod?: RunConfig['method'];
   /** A live run exists (started, not reset). */
   hasRun: boolean;
   datasetName: string | null;
@@ -45,8 +47,9 @@ export function MixerBundlePanel(p: Props) {
     return stop;
   }, [send, subscribe]);
 
-  const learned = LEARNED_METHODS.includes(p.config.method);
-  const suggested = `${p.datasetName ?? p.config.dataset}-${p.config.method}-${p.step}`;
+  const method = p.runMethod ?? p.config.method;
+  const learned = LEARNED_METHODS.includes(method);
+  const suggested = `${p.datasetName ?? p.config.dataset}-${method}-${p.step}`;
   const run = (what: () => Promise<string>) => {
     setBusy(true);
     setError('');

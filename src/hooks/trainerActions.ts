@@ -9,6 +9,7 @@ import { validateConfig, type LiveField, type RunConfig } from '../core/config';
 import type { StepPart } from '../core/trainerTypes';
 import type { ImportOptions, UserDataSource } from '../worker/userData';
 import type { BenchRequest, FaultKind, FromWorker, ToWorker } from '../worker/protocol';
+import { keepRun } from './keptRun';
 import { emptyRunData, type RunData, type TrainerState } from './trainerState';
 import type { TrainerRefs } from './useWorkerSupervisor';
 
@@ -46,7 +47,7 @@ export function makeTrainerActions(
   refs: TrainerRefs,
   setState: Dispatch<SetStateAction<TrainerState>>,
 ): TrainerActions {
-  const { workerRef, runIdRef, dataRef, listenersRef, configRef, runKeyRef } = refs;
+  const { workerRef, runIdRef, dataRef, listenersRef, configRef, runKeyRef, keptRef, stateRef } = refs;
   /** Request id of the latest dataset import. */
   let importId = 0;
   const send = (msg: ToWorker): void => workerRef.current?.postMessage(msg);
@@ -67,6 +68,8 @@ export function makeTrainerActions(
         return;
       }
       runIdRef.current += 1;
+      // Put aside until the worker answers: a refused start gives it back (keptRun.ts).
+      keptRef.current = keepRun(stateRef.current, refs, runIdRef.current);
       // Unique across page sessions: checkpoints and the saved run are filed under it.
       runKeyRef.current = `run-${Date.now().toString(36)}-${runIdRef.current}`;
       configRef.current = config;
@@ -78,6 +81,7 @@ export function makeTrainerActions(
         epoch: 0,
         probe: null,
         runKey: runKeyRef.current,
+        runConfig: config,
         checkpoint: null,
         divergence: null,
         restored: null,
@@ -91,6 +95,7 @@ export function makeTrainerActions(
     reset() {
       runIdRef.current += 1;
       configRef.current = null;
+      keptRef.current = null;
       dataRef.current = emptyRunData();
       setState((s) => ({
         ...s,
@@ -99,6 +104,7 @@ export function makeTrainerActions(
         step: 0,
         epoch: 0,
         probe: null,
+        runConfig: null,
         version: s.version + 1,
       }));
       send({ type: 'reset', runId: runIdRef.current });
@@ -135,12 +141,14 @@ export function makeTrainerActions(
     runCompare(entries) {
       runIdRef.current += 1;
       configRef.current = null; // comparisons are not checkpointed
+      keptRef.current = null;
       dataRef.current = emptyRunData();
       setState((s) => ({
         ...s,
         runId: runIdRef.current,
         step: 0,
         probe: null,
+        runConfig: null,
         compare: { entries, progress: null, evals: [], results: [], done: false },
         version: s.version + 1,
       }));
@@ -149,6 +157,7 @@ export function makeTrainerActions(
     injectFault: (kind) => send({ type: 'injectFault', kind }),
     resumeRun(key, config, seed, autoRun) {
       runIdRef.current += 1;
+      keptRef.current = keepRun(stateRef.current, refs, runIdRef.current);
       runKeyRef.current = key;
       configRef.current = config;
       dataRef.current = { ...emptyRunData(), ...seed };
@@ -159,6 +168,7 @@ export function makeTrainerActions(
         epoch: 0,
         probe: null,
         runKey: key,
+        runConfig: config,
         checkpoint: null,
         divergence: null,
         restored: null,

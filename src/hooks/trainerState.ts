@@ -94,7 +94,11 @@ export function applyMessage(
         .map(([k, v]) => `${k}=${v}`)
         .join(', ');
       d.marks = d.marks.concat({ step: msg.step, label });
-      setState((s) => ({ ...s, version: s.version + 1 }));
+      setState((s) => ({
+        ...s,
+        runConfig: s.runConfig && { ...s.runConfig, ...msg.patch },
+        version: s.version + 1,
+      }));
       return;
     }
     case 'dataProgress':
@@ -210,6 +214,7 @@ export function applyMessage(
       setState((s) => ({
         ...s,
         runKey: key,
+        runConfig: config,
         step,
         restored: { key, step, config, reason },
         divergence: null,

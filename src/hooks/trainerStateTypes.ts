@@ -110,6 +110,8 @@ export interface TrainerState {
   version: number;
   /** Checkpoint key of the live run (also its id in the saved-runs store). */
   runKey: string;
+  /** The live run's configuration (with its live changes); null with no run. */
+  runConfig: RunConfig | null;
   /** The run's last saved checkpoint. */
   checkpoint: { key: string; step: number; bytes: number; finished: boolean } | null;
   /** The run diverged and is paused: what blew up, and the checkpoint step a roll-back returns to. */
@@ -146,6 +148,7 @@ export const EMPTY: TrainerState = {
   selfCheck: null,
   version: 0,
   runKey: '',
+  runConfig: null,
   checkpoint: null,
   divergence: null,
   restored: null,

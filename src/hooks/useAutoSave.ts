@@ -15,9 +15,11 @@ import type { RunSummary } from '../ui/runStore';
 import type { SavedRunsApi } from './useSavedRuns';
 import type { TrainerApi } from './useTrainer';
 
-export function useAutoSave(trainer: TrainerApi, config: RunConfig, saved: SavedRunsApi): void {
+export function useAutoSave(trainer: TrainerApi, form: RunConfig, saved: SavedRunsApi): void {
   const [session] = useState(() => Date.now());
   const { status, runId, step, runKey, restored } = trainer;
+  // Filed with the run's own configuration (the form may already hold the next one).
+  const config = trainer.runConfig ?? form;
   const checkpointStep = trainer.checkpoint?.step ?? 0;
   const { saveParts } = saved;
   const data = trainer.data;

@@ -25,14 +25,8 @@ import {
   type Failure,
   type RecoveryState,
 } from './recovery';
-import {
-  EMPTY,
-  applyMessage,
-  emptyRunData,
-  type RunData,
-  type Traffic,
-  type TrainerState,
-} from './trainerState';
+import { applyCurrent, type KeptRun } from './keptRun';
+import { EMPTY, emptyRunData, type RunData, type Traffic, type TrainerState } from './trainerState';
 
 /** The run's mutable bookkeeping, shared by the supervisor and the actions (never React state). */
 export interface TrainerRefs {
@@ -44,6 +38,10 @@ export interface TrainerRefs {
   configRef: MutableRefObject<RunConfig | null>;
   /** Checkpoint key of the current run (from the worker's `checkpoint` / `restored` messages). */
   runKeyRef: MutableRefObject<string>;
+  /** The run a start put aside until the worker confirms or refuses it (keptRun.ts). */
+  keptRef: MutableRefObject<KeptRun | null>;
+  /** The run state as last shown (what a start puts aside). */
+  stateRef: MutableRefObject<TrainerState>;
 }
 
 /** What the page reads: the run state, the run's data and traffic, and the recovery state. */
@@ -72,6 +70,8 @@ export function useWorkerSupervisor(forcedBackend: BackendName | null): Supervis
 
   const configRef = useRef<RunConfig | null>(null);
   const runKeyRef = useRef('run-0');
+  const keptRef = useRef<KeptRun | null>(null);
+  const stateRef = useRef<TrainerState>(EMPTY);
   const liveRef = useRef<{ status: RunStatus; step: number; backend: BackendName | null }>({
     status: 'idle',
     step: 0,
@@ -79,6 +79,9 @@ export function useWorkerSupervisor(forcedBackend: BackendName | null): Supervis
   });
   const recoveryRef = useRef<RecoveryState>(INITIAL_RECOVERY);
   const [recovery, setRecovery] = useState<RecoveryState>(INITIAL_RECOVERY);
+  useEffect(() => {
+    stateRef.current = state;
+  }, [state]);
   useEffect(() => {
     liveRef.current = { status: state.status, step: state.step, backend: state.backend?.active ?? null };
   }, [state.status, state.step, state.backend]);
@@ -158,6 +161,7 @@ export function useWorkerSupervisor(forcedBackend: BackendName | null): Supervis
         return;
       }
       runIdRef.current += 1; // the failed worker's late messages are stale from here on
+      keptRef.current = null;
       setState((s) => ({
         ...s,
         runId: runIdRef.current,
@@ -232,7 +236,7 @@ export function useWorkerSupervisor(forcedBackend: BackendName | null): Supervis
         return;
       }
       if ('runId' in msg && msg.runId !== null && msg.runId !== runIdRef.current) return; // stale run
-      applyMessage(msg, dataRef.current, trafficRef.current, setState);
+      applyCurrent(msg, { dataRef, trafficRef, configRef, runKeyRef, keptRef }, setState);
     };
 
     // A worker that goes silent while training (or restoring) is treated as hung.
@@ -261,6 +265,8 @@ export function useWorkerSupervisor(forcedBackend: BackendName | null): Supervis
     listenersRef,
     configRef,
     runKeyRef,
+    keptRef,
+    stateRef,
   }));
   const view = useMemo<TrainerView>(
     () => ({ ...state, data: dataRef.current, traffic: trafficRef.current, recovery }),

@@ -222,7 +222,14 @@ export type FromWorker =
       /** Step of the last good checkpoint to roll back to, or null when there is none. */
       rollbackStep: number | null;
     }
-  | { type: 'error'; runId: number | null; error: SerializedError; fatal: boolean }
+  | {
+      type: 'error';
+      runId: number | null;
+      error: SerializedError;
+      fatal: boolean;
+      /** A refused start or restore: the previous run is kept, answering to this runId. */
+      kept?: boolean;
+    }
   | {
       type: 'backendLost';
       runId: number;

@@ -124,6 +124,7 @@ function refuse(c: RunContext, e: unknown, during: string, prev: Previous | null
     runId: s.runId,
     error: { ...err, message: `${during}: ${err.message}` },
     fatal: false,
+    kept: true,
   });
   const what = s.config ? ` (${s.config.method} on ${s.config.dataset})` : '';
   const status = prev.status === 'running' || prev.status === 'loading' ? 'paused' : prev.status;
