@@ -43,6 +43,12 @@ const NUMERIC: Array<{ field: NumericField; label: string; step?: number }> = [
   { field: 'evalEvery', label: 'Eval every' },
 ];
 
+/** The supervised Mixer's two browser options (README: where the engine departs from the reference). */
+const MIXER_SWITCHES: Array<{ field: 'mixerLocal' | 'maskFit'; label: string }> = [
+  { field: 'mixerLocal', label: 'Mixer: local score' },
+  { field: 'maskFit', label: 'Mixer: mean = λ' },
+];
+
 /** Fields only the SSL scenario reads. */
 const SSL_NUMERIC: Array<{ field: NumericField; label: string; step?: number }> = [
   { field: 'queueSize', label: 'Queue K' },
@@ -291,6 +297,19 @@ function RunControlsImpl(p: Props) {
             ))}
           </select>
         </label>
+        {learned &&
+          !ssl &&
+          MIXER_SWITCHES.map(({ field, label }) => (
+            <label key={field} className="field" title={tooltip(field)}>
+              <span>{label}</span>
+              <input
+                type="checkbox"
+                aria-label={label}
+                checked={config[field]}
+                onChange={(e) => p.onChange({ [field]: e.target.checked })}
+              />
+            </label>
+          ))}
         {[...NUMERIC, ...(ssl ? SSL_NUMERIC : [])].map((n) => (
           <NumberInput
             key={n.field}

@@ -104,6 +104,16 @@ export interface RunConfig {
   lamMargin: number;
   /** Probability of re-normalising the backbone mask mean to λ_bb. */
   maskAdjust: number;
+  /**
+   * Supervised Mixer: each mask position also adds its own content score, logits = P·V + V (not in
+   * OpenMixup, where the logits are the attention average P·V only).
+   */
+  mixerLocal: boolean;
+  /**
+   * Supervised Mixer: shift each mask's logits so its mean is exactly λ's share (not in OpenMixup,
+   * whose mask loss asks only the batch mean to be within the margin).
+   */
+  maskFit: boolean;
   /** EMA momentum at the start (constant for the first `emaWarmupFrac` of the run). */
   emaBase: number;
   /** EMA momentum at the end of the cosine schedule. */
@@ -165,6 +175,8 @@ export const DEFAULT_CONFIG: RunConfig = {
   lamMulK: 0.25,
   lamMargin: 0.08,
   maskAdjust: 0,
+  mixerLocal: false,
+  maskFit: false,
   emaBase: 0.99,
   emaEnd: 0.9999,
   emaWarmupFrac: 0.1,

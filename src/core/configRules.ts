@@ -60,6 +60,14 @@ export const FIELD_RULES: Record<keyof RunConfig, FieldRule> = {
   lamMulK: { kind: 'number', min: -1, max: 10, help: 'λ rescale k of the Mixer (−1 = identity).' },
   lamMargin: { kind: 'number', min: 0, max: 0.5, help: 'λ_bb within this of 0 or 1 falls back to Mixup.' },
   maskAdjust: { kind: 'number', min: 0, max: 1, help: 'Probability of re-normalising the backbone mask.' },
+  mixerLocal: {
+    kind: 'boolean',
+    help: 'Supervised Mixer: logits = P·V + V (each position keeps its own content score); OpenMixup: off.',
+  },
+  maskFit: {
+    kind: 'boolean',
+    help: "Supervised Mixer: shift each mask's logits so its mean is exactly λ's share; OpenMixup: off.",
+  },
   emaBase: { kind: 'number', min: 0, max: 1, help: 'EMA momentum at the start.' },
   emaEnd: { kind: 'number', min: 0, max: 1, help: 'EMA momentum at the end.' },
   emaWarmupFrac: { kind: 'number', min: 0, max: 1, help: 'Fraction of the run at constant momentum.' },

@@ -175,6 +175,17 @@ describe('toOpenMixupConfig — mapped fields hold the run values', () => {
     expect(unmapped.some((u) => u.startsWith('testSize=1000'))).toBe(true);
   });
 
+  it("names the supervised Mixer's browser options when on, and only for supervised learned methods", () => {
+    const notes = (over: Partial<RunConfig>) =>
+      exportOf(over).unmapped.filter((u) => /^(mixerLocal|maskFit):/.test(u));
+    expect(notes({ method: 'samix', mixerLocal: true, maskFit: true }).length).toBe(2);
+    expect(notes({ method: 'automix', maskFit: true })).toEqual([
+      expect.stringMatching(/^maskFit: .*mask_adjust/),
+    ]);
+    expect(notes({ method: 'samix', mixerLocal: false, maskFit: false })).toEqual([]);
+    expect(notes({ method: 'mixup', mixerLocal: true, maskFit: true })).toEqual([]);
+  });
+
   it('writes the unmapped list, the commands and the source config as comments', () => {
     for (const u of unmapped) expect(python).toContain(`#   - ${u}`);
     expect(python).toContain('#   python tools/train.py config.py --seed 1');

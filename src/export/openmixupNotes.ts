@@ -37,6 +37,10 @@ export const NOTE = {
     `mixerOptimizer=adam (lr ${adamLr}): OpenMixup's mix_block shares the SGD optimizer, so this config gives it SGD with lr ${sgdLr}, the reference value (spec 9.2); at OpenMixup's hundreds of epochs SGD leaves the attention's init saddle`,
   upsample: (stage: number, f: number, px: number): string =>
     `Mixer upsampling: OpenMixup scales the stage-${stage} mask by ${f}, which does not give ${px} px; the playground resizes to the image size`,
+  mixerLocal:
+    "mixerLocal: PixelMixBlock's mask logits are the attention average P·V only; it has no option that adds each position's own content score (P·V + V)",
+  maskFit:
+    "maskFit: PixelMixBlock has no per-sample fit of the mask mean to lam; the nearest is mask_adjust (a rescale of the backbone mask only, SSL's mask_adjust='auto')",
   cleanCE: 'cleanCE: MixUpClassification has no clean-image CE term for hand-crafted baselines',
   saliencymix:
     'saliencymix: OpenMixup uses OpenCV fine-grained saliency; the playground approximates it with the Sobel gradient magnitude',

@@ -10,9 +10,13 @@
  * AutoMix: one shared 1×1 conv W (C→d, bias) on Z_a = Z and Z_b = Z[σ] separately, value = 1×1 conv
  * C→1 with bias on Z_b, nearest upsampling, no λ input.
  * 1×1 convs are written as matrix products on `[N·h·w, C]`. Init N(0, 0.01²), bias 0, BN γ=1, β=0.
+ * Two browser options, both off in OpenMixup (README, "Where the engine departs from the reference"):
+ * `local` adds each position's own value score to its logit (logits = P·V + V), and `fit` shifts
+ * each mask's logits so that its mean is exactly 1 − λ (maskFit.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random';
+import { fitMaskMean } from '../maskFit';
 import { lamRescale } from '../schedule';
 import { batchNorm, type BnRecord } from './batchNorm';
 import type { Viewed } from './flat';
@@ -80,6 +84,10 @@ export interface MixerOptions {
   training: boolean;
   /** Where the value-net BN records its batch statistics (train mode). */
   bnUpdates?: BnRecord[];
+  /** `mixerLocal`: logits = P·V + V, each position also keeps its own content score (not in OpenMixup). */
+  local?: boolean;
+  /** `maskFit`: shift each mask's logits so its mean is exactly 1 − λ (maskFit.ts; not in OpenMixup). */
+  fit?: boolean;
 }
 
 export interface MixerOutput {
@@ -153,12 +161,15 @@ export function mixerForward(
     attn = attention(conv1x1(zaSrc, p.embed.w, p.embed.b), conv1x1(zbSrc, p.embed.w, p.embed.b), n, hw);
     v = conv1x1(zbSrc, p.value.w, p.value.b); // [N·hw, 1]
   }
-  const logits = tf.reshape(tf.matMul(attn, tf.reshape(v, [n, hw, 1])), [n, h, w, 1]) as tf.Tensor4D; // [N, h, w, 1]
+  const v3 = tf.reshape(v, [n, hw, 1]);
+  const pooled = tf.matMul(attn, v3); // [N, hw, 1]
+  const logits = tf.reshape(o.local ? tf.add(pooled, v3) : pooled, [n, h, w, 1]) as tf.Tensor4D; // [N, h, w, 1]
   const up =
     p.kind === 'samix'
       ? tf.image.resizeBilinear(logits, o.outSize, false, true) // PyTorch bilinear, align_corners=False
       : tf.image.resizeNearestNeighbor(logits, o.outSize, false, false); // PyTorch 'nearest' (floor rule)
-  return { m: tf.sigmoid(up), logits, attention: attn };
+  const m = tf.sigmoid(up) as tf.Tensor4D;
+  return { m: o.fit ? fitMaskMean(m, 1 - lam) : m, logits, attention: attn };
 }
 
 /** Two-channel mask `[1 − m, m]`: `[N, H, W, 1]` → `[N, H, W, 2]` (channel 0 weights x). */

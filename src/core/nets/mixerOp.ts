@@ -11,6 +11,7 @@
  * differentiation with its tape copies. Z is the momentum encoder's output: no gradient flows to it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fitMaskMean } from '../maskFit';
 import { currentSection, withSection } from '../perf';
 import { lamRescale } from '../schedule';
 import { BN_EPSILON, type BnRecord } from './batchNorm';
@@ -37,6 +38,10 @@ export interface MixerPassOptions {
   lamMulK: number;
   /** Where the value-net BN records its statistics (one packed record, passes in order). */
   bnUpdates?: BnRecord[];
+  /** logits = P·V + V (`mixerLocal`, see mixer.ts). */
+  local?: boolean;
+  /** Fit each mask's mean to 1 − λ of its pass (`maskFit`, maskFit.ts). */
+  fit?: boolean;
 }
 
 interface Rec {
@@ -105,7 +110,8 @@ function forward(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptions, sav
   }
   const W2 = keep(tf.reshape(p.value2, [1, d, 1]) as T3);
   const v3 = keep(tf.reshape(batchMatMul(tf.reshape(e, [1, R, d]) as T3, W2), [G * N, hw, 1]) as T3);
-  const logits = keep(tf.reshape(batchMatMul(P, v3), [G * N, h, w, 1]) as T4);
+  const pooled = batchMatMul(P, v3); // [GN, hw, 1]
+  const logits = keep(tf.reshape(o.local ? tf.add(pooled, v3) : pooled, [G * N, h, w, 1]) as T4);
   const m = keep(tf.sigmoid(tf.image.resizeBilinear(logits, o.outSize, false, true)) as T4);
   return { X, Q3, K3, P, v3, logits, m, Zb, e, cen, r, a, W2 };
 }
@@ -115,7 +121,7 @@ function forward(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptions, sav
  * ready for the flat gradient); constant factors are left to `scales` (applied with the whole flat
  * gradient): 1/√d for the query and key parameters, the value-BN's M for γ and β.
  */
-function backward(p: Params, f: Rec, dm0: T4, G: number): Grads {
+function backward(p: Params, f: Rec, dm0: T4, G: number, local: boolean): Grads {
   const [GN, H, W] = f.m.shape;
   const [, hw, d] = f.Q3.shape;
   const R = f.X.shape[1];
@@ -130,9 +136,10 @@ function backward(p: Params, f: Rec, dm0: T4, G: number): Grads {
       { alignCorners: false, halfPixelCenters: true },
     );
   const dL = tf.reshape(dLog as tf.Tensor, [GN, hw, 1]) as T3;
-  // logits = P·v
+  // logits = P·v (+ v with `local`)
   const dP = batchMatMul(dL, f.v3, false, true); // [GN, hw, hw]
-  const dv3 = batchMatMul(f.P, dL, true, false); // [GN, hw, 1]
+  const dPool = batchMatMul(f.P, dL, true, false); // [GN, hw, 1]
+  const dv3 = local ? tf.add(dPool, dL) : dPool;
   // softmax: √d·∂/∂(QKᵀ) = P ⊙ (dP − Σ_j dP·P); the 1/√d goes to the scales
   const dS = tf.mul(f.P, tf.sub(dP, tf.sum(tf.mul(dP, f.P), 2, true))) as T3;
   const dQ = tf.reshape(batchMatMul(dS, f.K3), [1, R, d]) as T3;
@@ -169,11 +176,18 @@ interface Grads {
 
 /**
  * Masks m (weight of the shuffled image) of G SAMix Mixer passes over the same features, as one op.
- * Pass 0's mask is differentiable w.r.t. φ (when a tape records); the others are not.
+ * Pass 0's mask is differentiable w.r.t. φ (when a tape records); the others are not. With `o.fit`
+ * each pass's mask is then fitted to mean 1 − λ (maskFit.ts, its own differentiable op).
  * @param z `[N, h, w, C]` features of the momentum encoder (a constant)
  * @returns one mask `[N, H, W, 1]` per pass
  */
 export function samixMixerPasses(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptions): T4[] {
+  const masks = rawMixerPasses(p, z, passes, o);
+  return o.fit ? masks.map((m, i) => fitMaskMean(m, 1 - passes[i].lam)) : masks;
+}
+
+/** The Mixer op itself (masks before any fit). */
+function rawMixerPasses(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptions): T4[] {
   const G = passes.length;
   const params = opParams(p, [p], true);
   if (!isTaping() || params.inputs.length === 0) return tf.split(forward(p, z, passes, o, null).m, G) as T4[];
@@ -191,7 +205,7 @@ export function samixMixerPasses(p: Params, z: T4, passes: MixerPass[], o: Mixer
         withSection(sec, () =>
           tf.tidy(() => {
             try {
-              const b = backward(p, f, dy as T4, G);
+              const b = backward(p, f, dy as T4, G, o.local === true);
               return params.gradients(b.byLeaf, b.scales);
             } finally {
               saves.release();

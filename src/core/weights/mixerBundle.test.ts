@@ -89,6 +89,8 @@ describe('Mixer bundle (SAMix^P)', () => {
       mixerStage: 3,
       mixerVariant: 'samix',
       lamMulK: 0.25,
+      mixerLocal: false,
+      maskFit: false,
       width: 4,
       sourceDataset: 'tiny',
       steps: 6,
@@ -232,6 +234,12 @@ describe('Mixer bundle (SAMix^P)', () => {
         () => [edit((m) => (m.version = 2)), bundle.weights],
         'version',
         /version 2 is newer than this app reads \(1\)/,
+      ],
+      [
+        'mixerLocal not a boolean',
+        () => [edit((m) => (m.mixerLocal = 'yes')), bundle.weights],
+        'mixerLocal',
+        /mixerLocal must be true or false when present; got "yes"/,
       ],
       [
         'older version',

@@ -40,6 +40,9 @@ export interface MixerPieces {
   mixer: MixerParams | Viewed<MixerParams>;
   mixerStage: number;
   lamMulK: number;
+  /** The Mixer's `mixerLocal` and `maskFit` options (architecture: a SAMix^P run uses them as trained). */
+  mixerLocal: boolean;
+  maskFit: boolean;
   width: number;
   /** The source images `[H, W, C]`. */
   inputShape: [number, number, number];
@@ -63,6 +66,8 @@ export async function exportMixerBundle(p: MixerPieces, now: Date = new Date()):
     mixerStage: p.mixerStage,
     mixerVariant: p.mixer.kind,
     lamMulK: p.lamMulK,
+    mixerLocal: p.mixerLocal,
+    maskFit: p.maskFit,
     width: p.width,
     sourceDataset: p.sourceDataset,
     steps: p.steps,
@@ -179,6 +184,8 @@ export class PretrainedMixer implements MaskSource {
         outSize: this.outSize,
         lamMulK: m.lamMulK,
         training: false,
+        local: m.mixerLocal,
+        fit: m.maskFit,
       }).m;
     });
   }

@@ -32,6 +32,10 @@ export interface MixerManifest {
   mixerVariant: MixerVariant;
   /** λ rescale constant of the Mixer's λ encoding (−1 = identity). */
   lamMulK: number;
+  /** The Mixer adds each position's own content score (logits = P·V + V); absent in older bundles = false. */
+  mixerLocal: boolean;
+  /** The Mixer's masks are fitted to mean 1 − λ; absent in older bundles = false. */
+  maskFit: boolean;
   /** Base width W of the ResNet-mini the encoder comes from. */
   width: number;
   /** Dataset the Mixer was trained on. */
@@ -171,6 +175,9 @@ export function parseMixerManifest(raw: unknown): MixerManifest {
     );
   if (typeof o.lamMulK !== 'number' || !Number.isFinite(o.lamMulK) || o.lamMulK < -1)
     fail('lamMulK', `lamMulK must be a number ≥ −1; got ${JSON.stringify(o.lamMulK)}`);
+  for (const key of ['mixerLocal', 'maskFit'] as const)
+    if (o[key] !== undefined && typeof o[key] !== 'boolean')
+      fail(key, `${key} must be true or false when present; got ${JSON.stringify(o[key])}`);
   const width = int(o, 'width', 2, 128);
   if (typeof o.sourceDataset !== 'string' || o.sourceDataset === '')
     fail('sourceDataset', `sourceDataset must be a non-empty string; got ${JSON.stringify(o.sourceDataset)}`);
@@ -206,6 +213,8 @@ export function parseMixerManifest(raw: unknown): MixerManifest {
     mixerStage,
     mixerVariant: variant as MixerVariant,
     lamMulK: o.lamMulK as number,
+    mixerLocal: o.mixerLocal === true,
+    maskFit: o.maskFit === true,
     width,
     sourceDataset: o.sourceDataset as string,
     steps,

@@ -27,6 +27,9 @@ function mixerPieces(
     mixer,
     mixerStage: cfg.mixerStage,
     lamMulK: cfg.lamMulK,
+    // Only the supervised Mixer reads these options (the SSL step keeps OpenMixup's Mixer).
+    mixerLocal: scenario === 'sl' && cfg.mixerLocal,
+    maskFit: scenario === 'sl' && cfg.maskFit,
     width: cfg.width,
     inputShape: [ds.height, ds.width, ds.channels],
     normalization: { mean: ds.mean, std: ds.std },

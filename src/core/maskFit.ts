@@ -1,0 +1,70 @@
+/**
+ * λ-exact masks (`maskFit`, a browser design choice, not in OpenMixup): shift every sample's mask
+ * logits by one number β_n so that the mask's mean is exactly the target share t,
+ *
+ *   m'_n = sigmoid(logit(m_n) + β_n),   mean_{h,w}(m'_n) = t.
+ *
+ * The shift keeps the mask's layout (where it is high or low, and how sharp) and only moves its level,
+ * so a near-binary mask stays near-binary. β_n is found by bisection: mean(sigmoid(l + β)) rises
+ * monotonically in β, is ≤ t at β = logit(t) − max(l) and ≥ t at β = logit(t) − min(l).
+ *
+ * Gradient: β_n depends on the logits through the constraint Σ_i σ(l_i + β_n) = const, so
+ * ∂β_n/∂l_j = −s'_j / Σ_i s'_i with s' = m'(1 − m'), and for a loss L:
+ *   ∂L/∂l_j = s'_j · (g_j − Σ_i g_i s'_i / Σ_i s'_i),   g = ∂L/∂m'.
+ * That is the loss's gradient with its level-changing part removed: the fitted mask cannot be moved
+ * off its mean. The chain to the input mask m is ∂l/∂m = 1/(m(1 − m)).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Bisection steps: the bracket width (the logit range of one mask) shrinks 2^24-fold. */
+const ITERATIONS = 24;
+/** Masks are clipped to [EPS, 1 − EPS] before taking logits (|logit| ≤ 13.8). */
+const EPS = 1e-6;
+
+/** β `[N, 1, 1, 1]` with mean(sigmoid(l + β)) = t per sample; `l` `[N, H, W, 1]`. */
+function solveShift(l: tf.Tensor4D, t: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const target = Math.log(t / (1 - t));
+    let lo = tf.sub(target, tf.max(l, [1, 2, 3], true)) as tf.Tensor4D; // mean ≤ t here
+    let hi = tf.sub(target, tf.min(l, [1, 2, 3], true)) as tf.Tensor4D; // mean ≥ t here
+    for (let i = 0; i < ITERATIONS; i++) {
+      const mid = tf.mul(tf.add(lo, hi), 0.5) as tf.Tensor4D;
+      const above = tf.greater(tf.mean(tf.sigmoid(tf.add(l, mid)), [1, 2, 3], true), t);
+      hi = tf.where(above, mid, hi);
+      lo = tf.where(above, lo, mid);
+    }
+    return tf.mul(tf.add(lo, hi), 0.5) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Fits every sample's mask mean to `t`.
+ * @param m masks `[N, H, W, 1]` in (0, 1)
+ * @param t target mean in (0, 1) (for the Mixer's mask m, the weight of x[σ]: t = 1 − λ)
+ * @returns `[N, H, W, 1]`, each sample's mean equal to t (to float precision)
+ */
+export function fitMaskMean(m: tf.Tensor4D, t: number): tf.Tensor4D {
+  if (!(t > 0 && t < 1)) throw new RangeError(`fitMaskMean: target mean must be in (0, 1); got ${t}`);
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const input = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
+    const clipped = tf.clipByValue(input, EPS, 1 - EPS);
+    const logits = tf.sub(tf.log(clipped), tf.log1p(tf.neg(clipped))) as tf.Tensor4D;
+    const fitted = tf.sigmoid(tf.add(logits, solveShift(logits, t)));
+    save([clipped, fitted]);
+    return {
+      value: fitted,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [c, out] = saved;
+        const slope = tf.mul(out, tf.sub(1, out)); // s'
+        const level = tf.div(
+          tf.sum(tf.mul(dy, slope), [1, 2, 3], true),
+          tf.add(tf.sum(slope, [1, 2, 3], true), 1e-12),
+        ); // Σ g s' / Σ s'
+        const dLogits = tf.mul(slope, tf.sub(dy, level));
+        return tf.div(dLogits, tf.mul(c, tf.sub(1, c)));
+      },
+    };
+  });
+  return op(m) as tf.Tensor4D;
+}
