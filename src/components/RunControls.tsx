@@ -297,7 +297,7 @@ function RunControlsImpl(p: Props) {
             ))}
           </select>
         </label>
-        {learned &&
+        {config.method === 'samix' &&
           !ssl &&
           MIXER_SWITCHES.map(({ field, label }) => (
             <label key={field} className="field" title={tooltip(field)}>

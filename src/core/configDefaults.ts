@@ -105,12 +105,12 @@ export interface RunConfig {
   /** Probability of re-normalising the backbone mask mean to λ_bb. */
   maskAdjust: number;
   /**
-   * Supervised Mixer: each mask position also adds its own content score, logits = P·V + V (not in
+   * Supervised SAMix Mixer (AutoMix and SSL keep the reference): each mask position also adds its own content score, logits = P·V + V (not in
    * OpenMixup, where the logits are the attention average P·V only).
    */
   mixerLocal: boolean;
   /**
-   * Supervised Mixer: shift each mask's logits so its mean is exactly λ's share (not in OpenMixup,
+   * Supervised SAMix Mixer: shift each mask's logits so its mean is exactly λ's share (not in OpenMixup,
    * whose mask loss asks only the batch mean to be within the margin).
    */
   maskFit: boolean;

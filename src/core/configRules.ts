@@ -62,11 +62,11 @@ export const FIELD_RULES: Record<keyof RunConfig, FieldRule> = {
   maskAdjust: { kind: 'number', min: 0, max: 1, help: 'Probability of re-normalising the backbone mask.' },
   mixerLocal: {
     kind: 'boolean',
-    help: 'Supervised Mixer: logits = P·V + V (each position keeps its own content score); OpenMixup: off.',
+    help: 'Supervised SAMix Mixer: logits = P·V + V (each position keeps its own content score); OpenMixup: off.',
   },
   maskFit: {
     kind: 'boolean',
-    help: "Supervised Mixer: shift each mask's logits so its mean is exactly λ's share; OpenMixup: off.",
+    help: "Supervised SAMix Mixer: shift each mask's logits so its mean is exactly λ's share; OpenMixup: off.",
   },
   emaBase: { kind: 'number', min: 0, max: 1, help: 'EMA momentum at the start.' },
   emaEnd: { kind: 'number', min: 0, max: 1, help: 'EMA momentum at the end.' },

@@ -1,5 +1,5 @@
 /**
- * The supervised Mixer's two browser options (`mixerLocal`, `maskFit`; README "Where the engine
+ * The supervised SAMix Mixer's two browser options (`mixerLocal`, `maskFit`; README "Where the engine
  * departs from the reference"): what they do to one Mixer pass, and to the training step.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -84,6 +84,9 @@ describe('Mixer options', () => {
     // The reference Mixer starts at m ≈ ½ everywhere, so its mean misses most λ_bb.
     const reference = await gaps(BASE);
     expect(Math.max(...reference)).toBeGreaterThan(0.05);
+    // AutoMix is the reference AutoMix whatever the switches say.
+    const automix = await gaps({ ...BASE, method: 'automix', mixerLocal: true, maskFit: true });
+    expect(Math.max(...automix)).toBeGreaterThan(0.05);
   });
 
   it('a SAMix step with both options leaks no tensors, for every part, and reports finite losses', async () => {

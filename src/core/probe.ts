@@ -77,8 +77,8 @@ function pairMasks(
         outSize: [h, w],
         lamMulK: cfg.lamMulK,
         training: false,
-        local: cfg.mixerLocal,
-        fit: cfg.maskFit,
+        local: model.mixer.kind === 'samix' && cfg.mixerLocal,
+        fit: model.mixer.kind === 'samix' && cfg.maskFit,
       }).m;
     } else if (method.makeMask) {
       const y = tf.tensor1d(labels, 'int32');

@@ -175,13 +175,14 @@ describe('toOpenMixupConfig — mapped fields hold the run values', () => {
     expect(unmapped.some((u) => u.startsWith('testSize=1000'))).toBe(true);
   });
 
-  it("names the supervised Mixer's browser options when on, and only for supervised learned methods", () => {
+  it("names the supervised SAMix Mixer's browser options when on, and only for supervised SAMix", () => {
     const notes = (over: Partial<RunConfig>) =>
       exportOf(over).unmapped.filter((u) => /^(mixerLocal|maskFit):/.test(u));
     expect(notes({ method: 'samix', mixerLocal: true, maskFit: true }).length).toBe(2);
-    expect(notes({ method: 'automix', maskFit: true })).toEqual([
+    expect(notes({ method: 'samix', maskFit: true })).toEqual([
       expect.stringMatching(/^maskFit: .*mask_adjust/),
     ]);
+    expect(notes({ method: 'automix', mixerLocal: true, maskFit: true })).toEqual([]); // the reference AutoMix
     expect(notes({ method: 'samix', mixerLocal: false, maskFit: false })).toEqual([]);
     expect(notes({ method: 'mixup', mixerLocal: true, maskFit: true })).toEqual([]);
   });

@@ -82,8 +82,8 @@ export function toOpenMixupConfig(cfgIn: RunConfig, meta: OpenMixupMeta = {}): O
   unmapped.push(NOTE.evalEvery(cfg.evalEvery, evalEpochs));
   if (learned && !etaMapped(cfg)) unmapped.push(NOTE.eta(cfg.etaMode, cfg.eta));
   if (learned && cfg.maskAdjust > 0) unmapped.push(NOTE.maskAdjust(cfg.maskAdjust));
-  if (learned && cfg.scenario === 'sl' && cfg.mixerLocal) unmapped.push(NOTE.mixerLocal);
-  if (learned && cfg.scenario === 'sl' && cfg.maskFit) unmapped.push(NOTE.maskFit);
+  if (cfg.method === 'samix' && cfg.scenario === 'sl' && cfg.mixerLocal) unmapped.push(NOTE.mixerLocal);
+  if (cfg.method === 'samix' && cfg.scenario === 'sl' && cfg.maskFit) unmapped.push(NOTE.maskFit);
   if (!learned && cfg.cleanCE) unmapped.push(NOTE.cleanCE);
   if (cfg.method === 'saliencymix' || cfg.method === 'puzzlemix') unmapped.push(NOTE[cfg.method]);
   unmapped.push(NOTE.seed(cfg.seed));

@@ -151,7 +151,9 @@ export function mixerMasks(
   bnMixer?: BnRecord[],
 ): tf.Tensor4D[] {
   const mixer = model.mixer!;
-  const o = { outSize, lamMulK: cfg.lamMulK, bnUpdates: bnMixer, local: cfg.mixerLocal, fit: cfg.maskFit };
+  // The browser options are SAMix's; AutoMix stays the reference AutoMix.
+  const browser = mixer.kind === 'samix' ? { local: cfg.mixerLocal, fit: cfg.maskFit } : {};
+  const o = { outSize, lamMulK: cfg.lamMulK, bnUpdates: bnMixer, ...browser };
   if (mixer.kind === 'samix') return samixMixerPasses(mixer, z, passes, o);
   return passes.map((ps) => mixerForward(mixer, { z, perm: ps.perm }, ps.lam, { ...o, training: true }).m);
 }

@@ -27,9 +27,9 @@ function mixerPieces(
     mixer,
     mixerStage: cfg.mixerStage,
     lamMulK: cfg.lamMulK,
-    // Only the supervised Mixer reads these options (the SSL step keeps OpenMixup's Mixer).
-    mixerLocal: scenario === 'sl' && cfg.mixerLocal,
-    maskFit: scenario === 'sl' && cfg.maskFit,
+    // Only the supervised SAMix Mixer reads these options (SSL and AutoMix keep the reference Mixer).
+    mixerLocal: scenario === 'sl' && mixer.kind === 'samix' && cfg.mixerLocal,
+    maskFit: scenario === 'sl' && mixer.kind === 'samix' && cfg.maskFit,
     width: cfg.width,
     inputShape: [ds.height, ds.width, ds.channels],
     normalization: { mean: ds.mean, std: ds.std },
