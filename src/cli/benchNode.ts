@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { parseConfig, type MethodName } from '../core/config';
+import { DEFAULT_CONFIG, parseConfig, type MethodName } from '../core/config';
 import { setConvMode } from '../core/nets/conv';
 import { setFusedGraph } from '../core/nets/fused';
 import { observeSections, SECTIONS, type Section } from '../core/perf';
@@ -44,6 +44,8 @@ export interface NodeBenchArgs {
 
 export interface MethodRow {
   method: MethodName;
+  /** Row name: the method, or a variant of it (the SAMix Mixer with its browser switches flipped). */
+  label: string;
   medianMs: number;
   ratioToErm: number;
   gflops: number;
@@ -88,13 +90,27 @@ async function methodTimes(
 ): Promise<{ rows: MethodRow[]; warmupMs: Record<string, number> }> {
   const rows: MethodRow[] = [];
   const warmupMs: Record<string, number> = {};
-  for (const method of a.methods) {
+  // SAMix also runs with its Mixer switches (mixerLocal, maskFit) flipped, right after the default.
+  const flipped = !DEFAULT_CONFIG.mixerLocal || !DEFAULT_CONFIG.maskFit;
+  const variants = a.methods.flatMap((method) => [
+    { method, label: method as string, over: {} },
+    ...(method === 'samix'
+      ? [
+          {
+            method,
+            label: flipped ? 'samix +local +fit' : 'samix, reference Mixer',
+            over: { mixerLocal: flipped, maskFit: flipped },
+          },
+        ]
+      : []),
+  ]);
+  for (const { method, label, over } of variants) {
     const trainer = new Trainer(
-      parseConfig({ method, batch: a.batch, width: a.width, steps: 10_000 }),
+      parseConfig({ method, batch: a.batch, width: a.width, steps: 10_000, ...over }),
       data,
       await benchTrainerOptions(method, data, a.batch, a.width),
     );
-    warmupMs[method] = await trainer.warmup();
+    warmupMs[label] = await trainer.warmup();
     const times: number[] = [];
     let tensors = 0;
     for (let i = 0; i < a.warmup + a.steps; i++) {
@@ -107,6 +123,7 @@ async function methodTimes(
     const flops = trainer.flopsPerStep;
     rows.push({
       method,
+      label,
       medianMs,
       ratioToErm: NaN,
       gflops: flops / (medianMs * 1e6),
@@ -116,7 +133,7 @@ async function methodTimes(
       tensorGrowth: a.warmup > 0 ? tf.memory().numTensors - tensors : NaN,
     });
     trainer.dispose();
-    a.log(`  ${method}: ${medianMs.toFixed(0)} ms/step, ${(flops / (medianMs * 1e6)).toFixed(1)} GFLOP/s`);
+    a.log(`  ${label}: ${medianMs.toFixed(0)} ms/step, ${(flops / (medianMs * 1e6)).toFixed(1)} GFLOP/s`);
   }
   const erm = rows.find((r) => r.method === 'erm')?.medianMs ?? NaN;
   for (const r of rows) r.ratioToErm = r.medianMs / erm;

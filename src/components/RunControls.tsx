@@ -37,7 +37,7 @@ const NUMERIC: Array<{ field: NumericField; label: string; step?: number }> = [
   { field: 'mixerLr', label: 'Mixer LR (0 = auto)', step: 0.001 },
   { field: 'alpha', label: 'α', step: 0.1 },
   { field: 'eta', label: 'η', step: 0.1 },
-  { field: 'maskLossWeight', label: 'Mask w', step: 0.01 },
+  { field: 'maskLossWeight', label: 'Mask w (0 = auto)', step: 0.01 },
   { field: 'emaBase', label: 'EMA m₀', step: 0.001 },
   { field: 'emaEnd', label: 'EMA m_end', step: 0.0001 },
   { field: 'evalEvery', label: 'Eval every' },
@@ -84,7 +84,9 @@ function tooltip(field: keyof RunConfig): string {
       ? `0 (method default, e.g. SAMix ${DEFAULT_ALPHA.samix})`
       : field === 'mixerLr'
         ? '0 (optimiser default: Adam 0.001, SGD 0.1)'
-        : String(DEFAULT_CONFIG[field]);
+        : field === 'maskLossWeight'
+          ? '0 (0.3 for SAMix with "mean = λ", else 0.1)'
+          : String(DEFAULT_CONFIG[field]);
   return `${FIELD_RULES[field].help} Default: ${def}.${live}`;
 }
 

@@ -92,7 +92,7 @@ export interface RunConfig {
   eta: number;
   /** Which global term (spec §4.2), or the code-faithful plain mixup CE (§4.3). */
   etaMode: EtaMode;
-  /** Weight of the mask loss. */
+  /** Weight of the mask loss; 0 = the default (effectiveMaskLossWeight: 0.3 with SAMix's maskFit, else 0.1). */
   maskLossWeight: number;
   /** `l1+var` (SAMix) or `l1` (AutoMix); empty string means the method's default. */
   maskLossMode: MaskLossMode | '';
@@ -169,14 +169,14 @@ export const DEFAULT_CONFIG: RunConfig = {
   alpha: 0,
   eta: 0.5,
   etaMode: 'decoupled',
-  maskLossWeight: 0.1,
+  maskLossWeight: 0,
   maskLossMode: '',
   maskMargin: 0.1,
   lamMulK: 0.25,
   lamMargin: 0.08,
   maskAdjust: 0,
-  mixerLocal: false,
-  maskFit: false,
+  mixerLocal: true,
+  maskFit: true,
   emaBase: 0.99,
   emaEnd: 0.9999,
   emaWarmupFrac: 0.1,
@@ -225,6 +225,18 @@ export function effectiveMixerLr(cfg: Pick<RunConfig, 'mixerLr' | 'mixerOptimize
 /** α actually used by a run: the configured one, or the method's default when alpha is 0. */
 export function effectiveAlpha(cfg: Pick<RunConfig, 'alpha' | 'method'>): number {
   return cfg.alpha > 0 ? cfg.alpha : DEFAULT_ALPHA[cfg.method];
+}
+
+/**
+ * Mask-loss weight actually used when `maskLossWeight` is 0: 0.3 for supervised SAMix with `maskFit`
+ * (the L1 term is then always zero and the weight only scales the −2·Var term, which at 0.1 left the
+ * fitted masks near-flat: README "The SAMix Mixer's two browser switches"), otherwise the reference 0.1.
+ */
+export function effectiveMaskLossWeight(
+  cfg: Pick<RunConfig, 'maskLossWeight' | 'method' | 'scenario' | 'maskFit'>,
+): number {
+  if (cfg.maskLossWeight > 0) return cfg.maskLossWeight;
+  return cfg.method === 'samix' && cfg.scenario === 'sl' && cfg.maskFit ? 0.3 : 0.1;
 }
 
 /** Mask loss actually used: SAMix L1 − 2·Var, AutoMix L1, unless overridden. */

@@ -50,7 +50,12 @@ export const FIELD_RULES: Record<keyof RunConfig, FieldRule> = {
   alpha: { kind: 'number', min: 0, max: 100, help: 'Beta(α,α) of λ; 0 = method default.' },
   eta: { kind: 'number', min: 0, max: 10, help: 'η: weight of global discrimination in the Mixer loss.' },
   etaMode: { kind: 'enum', values: ETA_MODES, help: 'Global term of the η-balanced loss.' },
-  maskLossWeight: { kind: 'number', min: 0, max: 10, help: 'Weight of the mask loss.' },
+  maskLossWeight: {
+    kind: 'number',
+    min: 0,
+    max: 10,
+    help: 'Weight of the mask loss; 0 = default (0.3 for supervised SAMix with maskFit, else 0.1 as OpenMixup).',
+  },
   maskLossMode: {
     kind: 'enum',
     values: ['', ...MASK_LOSS_MODES],

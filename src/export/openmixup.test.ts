@@ -179,7 +179,7 @@ describe('toOpenMixupConfig — mapped fields hold the run values', () => {
     const notes = (over: Partial<RunConfig>) =>
       exportOf(over).unmapped.filter((u) => /^(mixerLocal|maskFit):/.test(u));
     expect(notes({ method: 'samix', mixerLocal: true, maskFit: true }).length).toBe(2);
-    expect(notes({ method: 'samix', maskFit: true })).toEqual([
+    expect(notes({ method: 'samix', mixerLocal: false, maskFit: true })).toEqual([
       expect.stringMatching(/^maskFit: .*mask_adjust/),
     ]);
     expect(notes({ method: 'automix', mixerLocal: true, maskFit: true })).toEqual([]); // the reference AutoMix

@@ -3,7 +3,12 @@
  * `PixelMixBlock` Mixer for AutoMix / SAMix, `MixUpClassification` for the hand-crafted baselines.
  * Pure TypeScript.
  */
-import { effectiveAlpha, effectiveMaskLossMode, type RunConfig } from '../core/config';
+import {
+  effectiveAlpha,
+  effectiveMaskLossMode,
+  effectiveMaskLossWeight,
+  type RunConfig,
+} from '../core/config';
 import type { DataMap } from './openmixupData';
 import { NOTE } from './openmixupNotes';
 import { py } from './openmixupPy';
@@ -43,7 +48,7 @@ model = dict(
     alpha=${py(effectiveAlpha(cfg))},  # Beta(alpha, alpha) for lam_mb and lam_bb
     momentum=${py(cfg.emaBase)},  # EMA momentum at the start; CosineScheduleHook raises it
     mask_layer=${l},  # Mixer reads stage ${cfg.mixerStage} (0-based index)
-    mask_loss=${py(cfg.maskLossWeight)},  # weight of the mask loss
+    mask_loss=${py(effectiveMaskLossWeight(cfg))},  # weight of the mask loss
     mask_adjust=${py(cfg.maskAdjust)},  # probability of re-normalising the backbone mask mean to lam
     lam_margin=${py(cfg.lamMargin)},  # plain Mixup for the backbone when lam or 1-lam <= lam_margin
     mask_up_override=None,

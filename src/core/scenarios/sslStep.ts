@@ -19,7 +19,13 @@
  * view of each source: k²_n (weight λ) and k¹_σ(n) (weight 1 − λ) (spec §5.3, §10 item 21).
  */
 import * as tf from '@tensorflow/tfjs';
-import { effectiveAlpha, effectiveMaskLossMode, effectiveMixerLr, type RunConfig } from '../config';
+import {
+  effectiveAlpha,
+  effectiveMaskLossMode,
+  effectiveMaskLossWeight,
+  effectiveMixerLr,
+  type RunConfig,
+} from '../config';
 import { infoNCE, sslEtaLoss } from '../losses';
 import { maskAdjustIfFar, maskLossParts } from '../mask';
 import { METHODS } from '../methods/registry';
@@ -185,7 +191,7 @@ export function sslStep(c: SslContext, part: StepPart): SslStepOutput {
             const mMb = mixerForward(mixer, { za: f1, zb: zbMb }, lamMb, { ...mo, bnUpdates: bnMixer }).m;
             const { l1, variance } = maskLossParts(mMb, lamMb, cfg.maskMargin);
             const shape = effectiveMaskLossMode(cfg) === 'l1' ? l1 : tf.sub(l1, tf.mul(2, variance));
-            const mask = tf.mul(cfg.maskLossWeight, shape) as tf.Scalar;
+            const mask = tf.mul(effectiveMaskLossWeight(cfg), shape) as tf.Scalar;
             const xMb = crossViewMix(x1, x2, permMb!, mMb);
             section('momentum');
             const [z] = embed(kv, nets.kFc2, [xMb], { inputGrad: true, split });

@@ -22,7 +22,13 @@
  * losses too (lossOps.ts); f_q sees x_bb and x in ONE forward with per-batch BN statistics.
  */
 import * as tf from '@tensorflow/tfjs';
-import { effectiveAlpha, effectiveMaskLossMode, effectiveMixerLr, type RunConfig } from '../config';
+import {
+  effectiveAlpha,
+  effectiveMaskLossMode,
+  effectiveMaskLossWeight,
+  effectiveMixerLr,
+  type RunConfig,
+} from '../config';
 import { etaLossOp, maskLossOp, mixWithMaskOp, softTargetCE } from '../lossOps';
 import type { EtaLossParts } from '../losses';
 import { lamMarginFallback, maskAdjust, mixWithMask } from '../mask';
@@ -197,7 +203,7 @@ export function mixerObjective(
   } = maskLossOp(mMb, d.lamMb, {
     mode: effectiveMaskLossMode(cfg),
     margin: cfg.maskMargin,
-    weight: cfg.maskLossWeight,
+    weight: effectiveMaskLossWeight(cfg),
   }); // w·MaskLoss(mask_mb, λ_mb)
   const xMb = mixWithMaskOp(x, d.permMb, mMb); // [N, H, W, C]
   section('momentum');

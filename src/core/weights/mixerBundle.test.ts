@@ -39,8 +39,13 @@ function sourceMask(t: Trainer, x: tf.Tensor4D, lam: number, outSize: [number, n
     const m = t.model;
     const cfg = t.config;
     const z = stageFeatures(m.k!, x, cfg.mixerStage, { training: false });
-    return mixerForward(m.mixer!, { z, perm: PERM }, lam, { outSize, lamMulK: cfg.lamMulK, training: false })
-      .m;
+    return mixerForward(m.mixer!, { z, perm: PERM }, lam, {
+      outSize,
+      lamMulK: cfg.lamMulK,
+      training: false,
+      local: m.mixer!.kind === 'samix' && cfg.mixerLocal, // AutoMix keeps the reference Mixer
+      fit: m.mixer!.kind === 'samix' && cfg.maskFit,
+    }).m;
   });
   const v = mask.dataSync() as Float32Array;
   mask.dispose();
@@ -89,8 +94,8 @@ describe('Mixer bundle (SAMix^P)', () => {
       mixerStage: 3,
       mixerVariant: 'samix',
       lamMulK: 0.25,
-      mixerLocal: false,
-      maskFit: false,
+      mixerLocal: true, // the supervised SAMix defaults
+      maskFit: true,
       width: 4,
       sourceDataset: 'tiny',
       steps: 6,
