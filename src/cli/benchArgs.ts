@@ -12,7 +12,9 @@ export interface Args {
   width: number;
   steps: number;
   warmup: number;
+  /** Batch of the webgl/webgpu-graph kernel count on the slow cpu backend (0 = skip it). */
   gpuGraphBatch: number;
+  /** Steps of the tensor-count check (0 = skip). */
   leakSteps: number;
   json: boolean;
 }

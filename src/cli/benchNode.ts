@@ -25,20 +25,16 @@ import { Trainer } from '../core/trainer';
 import type { ImageDataset } from '../data/types';
 import { kernelCounts, type KernelCount, type KernelRow } from './benchKernels';
 import { formatSslBench, runSslBench, type SslBenchRow } from './benchSsl';
+import type { Args } from './benchArgs';
 import { benchTrainerOptions, runSamixpBench, type SamixpBenchRow } from './benchSamixp';
 
 export type { KernelCount, KernelRow } from './benchKernels';
 
-export interface NodeBenchArgs {
-  methods: MethodName[];
-  batch: number;
-  width: number;
-  steps: number;
-  warmup: number;
-  /** Batch of the webgl/webgpu-graph kernel count on the slow cpu backend (0 = skip it). */
-  gpuGraphBatch: number;
-  /** Steps of the tensor-count check (0 = skip). */
-  leakSteps: number;
+/** The Node part's flags (benchArgs.ts) and where it logs progress. */
+export interface NodeBenchArgs extends Pick<
+  Args,
+  'methods' | 'batch' | 'width' | 'steps' | 'warmup' | 'gpuGraphBatch' | 'leakSteps'
+> {
   log: (line: string) => void;
 }
 
