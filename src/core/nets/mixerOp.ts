@@ -183,7 +183,14 @@ interface Grads {
  */
 export function samixMixerPasses(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptions): T4[] {
   const masks = rawMixerPasses(p, z, passes, o);
-  return o.fit ? masks.map((m, i) => fitMaskMean(m, 1 - passes[i].lam)) : masks;
+  if (!o.fit) return masks;
+  // All passes in one fit (one set of kernels); only pass 0 carries a gradient into it.
+  const n = z.shape[0];
+  const targets = passes.flatMap((ps) => new Array<number>(n).fill(1 - ps.lam));
+  const all = masks.length === 1 ? masks[0] : (tf.concat(masks) as T4);
+  return masks.length === 1
+    ? [fitMaskMean(all, targets)]
+    : (tf.split(fitMaskMean(all, targets), masks.length) as T4[]);
 }
 
 /** The Mixer op itself (masks before any fit). */
