@@ -46,6 +46,14 @@ function solveShift(l: tf.Tensor4D, t: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
+/** Smallest distance of a Mixer mask's target mean from 0 and 1 (λ can reach 0 or 1 for tiny α). */
+const TARGET_MARGIN = 1e-4;
+
+/** The fit's target for a Mixer mask m (weight of x[σ]) at mixing ratio λ: 1 − λ, kept inside (0, 1). */
+export function mixerFitTarget(lam: number): number {
+  return Math.min(1 - TARGET_MARGIN, Math.max(TARGET_MARGIN, 1 - lam));
+}
+
 /**
  * Fits every sample's mask mean to its target.
  * @param m masks `[N, H, W, 1]` in (0, 1)

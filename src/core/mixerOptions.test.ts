@@ -63,6 +63,12 @@ describe('Mixer options', () => {
           expect(rawGap, `${kind} λ=${lam} raw`).toBeGreaterThan(0.02);
           expect(fitGap, `${kind} λ=${lam} fitted`).toBeLessThan(1e-5);
         }
+        // λ of exactly 0 or 1 (a Beta draw with a tiny α) fits to just inside (0, 1) instead of failing.
+        for (const lam of [0, 1]) {
+          const fit = mixerForward(p, { z, perm: PERM }, lam, { ...OPTS, fit: true }).m;
+          const mean = tf.mean(fit).dataSync()[0];
+          expect(Math.abs(mean - (1 - lam))).toBeLessThan(2e-4);
+        }
       });
       disposeParams([p]);
     }

@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random';
-import { fitMaskMean } from '../maskFit';
+import { fitMaskMean, mixerFitTarget } from '../maskFit';
 import { lamRescale } from '../schedule';
 import { batchNorm, type BnRecord } from './batchNorm';
 import type { Viewed } from './flat';
@@ -169,7 +169,7 @@ export function mixerForward(
       ? tf.image.resizeBilinear(logits, o.outSize, false, true) // PyTorch bilinear, align_corners=False
       : tf.image.resizeNearestNeighbor(logits, o.outSize, false, false); // PyTorch 'nearest' (floor rule)
   const m = tf.sigmoid(up) as tf.Tensor4D;
-  return { m: o.fit ? fitMaskMean(m, 1 - lam) : m, logits, attention: attn };
+  return { m: o.fit ? fitMaskMean(m, mixerFitTarget(lam)) : m, logits, attention: attn };
 }
 
 /** Two-channel mask `[1 − m, m]`: `[N, H, W, 1]` → `[N, H, W, 2]` (channel 0 weights x). */

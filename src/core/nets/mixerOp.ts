@@ -11,7 +11,7 @@
  * differentiation with its tape copies. Z is the momentum encoder's output: no gradient flows to it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fitMaskMean } from '../maskFit';
+import { fitMaskMean, mixerFitTarget } from '../maskFit';
 import { currentSection, withSection } from '../perf';
 import { lamRescale } from '../schedule';
 import { BN_EPSILON, type BnRecord } from './batchNorm';
@@ -186,7 +186,7 @@ export function samixMixerPasses(p: Params, z: T4, passes: MixerPass[], o: Mixer
   if (!o.fit) return masks;
   // All passes in one fit (one set of kernels); only pass 0 carries a gradient into it.
   const n = z.shape[0];
-  const targets = passes.flatMap((ps) => new Array<number>(n).fill(1 - ps.lam));
+  const targets = passes.flatMap((ps) => new Array<number>(n).fill(mixerFitTarget(ps.lam)));
   const all = masks.length === 1 ? masks[0] : (tf.concat(masks) as T4);
   return masks.length === 1
     ? [fitMaskMean(all, targets)]
