@@ -228,6 +228,18 @@ export function effectiveAlpha(cfg: Pick<RunConfig, 'alpha' | 'method'>): number
 }
 
 /**
+ * The SAMix Mixer's browser switches as a run applies them: supervised SAMix only (AutoMix, SAMix^P's
+ * frozen Mixer and self-supervised runs keep the reference Mixer; SAMix^P reads its bundle's flags).
+ */
+export function mixerSwitches(cfg: Pick<RunConfig, 'method' | 'scenario' | 'mixerLocal' | 'maskFit'>): {
+  local: boolean;
+  fit: boolean;
+} {
+  const on = cfg.method === 'samix' && cfg.scenario === 'sl';
+  return { local: on && cfg.mixerLocal, fit: on && cfg.maskFit };
+}
+
+/**
  * Mask-loss weight actually used when `maskLossWeight` is 0: 0.3 for supervised SAMix with `maskFit`
  * (the L1 term is then always zero and the weight only scales the −2·Var term, which at 0.1 left the
  * fitted masks near-flat: README "The SAMix Mixer's two browser switches"), otherwise the reference 0.1.
@@ -236,7 +248,7 @@ export function effectiveMaskLossWeight(
   cfg: Pick<RunConfig, 'maskLossWeight' | 'method' | 'scenario' | 'maskFit'>,
 ): number {
   if (cfg.maskLossWeight > 0) return cfg.maskLossWeight;
-  return cfg.method === 'samix' && cfg.scenario === 'sl' && cfg.maskFit ? 0.3 : 0.1;
+  return mixerSwitches({ ...cfg, mixerLocal: false }).fit ? 0.3 : 0.1;
 }
 
 /** Mask loss actually used: SAMix L1 − 2·Var, AutoMix L1, unless overridden. */

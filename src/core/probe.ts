@@ -8,7 +8,7 @@
  * never the training generator. Learned methods show the raw Mixer mask (no lam_margin/adjust).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { RunConfig } from './config';
+import { mixerSwitches, type RunConfig } from './config';
 import type { ImageDataset } from '../data/types';
 import { METHODS } from './methods/registry';
 import { stageFeatures, type SlModel } from './model';
@@ -77,8 +77,7 @@ function pairMasks(
         outSize: [h, w],
         lamMulK: cfg.lamMulK,
         training: false,
-        local: model.mixer.kind === 'samix' && cfg.mixerLocal,
-        fit: model.mixer.kind === 'samix' && cfg.maskFit,
+        ...mixerSwitches(cfg),
       }).m;
     } else if (method.makeMask) {
       const y = tf.tensor1d(labels, 'int32');

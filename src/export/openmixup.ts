@@ -10,7 +10,14 @@
  * Parts: the dataset mapping and data sections (openmixupData.ts), the `model` section
  * (openmixupModel.ts), the `unmapped` sentences (openmixupNotes.ts), Python literals (openmixupPy.ts).
  */
-import { DEFAULT_MIXER_LR, FIELD_RULES, effectiveMixerLr, parseConfig, type RunConfig } from '../core/config';
+import {
+  DEFAULT_MIXER_LR,
+  FIELD_RULES,
+  effectiveMixerLr,
+  mixerSwitches,
+  parseConfig,
+  type RunConfig,
+} from '../core/config';
 import { dataMap, dataSection } from './openmixupData';
 import { baselineModel, learnedModel } from './openmixupModel';
 import { NOTE } from './openmixupNotes';
@@ -82,8 +89,9 @@ export function toOpenMixupConfig(cfgIn: RunConfig, meta: OpenMixupMeta = {}): O
   unmapped.push(NOTE.evalEvery(cfg.evalEvery, evalEpochs));
   if (learned && !etaMapped(cfg)) unmapped.push(NOTE.eta(cfg.etaMode, cfg.eta));
   if (learned && cfg.maskAdjust > 0) unmapped.push(NOTE.maskAdjust(cfg.maskAdjust));
-  if (cfg.method === 'samix' && cfg.scenario === 'sl' && cfg.mixerLocal) unmapped.push(NOTE.mixerLocal);
-  if (cfg.method === 'samix' && cfg.scenario === 'sl' && cfg.maskFit) unmapped.push(NOTE.maskFit);
+  const switches = mixerSwitches(cfg);
+  if (switches.local) unmapped.push(NOTE.mixerLocal);
+  if (switches.fit) unmapped.push(NOTE.maskFit);
   if (!learned && cfg.cleanCE) unmapped.push(NOTE.cleanCE);
   if (cfg.method === 'saliencymix' || cfg.method === 'puzzlemix') unmapped.push(NOTE[cfg.method]);
   unmapped.push(NOTE.seed(cfg.seed));

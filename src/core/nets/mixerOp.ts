@@ -187,10 +187,8 @@ export function samixMixerPasses(p: Params, z: T4, passes: MixerPass[], o: Mixer
   // All passes in one fit (one set of kernels); only pass 0 carries a gradient into it.
   const n = z.shape[0];
   const targets = passes.flatMap((ps) => new Array<number>(n).fill(mixerFitTarget(ps.lam)));
-  const all = masks.length === 1 ? masks[0] : (tf.concat(masks) as T4);
-  return masks.length === 1
-    ? [fitMaskMean(all, targets)]
-    : (tf.split(fitMaskMean(all, targets), masks.length) as T4[]);
+  const fitted = fitMaskMean(masks.length === 1 ? masks[0] : (tf.concat(masks) as T4), targets);
+  return masks.length === 1 ? [fitted] : (tf.split(fitted, masks.length) as T4[]);
 }
 
 /** The Mixer op itself (masks before any fit). */

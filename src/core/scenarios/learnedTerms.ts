@@ -5,7 +5,13 @@
  * supervised.ts runs them in order; they are re-exported from there.
  */
 import * as tf from '@tensorflow/tfjs';
-import { effectiveAlpha, effectiveMaskLossMode, effectiveMaskLossWeight, type RunConfig } from '../config';
+import {
+  effectiveAlpha,
+  effectiveMaskLossMode,
+  effectiveMaskLossWeight,
+  mixerSwitches,
+  type RunConfig,
+} from '../config';
 import { etaLossOp, maskLossOp, mixWithMaskOp, softTargetCE } from '../lossOps';
 import type { EtaLossParts } from '../losses';
 import { lamMarginFallback, maskAdjust, mixWithMask } from '../mask';
@@ -93,9 +99,8 @@ export function mixerMasks(
   bnMixer?: BnRecord[],
 ): tf.Tensor4D[] {
   const mixer = model.mixer!;
-  // The browser options are SAMix's; AutoMix stays the reference AutoMix.
-  const browser = mixer.kind === 'samix' ? { local: cfg.mixerLocal, fit: cfg.maskFit } : {};
-  const o = { outSize, lamMulK: cfg.lamMulK, bnUpdates: bnMixer, ...browser };
+  // The browser switches apply to supervised SAMix only (mixerSwitches); AutoMix stays the reference.
+  const o = { outSize, lamMulK: cfg.lamMulK, bnUpdates: bnMixer, ...mixerSwitches(cfg) };
   if (mixer.kind === 'samix') return samixMixerPasses(mixer, z, passes, o);
   return passes.map((ps) => mixerForward(mixer, { z, perm: ps.perm }, ps.lam, { ...o, training: true }).m);
 }

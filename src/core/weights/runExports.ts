@@ -3,7 +3,7 @@
  * methods call these): the SAMix^P Mixer bundle (learned methods) and the online classifier's weights
  * (issue 7: a model.json-style manifest + weights.bin).
  */
-import type { RunConfig } from '../config';
+import { mixerSwitches, type RunConfig } from '../config';
 import type { ImageDataset } from '../../data/types';
 import { evalHead, isLearned, usedHeads, type SlModel } from '../model';
 import type { MixerParams } from '../nets/mixer';
@@ -27,9 +27,9 @@ function mixerPieces(
     mixer,
     mixerStage: cfg.mixerStage,
     lamMulK: cfg.lamMulK,
-    // Only the supervised SAMix Mixer reads these options (SSL and AutoMix keep the reference Mixer).
-    mixerLocal: scenario === 'sl' && mixer.kind === 'samix' && cfg.mixerLocal,
-    maskFit: scenario === 'sl' && mixer.kind === 'samix' && cfg.maskFit,
+    // As the run applied them (mixerSwitches: supervised SAMix only).
+    mixerLocal: mixerSwitches({ ...cfg, scenario }).local,
+    maskFit: mixerSwitches({ ...cfg, scenario }).fit,
     width: cfg.width,
     inputShape: [ds.height, ds.width, ds.channels],
     normalization: { mean: ds.mean, std: ds.std },
