@@ -183,12 +183,15 @@ async function main(argv: string[]): Promise<void> {
       testAccQ: ev.testAccQ,
       testAccK: ev.testAccK,
       ...(ssl ? { knnAcc: ev.knnAcc, probeAcc } : {}),
+      ...(ev.objectKept !== undefined ? { objectKept: ev.objectKept } : {}),
       steps: cfg.steps,
       seconds,
     }),
   );
   process.stderr.write(
-    `test accuracy q ${ev.testAccQ.toFixed(4)} k ${ev.testAccK.toFixed(4)} in ${seconds.toFixed(1)} s\n`,
+    `test accuracy q ${ev.testAccQ.toFixed(4)} k ${ev.testAccK.toFixed(4)}` +
+      (ev.objectKept !== undefined ? `, object kept ${ev.objectKept.toFixed(3)}` : '') +
+      ` in ${seconds.toFixed(1)} s\n`,
   );
   for (const l of await writeRunExports(trainer, cli)) process.stderr.write(`${l}\n`);
   trainer.dispose();

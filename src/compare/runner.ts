@@ -183,6 +183,7 @@ async function runEntry(
     finalTestAccK: last ? last.testAccK : NaN,
     bestTestAccQ: finiteMax(evals.map((e) => e.testAccQ)),
     bestTestAccK: finiteMax(evals.map((e) => e.testAccK)),
+    finalObjectKept: last?.objectKept ?? NaN,
     msPerStep: weightedMedian(intervals),
     evals,
     metrics: thinner.result(),

@@ -23,6 +23,7 @@ function run(
     finalTestAccK: k,
     bestTestAccQ: q,
     bestTestAccK: k,
+    finalObjectKept: NaN,
     msPerStep: 10,
     evals: [],
     metrics: [],
@@ -33,7 +34,7 @@ function run(
 
 const results: CompareRunResult[] = [
   run('erm', 1, { q: 0.5, msPerStep: 10 }),
-  run('samix', 1, { q: 0.6, k: 0.65, bestTestAccQ: 0.7, msPerStep: 30 }),
+  run('samix', 1, { q: 0.6, k: 0.65, bestTestAccQ: 0.7, msPerStep: 30, finalObjectKept: 1.2 }),
   run('mixup', 1, { q: 0.55, msPerStep: 11 }),
   run('erm', 2, { q: 0.7, msPerStep: 12 }),
   run('samix', 2, { q: 0.8, k: NaN, bestTestAccQ: 0.8, msPerStep: 36 }),
@@ -104,18 +105,20 @@ describe('toMarkdown', () => {
     const rows = summarize([
       run('erm', 1, { q: 0.5, msPerStep: 10 }),
       run('erm', 2, { q: 0.7, msPerStep: 12 }),
-      run('samix', 1, { q: 0.9, k: 0.91, msPerStep: 33 }),
-      run('samix', 2, { error: 'stopped at step 3 of 100' }),
+      run('samix', 1, { q: 0.9, k: 0.91, msPerStep: 33, finalObjectKept: 1.234 }),
+      run('samix', 2, { error: 'stopped at step 3 of 100', finalObjectKept: 1.9 }),
     ]);
     expect(toMarkdown(rows, { dataset: 'shapes', steps: 100, batch: 32, cleanCE: true, seeds: 2 })).toBe(
       [
         'Dataset shapes, 100 steps, batch 32, 2 seeds; apples-to-apples clean-CE term for hand-crafted baselines: on. ' +
-          "Test accuracy in %, mean ± std over seeds; best acc is the online encoder's (q).",
+          "Test accuracy in %, mean ± std over seeds; best acc is the online encoder's (q). " +
+          "Object kept: both objects' visible shares on fixed test pairs (1 = masks that ignore the images, " +
+          '2 = both whole; datasets with object masks only).',
         '',
-        '| method | final acc (q) | final acc (k) | best acc | ms/step | × ERM | examples |',
-        '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-        '| erm | 60.00 ± 14.14 | — | 60.00 ± 14.14 | 11.0 | 1.00 | 3200 |',
-        '| samix (1 failed) | 90.00 | 91.00 | 90.00 | 33.0 | 3.00 | 3200 |',
+        '| method | final acc (q) | final acc (k) | best acc | object kept | ms/step | × ERM | examples |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+        '| erm | 60.00 ± 14.14 | — | 60.00 ± 14.14 | — | 11.0 | 1.00 | 3200 |',
+        '| samix (1 failed) | 90.00 | 91.00 | 90.00 | 1.23 | 33.0 | 3.00 | 3200 |',
         '',
       ].join('\n'),
     );
@@ -131,7 +134,19 @@ describe('toMarkdown', () => {
     });
     expect(md).toContain('Dataset mnist, 60 steps, batch 32, 1 seed; ');
     expect(md).toContain('clean-CE term for hand-crafted baselines: off.');
-    expect(md).toContain('| mixup | 25.00 | — | 25.00 | 10.0 | — | 3200 |');
+    expect(md).toContain('| mixup | 25.00 | — | 25.00 | — | 10.0 | — | 3200 |');
+  });
+
+  it('gives the object-kept score as mean ± std over the seeds that have one', () => {
+    const md = toMarkdown(
+      summarize([
+        run('cutmix', 1, { finalObjectKept: 1.1 }),
+        run('cutmix', 2, { finalObjectKept: 1.3 }),
+        run('cutmix', 3, { finalObjectKept: NaN }),
+      ]),
+      { dataset: 'shapes', steps: 60, batch: 32, cleanCE: false, seeds: 3 },
+    );
+    expect(md).toContain(`| cutmix | 50.00 ± 0.00 | — | 50.00 ± 0.00 | 1.20 ± ${Math.sqrt(0.02).toFixed(2)} |`);
   });
 });
 
@@ -195,6 +210,8 @@ describe('toCsv', () => {
       expect(num(rec.final_acc_q_std)).toBe(r.finalQ.std);
       expect(num(rec.final_acc_k_mean)).toEqual(r.finalK.mean);
       expect(num(rec.best_acc_q_mean)).toBe(r.bestQ.mean);
+      expect(num(rec.object_kept_mean)).toEqual(r.objectKept.mean);
+      expect(num(rec.object_kept_std)).toEqual(r.objectKept.std);
       expect(num(rec.ms_per_step)).toBe(r.msPerStep);
       expect(num(rec.ratio_to_erm)).toBe(r.ratioToErm);
       expect(num(rec.examples_seen)).toBe(r.examplesSeen);

@@ -48,6 +48,7 @@ export function summarize(results: CompareRunResult[]): CompareRow[] {
       finalK: meanStd(ok.map((r) => r.finalTestAccK)),
       bestQ: meanStd(ok.map((r) => r.bestTestAccQ)),
       bestK: meanStd(ok.map((r) => r.bestTestAccK)),
+      objectKept: meanStd(ok.map((r) => r.finalObjectKept)),
       msPerStep: meanStd(ok.map((r) => r.msPerStep)).mean,
       ratioToErm: NaN,
       examplesSeen: meanStd(ok.map((r) => r.examplesSeen)).mean,
@@ -96,25 +97,33 @@ export function formatPct(s: MeanStd): string {
 
 const fixed = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : '—');
 
+/** `1.18 ± 0.03` (an object-kept score), `1.18` for one seed, `—` where the score does not apply. */
+export function formatScore(s: MeanStd): string {
+  if (!Number.isFinite(s.mean)) return '—';
+  return Number.isFinite(s.std) ? `${s.mean.toFixed(2)} ± ${s.std.toFixed(2)}` : s.mean.toFixed(2);
+}
+
 /** The one-line caption: dataset, budget, seeds and whether the apples-to-apples term was on. */
 export function caption(meta: CompareMeta): string {
   return (
     `Dataset ${meta.dataset}, ${meta.steps} steps, batch ${meta.batch}, ` +
     `${meta.seeds} seed${meta.seeds === 1 ? '' : 's'}; ` +
     `apples-to-apples clean-CE term for hand-crafted baselines: ${meta.cleanCE ? 'on' : 'off'}. ` +
-    `Test accuracy in %, mean ± std over seeds; best acc is the online encoder's (q).`
+    `Test accuracy in %, mean ± std over seeds; best acc is the online encoder's (q). ` +
+    `Object kept: both objects' visible shares on fixed test pairs (1 = masks that ignore the images, ` +
+    `2 = both whole; datasets with object masks only).`
   );
 }
 
 /**
  * The results table in Markdown: the caption line, a blank line, then
- * `method | final acc (q) | final acc (k) | best acc | ms/step | × ERM | examples`.
+ * `method | final acc (q) | final acc (k) | best acc | object kept | ms/step | × ERM | examples`.
  * A method with failed runs is marked `(k failed)`; `—` marks values that do not exist
  * (k accuracy without a momentum encoder, × ERM without ERM).
  */
 export function toMarkdown(rows: CompareRow[], meta: CompareMeta): string {
-  const head = ['method', 'final acc (q)', 'final acc (k)', 'best acc', 'ms/step', '× ERM', 'examples'];
-  const align = ['---', '---:', '---:', '---:', '---:', '---:', '---:'];
+  const head = ['method', 'final acc (q)', 'final acc (k)', 'best acc', 'object kept', 'ms/step', '× ERM', 'examples'];
+  const align = ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:'];
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   const body = rows.map((r) =>
     line([
@@ -122,6 +131,7 @@ export function toMarkdown(rows: CompareRow[], meta: CompareMeta): string {
       formatPct(r.finalQ),
       formatPct(r.finalK),
       formatPct(r.bestQ),
+      formatScore(r.objectKept),
       fixed(r.msPerStep, 1),
       fixed(r.ratioToErm, 2),
       Number.isFinite(r.examplesSeen) ? String(Math.round(r.examplesSeen)) : '—',
@@ -148,6 +158,8 @@ export const CSV_COLUMNS = [
   'best_acc_q_std',
   'best_acc_k_mean',
   'best_acc_k_std',
+  'object_kept_mean',
+  'object_kept_std',
   'ms_per_step',
   'ratio_to_erm',
   'examples_seen',
@@ -165,7 +177,7 @@ export function toCsv(rows: CompareRow[]): string {
       r.label,
       String(r.n),
       String(r.failed),
-      ...[r.finalQ, r.finalK, r.bestQ, r.bestK].flatMap((s) => [num(s.mean), num(s.std)]),
+      ...[r.finalQ, r.finalK, r.bestQ, r.bestK, r.objectKept].flatMap((s) => [num(s.mean), num(s.std)]),
       num(r.msPerStep),
       num(r.ratioToErm),
       num(r.examplesSeen),

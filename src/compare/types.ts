@@ -35,6 +35,8 @@ export interface CompareRunResult {
   bestTestAccQ: number;
   /** Best momentum-encoder test accuracy over the run's evaluations (NaN for methods without one). */
   bestTestAccK: number;
+  /** Object-kept score at the last evaluation (core/objectKept.ts; NaN where it does not apply). */
+  finalObjectKept: number;
   /** Median wall time per training step, ms (dispatch + amortised readback; evaluation excluded). */
   msPerStep: number;
   /** Every evaluation, in step order (every `config.evalEvery` steps and at the end). */
@@ -75,6 +77,8 @@ export interface CompareRow {
   bestQ: MeanStd;
   /** Best test accuracy of the momentum encoder k over each run's evaluations. */
   bestK: MeanStd;
+  /** Final object-kept score (NaN statistics where it does not apply: no object masks, ERM, ManifoldMix). */
+  objectKept: MeanStd;
   /** Mean over seeds of each run's median ms per step. */
   msPerStep: number;
   /** `msPerStep` divided by ERM's; NaN when ERM is not in the comparison (or has no completed run). */
@@ -97,6 +101,7 @@ export type CompareSortKey =
   | 'finalK'
   | 'bestQ'
   | 'bestK'
+  | 'objectKept'
   | 'msPerStep'
   | 'ratioToErm'
   | 'examplesSeen';

@@ -14,7 +14,8 @@ import { METHODS } from './methods/registry';
 import { stageFeatures, type SlModel } from './model';
 import { inputSaliency } from './scenarios/handcrafted';
 import { mixerForward } from './nets/mixer';
-import type { Rng } from './random';
+import { Rng } from './random';
+import { meanObjectKept, OBJECT_KEPT_LAMS, objectKeptPairs, shareKept } from './objectKept';
 import type { MaskSource } from './methods/types';
 import type { ProbePair, ProbeResult } from './trainerTypes';
 
@@ -34,21 +35,6 @@ function hostImages(ds: ImageDataset, idx: number[]): { raw: Float32Array[]; nor
     return img;
   });
   return { raw, norm };
-}
-
-/** Share of an object mask (uint8 0/255) covered by weights w: Σ obj·w / Σ obj; NaN without masks. */
-function objectKept(ds: ImageDataset, index: number, weight: (p: number) => number): number {
-  const masks = ds.test.objectMasks;
-  if (!masks) return NaN;
-  const hw = ds.height * ds.width;
-  let num = 0;
-  let den = 0;
-  for (let p = 0; p < hw; p++) {
-    const o = masks[index * hw + p] / 255;
-    num += o * weight(p);
-    den += o;
-  }
-  return den > 0 ? num / den : NaN;
 }
 
 /**
@@ -118,6 +104,7 @@ export async function probeModel(
   const masks = (await m.data()) as Float32Array;
   m.dispose();
   const hw = ds.height * ds.width;
+  const obj = ds.test.objectMasks;
   for (let i = 0; i < P; i++) {
     const mask = masks.slice(i * hw, (i + 1) * hw);
     const a = raw[i];
@@ -139,10 +126,45 @@ export async function probeModel(
       imageB: b,
       mixed,
       mask,
-      objectKeptA: objectKept(ds, pairs[i][0], (p) => 1 - mask[p]),
-      objectKeptB: objectKept(ds, pairs[i][1], (p) => mask[p]),
+      objectKeptA: obj ? shareKept(obj, pairs[i][0] * hw, Array.from(mask, (v) => 1 - v)) : NaN,
+      objectKeptB: obj ? shareKept(obj, pairs[i][1] * hw, mask) : NaN,
     };
     result.pairs.push(pair);
   }
   return result;
+}
+
+/** Seed of the object-kept score's own generator (boxes, spectra), fresh at every measurement. */
+const OBJECT_KEPT_SEED = 0x0b1e;
+
+/**
+ * Whether a method mixes the two images in place by a per-pixel mask, so that the object-kept score
+ * applies: not ERM, not ManifoldMix (it mixes features), not ResizeMix (it pastes a shrunk copy of
+ * the whole of B, so the mask does not say which of B's pixels are visible).
+ */
+export function mixesInPlace(cfg: Pick<RunConfig, 'method'>): boolean {
+  const kind = METHODS[cfg.method].kind;
+  return (kind === 'pixel' || kind === 'learned') && cfg.method !== 'resizemix';
+}
+
+/**
+ * The run's object-kept score now (objectKept.ts): the current method's masks for the dataset's fixed
+ * score pairs at each ratio of OBJECT_KEPT_LAMS, scored against the objects' ground-truth masks.
+ * Deterministic for given weights (its random masks come from a fresh generator with a fixed seed).
+ * @returns NaN on datasets without object masks and for methods that do not mix in place
+ */
+export async function probeObjectKept(
+  model: SlModel,
+  cfg: RunConfig,
+  ds: ImageDataset,
+  pretrained?: MaskSource | null,
+): Promise<number> {
+  const pairs = objectKeptPairs(ds);
+  if (pairs.length === 0 || !mixesInPlace(cfg)) return NaN;
+  const rng = new Rng(OBJECT_KEPT_SEED);
+  const scored: ProbePair[] = [];
+  for (const lam of OBJECT_KEPT_LAMS) {
+    scored.push(...(await probeModel(model, cfg, ds, pairs, lam, rng, 0, pretrained)).pairs);
+  }
+  return meanObjectKept(ds, scored);
 }

@@ -21,7 +21,7 @@ import type { FlatOptimizer } from './nets/mixerOptimizer';
 import type { EmaPair } from './nets/ema';
 import { flushFusedSaves } from './nets/fused';
 import { readPendingSteps, type PendingStep } from './pendingStep';
-import { probeModel } from './probe';
+import { probeModel, probeObjectKept } from './probe';
 import type { Rng } from './random';
 import type { ResidentData } from './residentData';
 import { checkRestorable } from './stateChecks';
@@ -215,9 +215,14 @@ export class Trainer extends TrainerBase {
     return readPendingSteps(pending);
   }
 
-  /** Test accuracy of q and k (inference-mode BN) on the first `testSize` test images. */
-  evaluate(): Promise<EvalResult> {
-    return evaluateModel(this.model, this.data, this.cfg, this.steps);
+  /**
+   * Test accuracy of q and k (inference-mode BN) on the first `testSize` test images, and on datasets
+   * with object masks the masks' object-kept score (objectKept.ts).
+   */
+  async evaluate(): Promise<EvalResult> {
+    const result = await evaluateModel(this.model, this.data, this.cfg, this.steps);
+    const kept = await probeObjectKept(this.model, this.cfg, this.dataset, this.pretrained);
+    return Number.isFinite(kept) ? { ...result, objectKept: kept } : result;
   }
 
   /** The current method's masks for test-image pairs at `lam` (uses the probe generator only). */

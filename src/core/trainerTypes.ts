@@ -46,6 +46,11 @@ export interface EvalResult {
   testAccQ: number;
   /** Test accuracy of the momentum (EMA) encoder; NaN where a method has none. */
   testAccK: number;
+  /**
+   * Object-kept score of the method's masks on fixed test pairs (objectKept.ts: 1 for masks that ignore
+   * the images, up to 2); only on datasets with object masks, for methods that mix pixels in place.
+   */
+  objectKept?: number;
   /** SSL: weighted kNN accuracy of the test split against a train-split memory bank (= testAccQ). */
   knnAcc?: number;
   /** SSL, the run's last evaluation only: test accuracy of the linear probe on frozen features. */

@@ -8,7 +8,7 @@ import { runComparison, type TrainerLikeForCompare } from '../compare/runner';
 import type { ProbeResult } from '../core/trainerTypes';
 import type { ImageDataset } from '../data/types';
 import type { HandlerDeps } from './handler';
-import { defaultProbePairs } from './probePairs';
+import { defaultProbePairs } from '../core/probePairs';
 import type { Post } from './protocol';
 
 export async function runCompareQueue(

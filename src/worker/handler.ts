@@ -11,7 +11,7 @@ import { runBench } from './bench';
 import { runSelfCheck } from '../core/selfCheck';
 import { getBackend } from '@tensorflow/tfjs';
 import { runCompareQueue } from './compareQueue';
-import { defaultProbePairs } from './probePairs';
+import { defaultProbePairs } from '../core/probePairs';
 import { handleMixerMessage } from './mixerMessages';
 import type { HandlerDeps } from './handlerTypes';
 import { createRunContext, exclusive } from './runState';

@@ -8,7 +8,7 @@ import { LIVE_FIELDS, type RunConfig } from '../core/config';
 import { datasetInfo, progressFor } from './dataMessages';
 import type { ImageDataset } from '../data/types';
 import type { TrainerLike } from './handlerTypes';
-import { defaultProbePairs } from './probePairs';
+import { defaultProbePairs } from '../core/probePairs';
 import { serializeError, type RunStatus } from './protocol';
 import { RunCheckpoints } from './runCheckpoints';
 import { probe, runLoop } from './runLoop';
