@@ -146,7 +146,9 @@ describe('toMarkdown', () => {
       ]),
       { dataset: 'shapes', steps: 60, batch: 32, cleanCE: false, seeds: 3 },
     );
-    expect(md).toContain(`| cutmix | 50.00 ± 0.00 | — | 50.00 ± 0.00 | 1.20 ± ${Math.sqrt(0.02).toFixed(2)} |`);
+    expect(md).toContain(
+      `| cutmix | 50.00 ± 0.00 | — | 50.00 ± 0.00 | 1.20 ± ${Math.sqrt(0.02).toFixed(2)} |`,
+    );
   });
 });
 

@@ -122,7 +122,16 @@ export function caption(meta: CompareMeta): string {
  * (k accuracy without a momentum encoder, × ERM without ERM).
  */
 export function toMarkdown(rows: CompareRow[], meta: CompareMeta): string {
-  const head = ['method', 'final acc (q)', 'final acc (k)', 'best acc', 'object kept', 'ms/step', '× ERM', 'examples'];
+  const head = [
+    'method',
+    'final acc (q)',
+    'final acc (k)',
+    'best acc',
+    'object kept',
+    'ms/step',
+    '× ERM',
+    'examples',
+  ];
   const align = ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:'];
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   const body = rows.map((r) =>

@@ -26,7 +26,10 @@ describe('object-kept score, hand cases', () => {
     // A's object covers pixels 0 (weight 1) and 1 (weight 3); the mask keeps A fully at 0, half at 1.
     expect(shareKept([9, 9, 1, 3, 0, 0], 2, [1, 0.5, 0, 0])).toBeCloseTo((1 * 1 + 3 * 0.5) / 4, 12);
     // B = pixel 3 only, shown with weight 0.25; A = pixels 0, 1, shown fully at 0 and not at 1.
-    expect(pairObjectKept([0, 1, 0, 0.25], [255, 255, 0, 0], 0, [0, 0, 0, 255], 0)).toBeCloseTo(0.5 + 0.25, 12);
+    expect(pairObjectKept([0, 1, 0, 0.25], [255, 255, 0, 0], 0, [0, 0, 0, 255], 0)).toBeCloseTo(
+      0.5 + 0.25,
+      12,
+    );
   });
 
   it('is NaN for an empty object, and the mean skips such pairs', () => {
@@ -39,7 +42,9 @@ describe('object-kept score, hand cases', () => {
         { indexA: 1, indexB: 0, mask: [0, 0, 0, 0] }, // A has no object: skipped
       ]),
     ).toBe(1);
-    expect(Number.isNaN(meanObjectKept({ ...ds, test: { ...ds.test, objectMasks: undefined } }, []))).toBe(true);
+    expect(Number.isNaN(meanObjectKept({ ...ds, test: { ...ds.test, objectMasks: undefined } }, []))).toBe(
+      true,
+    );
   });
 });
 

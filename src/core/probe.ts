@@ -126,7 +126,13 @@ export async function probeModel(
       imageB: b,
       mixed,
       mask,
-      objectKeptA: obj ? shareKept(obj, pairs[i][0] * hw, Array.from(mask, (v) => 1 - v)) : NaN,
+      objectKeptA: obj
+        ? shareKept(
+            obj,
+            pairs[i][0] * hw,
+            Array.from(mask, (v) => 1 - v),
+          )
+        : NaN,
       objectKeptB: obj ? shareKept(obj, pairs[i][1] * hw, mask) : NaN,
     };
     result.pairs.push(pair);
