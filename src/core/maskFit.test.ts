@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeak, initTestBackend } from '../testing/tf';
-import { fitMaskMean } from './maskFit';
+import { fitLogits, fitLogitsGrad, fitMaskMean, fitShift } from './maskFit';
+import { setFusedGraph, type FusedGraph } from './nets/kernels';
 import { Rng } from './random';
 
 /** Masks with per-sample levels and spatial contrast: sigmoid of N(μ_n, s²) logits, `[3, 8, 8, 1]`. */
@@ -78,5 +79,83 @@ describe('fitMaskMean (λ-exact masks)', () => {
     expectNoLeak(() => fitMaskMean(m, 0.4));
     expectNoLeak(() => tf.grad((x: tf.Tensor) => tf.sum(tf.square(fitMaskMean(x as tf.Tensor4D, 0.4))))(m));
     m.dispose();
+  });
+});
+
+/** Logit maps like the Mixer's: an 8×8 map of spread `scale` around `level`, upsampled bilinearly to 32×32. */
+function mixerLogits(seed: number, scale: number, level: number, n = 4): tf.Tensor4D {
+  const rng = new Rng(seed);
+  const vals = Array.from({ length: n * 64 }, () => level + scale * rng.normal());
+  return tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(vals, [n, 8, 8, 1]), [32, 32], false, true));
+}
+
+describe.each<FusedGraph>(['cpu', 'gpu'])('fitLogits on the %s graph', (graph) => {
+  beforeAll(() => initTestBackend());
+
+  it('hits every target mean to 1e-4 whatever the sharpness and level of the logits', () => {
+    setFusedGraph(graph);
+    try {
+      let worst = 0;
+      for (const [scale, level] of [
+        [0.05, 0],
+        [1, -3],
+        [5, 2],
+        [20, 0],
+        [40, -10],
+      ]) {
+        const u = mixerLogits(Math.round(scale * 10 + level), scale, level);
+        for (const t of [0.0001, 0.08, 0.35, 0.5, 0.91, 0.9999]) {
+          const m = fitLogits(u, t);
+          for (const v of means(m)) worst = Math.max(worst, Math.abs(v - t));
+          m.dispose();
+        }
+        u.dispose();
+      }
+      expect(worst).toBeLessThan(1e-4);
+    } finally {
+      setFusedGraph('auto');
+    }
+  });
+
+  it('agrees with the other graph on the shift, and fits one target per sample', () => {
+    const u = mixerLogits(9, 3, 1);
+    const targets = [0.2, 0.5, 0.7, 0.95];
+    setFusedGraph(graph);
+    const mine = fitShift(u, targets);
+    setFusedGraph(graph === 'gpu' ? 'cpu' : 'gpu');
+    const other = fitShift(u, targets);
+    setFusedGraph('auto');
+    expect(tf.max(tf.abs(tf.sub(mine, other))).dataSync()[0]).toBeLessThan(2e-3);
+    const m = tf.sigmoid(tf.add(u, mine)) as tf.Tensor4D;
+    means(m).forEach((v, i) => expect(v).toBeCloseTo(targets[i], 4));
+    tf.dispose([u, mine, other, m]);
+  });
+});
+
+describe('fitLogitsGrad', () => {
+  beforeAll(() => initTestBackend());
+
+  it('is the gradient of a loss of the fitted mask w.r.t. the logits (finite differences)', () => {
+    const u = mixerLogits(11, 1.5, 0.3, 2);
+    const w = tf.randomNormal(u.shape, 0, 1, 'float32', 12);
+    const loss = (x: tf.Tensor4D) => tf.tidy(() => tf.sum(tf.mul(fitLogits(x, [0.3, 0.6]), w)).dataSync()[0]);
+    const m = fitLogits(u, [0.3, 0.6]);
+    const g = fitLogitsGrad(m, w as tf.Tensor4D).arraySync();
+    const base = u.arraySync();
+    for (const [n, i, j] of [
+      [0, 3, 4],
+      [1, 17, 30],
+      [0, 31, 0],
+    ]) {
+      const e = 2e-2;
+      const at = (d: number) => {
+        const x = structuredClone(base);
+        x[n][i][j][0] += d;
+        return loss(tf.tensor4d(x));
+      };
+      const fd = (at(e) - at(-e)) / (2 * e);
+      expect(Math.abs(fd - g[n][i][j][0])).toBeLessThan(3e-3 * Math.max(1, Math.abs(fd)));
+    }
+    tf.dispose([u, w, m]);
   });
 });

@@ -13,6 +13,7 @@ import {
   type SamixMixerParams,
 } from './mixer';
 import { samixMixerPasses } from './mixerOp';
+import { setFusedGraph } from './kernels';
 import { disposeParams } from './params';
 
 const N = 4;
@@ -175,9 +176,11 @@ describe('SAMix Mixer passes as one op', () => {
     { name: 'reference', opt: {} },
     { name: 'mixerLocal', opt: { local: true } },
     { name: 'mixerLocal + maskFit', opt: { local: true, fit: true } },
+    { name: 'mixerLocal + maskFit, gpu graph', opt: { local: true, fit: true }, graph: 'gpu' as const },
   ])(
     'equals separate layer-by-layer passes: masks, BN statistics and the φ gradient of pass 0 ($name)',
-    ({ opt }) => {
+    ({ opt, graph }) => {
+      setFusedGraph(graph ?? 'auto');
       const a = buildMixer(new Rng(21), 'samix', C) as SamixMixerParams;
       const b = buildMixer(new Rng(21), 'samix', C) as SamixMixerParams;
       tf.tidy(() => {
@@ -250,6 +253,7 @@ describe('SAMix Mixer passes as one op', () => {
         weight,
       ]);
       disposeParams([a, b]);
+      setFusedGraph('auto');
     },
   );
 

@@ -11,7 +11,7 @@
  * differentiation with its tape copies. Z is the momentum encoder's output: no gradient flows to it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fitMaskMean, mixerFitTarget } from '../maskFit';
+import { fitLogitsGrad, fitShift, mixerFitTarget } from '../maskFit';
 import { currentSection, withSection } from '../perf';
 import { lamRescale } from '../schedule';
 import { BN_EPSILON, type BnRecord } from './batchNorm';
@@ -112,7 +112,10 @@ function forward(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptions, sav
   const v3 = keep(tf.reshape(batchMatMul(tf.reshape(e, [1, R, d]) as T3, W2), [G * N, hw, 1]) as T3);
   const pooled = batchMatMul(P, v3); // [GN, hw, 1]
   const logits = keep(tf.reshape(o.local ? tf.add(pooled, v3) : pooled, [G * N, h, w, 1]) as T4);
-  const m = keep(tf.sigmoid(tf.image.resizeBilinear(logits, o.outSize, false, true)) as T4);
+  const up = tf.image.resizeBilinear(logits, o.outSize, false, true) as T4;
+  // maskFit: every pass's masks shifted to mean 1 − λ of the pass (a constant shift per mask).
+  const targets = passes.flatMap((ps) => new Array<number>(N).fill(mixerFitTarget(ps.lam)));
+  const m = keep(tf.sigmoid(o.fit ? tf.add(up, fitShift(up, targets)) : up) as T4);
   return { X, Q3, K3, P, v3, logits, m, Zb, e, cen, r, a, W2 };
 }
 
@@ -121,13 +124,13 @@ function forward(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptions, sav
  * ready for the flat gradient); constant factors are left to `scales` (applied with the whole flat
  * gradient): 1/√d for the query and key parameters, the value-BN's M for γ and β.
  */
-function backward(p: Params, f: Rec, dm0: T4, G: number, local: boolean): Grads {
+function backward(p: Params, f: Rec, dm0: T4, G: number, local: boolean, fit: boolean): Grads {
   const [GN, H, W] = f.m.shape;
   const [, hw, d] = f.Q3.shape;
   const R = f.X.shape[1];
   const rows = R / G; // N·hw per pass
   const dm = G === 1 ? dm0 : (tf.concat([dm0, tf.zeros([GN - dm0.shape[0], H, W, 1])]) as T4);
-  const dUp = tf.mul(dm, tf.mul(f.m, tf.sub(1, f.m))) as T4; // sigmoid'
+  const dUp = fit ? fitLogitsGrad(f.m, dm) : (tf.mul(dm, tf.mul(f.m, tf.sub(1, f.m))) as T4); // sigmoid'
   const dLog = tf
     .engine()
     .runKernel(
@@ -177,22 +180,11 @@ interface Grads {
 /**
  * Masks m (weight of the shuffled image) of G SAMix Mixer passes over the same features, as one op.
  * Pass 0's mask is differentiable w.r.t. φ (when a tape records); the others are not. With `o.fit`
- * each pass's mask is then fitted to mean 1 − λ (maskFit.ts, its own differentiable op).
+ * each pass's masks have mean 1 − λ of the pass (maskFit.ts), fitted inside the op.
  * @param z `[N, h, w, C]` features of the momentum encoder (a constant)
  * @returns one mask `[N, H, W, 1]` per pass
  */
 export function samixMixerPasses(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptions): T4[] {
-  const masks = rawMixerPasses(p, z, passes, o);
-  if (!o.fit) return masks;
-  // All passes in one fit (one set of kernels); only pass 0 carries a gradient into it.
-  const n = z.shape[0];
-  const targets = passes.flatMap((ps) => new Array<number>(n).fill(mixerFitTarget(ps.lam)));
-  const fitted = fitMaskMean(masks.length === 1 ? masks[0] : (tf.concat(masks) as T4), targets);
-  return masks.length === 1 ? [fitted] : (tf.split(fitted, masks.length) as T4[]);
-}
-
-/** The Mixer op itself (masks before any fit). */
-function rawMixerPasses(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptions): T4[] {
   const G = passes.length;
   const params = opParams(p, [p], true);
   if (!isTaping() || params.inputs.length === 0) return tf.split(forward(p, z, passes, o, null).m, G) as T4[];
@@ -210,7 +202,7 @@ function rawMixerPasses(p: Params, z: T4, passes: MixerPass[], o: MixerPassOptio
         withSection(sec, () =>
           tf.tidy(() => {
             try {
-              const b = backward(p, f, dy as T4, G, o.local === true);
+              const b = backward(p, f, dy as T4, G, o.local === true, o.fit === true);
               return params.gradients(b.byLeaf, b.scales);
             } finally {
               saves.release();

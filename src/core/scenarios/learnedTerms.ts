@@ -145,6 +145,7 @@ export function mixerObjective(
     mode: effectiveMaskLossMode(cfg),
     margin: cfg.maskMargin,
     weight: effectiveMaskLossWeight(cfg),
+    fitted: mixerSwitches(cfg).fit,
   }); // w·MaskLoss(mask_mb, λ_mb)
   const xMb = mixWithMaskOp(x, d.permMb, mMb); // [N, H, W, C]
   section('momentum');
