@@ -5,7 +5,13 @@ import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
 import { tinyDataset } from '../core/testDatasets';
 import { Trainer } from '../core/trainer';
 import { KvStore } from '../storage/kv';
-import { checkpointWorker, crashAndResume, divergeAndRollBack } from '../testing/checkpointWorker';
+import { encodeCheckpoint } from '../core/checkpoint';
+import {
+  checkpointWorker,
+  crashAndResume,
+  divergeAndRollBack,
+  stepPoints,
+} from '../testing/checkpointWorker';
 import { ofType as of } from '../testing/handlerHarness';
 import { initTestBackend } from '../testing/tf';
 import { CheckpointStore } from './checkpointStore';
@@ -71,6 +77,35 @@ describe('handler checkpoints (real trainer, IndexedDB store)', () => {
     expect(r.restored[0].step).toBe(4);
     expect([...r.resumed.keys()]).toEqual([5, 6, 7, 8]);
     for (const s of [5, 6, 7, 8]) expect(r.resumed.get(s), `step ${s}`).toEqual(r.whole.get(s));
+  });
+
+  it('opens a run from checkpoint bytes (a shipped run): steps 5..8 equal the uninterrupted run, bad bytes are named', async () => {
+    const store = await CheckpointStore.open(new IDBFactory());
+    const whole = checkpointWorker(DS, store);
+    await whole.send({ type: 'start', runId: 1, config: CFG, autoRun: false, key: 'run-w' });
+    await whole.stepN(1, 8);
+    const want = stepPoints(whole.out);
+    await whole.send({ type: 'reset', runId: 2 });
+
+    const t = new Trainer(CFG, DS);
+    await t.read(Array.from({ length: 4 }, () => t.step()));
+    const bytes = encodeCheckpoint(await t.snapshot());
+    t.dispose();
+    const w = worker(store);
+    const damaged = bytes.slice();
+    damaged[damaged.length - 1] ^= 1;
+    await w.send({ type: 'openCheckpoint', runId: 3, key: 'shipped', checkpoint: damaged.buffer });
+    expect(of(w.out, 'error')[0].error.message).toMatch(/restoring run shipped: .*weights checksum/);
+    await w.send({ type: 'openCheckpoint', runId: 4, key: 'shipped', checkpoint: bytes.slice().buffer });
+    expect(of(w.out, 'restored')[0]).toMatchObject({ runId: 4, key: 'shipped', step: 4, reason: 'restore' });
+    expect(lastStatus(w.out)).toMatchObject({ status: 'paused', step: 4, runId: 4 });
+    await w.stepN(4, 4);
+    const got = stepPoints(w.out);
+    expect([...got.keys()]).toEqual([5, 6, 7, 8]);
+    for (const s of [5, 6, 7, 8]) expect(got.get(s), `step ${s}`).toEqual(want.get(s));
+    // The continued run checkpoints under its new key.
+    expect(of(w.out, 'checkpoint').map((m) => [m.key, m.step])).toEqual([['shipped', 8]]);
+    await w.send({ type: 'reset', runId: 5 });
   });
 
   it('a NaN injected into the weights pauses with a message; rollback restores the last good state exactly', async () => {

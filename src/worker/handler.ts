@@ -17,7 +17,7 @@ import type { HandlerDeps } from './handlerTypes';
 import { createRunContext, exclusive } from './runState';
 import { backendLost, fail, setStatus } from './runStatus';
 import { flush, iterate, probe, runLoop } from './runLoop';
-import { disposeRun, restoreRun, rollbackRun, startRun } from './runLifecycle';
+import { disposeRun, openCheckpoint, restoreRun, rollbackRun, startRun } from './runLifecycle';
 import { datasetInfo, handleDataMessage, progressFor } from './dataMessages';
 
 export type { DeviceGuard, HandlerDeps, TrainerLike } from './handlerTypes';
@@ -169,6 +169,8 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
       }
       case 'restore':
         return restoreRun(c, msg.runId, msg.key, msg.autoRun ?? false);
+      case 'openCheckpoint':
+        return openCheckpoint(c, msg.runId, msg.key, new Uint8Array(msg.checkpoint), msg.autoRun ?? false);
       case 'rollback':
         return rollbackRun(c, msg.runId);
       case 'injectFault':

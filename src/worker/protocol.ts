@@ -160,6 +160,11 @@ export type ToWorker =
    * Answers `restored` then a `paused` status; an `error` when no checkpoint can be used.
    */
   | { type: 'restore'; runId: number; key: string; autoRun?: boolean }
+  /**
+   * Continues a run from checkpoint bytes (a shipped pre-trained run) as run `key`: like `restore`,
+   * answered by `restored` then a `paused` status, or an `error` naming what is wrong with the bytes.
+   */
+  | { type: 'openCheckpoint'; runId: number; key: string; checkpoint: ArrayBuffer; autoRun?: boolean }
   /** After divergence: puts the current run back to its last good checkpoint, keeps it paused. */
   | { type: 'rollback'; runId: number };
 

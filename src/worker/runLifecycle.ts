@@ -4,6 +4,7 @@
  * restore builds its trainer beside the current run and replaces it only when ready, so a refused
  * one loses nothing.
  */
+import { decodeCheckpoint, type CheckpointData } from '../core/checkpoint';
 import { LIVE_FIELDS, type RunConfig } from '../core/config';
 import { datasetInfo, progressFor } from './dataMessages';
 import type { ImageDataset } from '../data/types';
@@ -168,12 +169,37 @@ function loadCheckpoint(c: RunContext, key: string): ReturnType<RunCheckpoints['
  * Loads run `key`'s latest good checkpoint into a new trainer (a fresh worker included), paused. As
  * for a start, a checkpoint that cannot be restored leaves the current run in place.
  */
-export async function restoreRun(c: RunContext, id: number, key: string, autoRun: boolean): Promise<void> {
+export function restoreRun(c: RunContext, id: number, key: string, autoRun: boolean): Promise<void> {
+  return restoreFrom(c, id, key, autoRun, () => loadCheckpoint(c, key));
+}
+
+/**
+ * Continues a run from checkpoint bytes the page sent (a shipped pre-trained run, public/runs/), under
+ * the new run key `key`, paused: the same path as `restoreRun`, and the run's next checkpoints are
+ * saved under `key` as for any run.
+ */
+export function openCheckpoint(
+  c: RunContext,
+  id: number,
+  key: string,
+  bytes: Uint8Array,
+  autoRun: boolean,
+): Promise<void> {
+  return restoreFrom(c, id, key, autoRun, async () => ({ checkpoint: decodeCheckpoint(bytes), note: '' }));
+}
+
+async function restoreFrom(
+  c: RunContext,
+  id: number,
+  key: string,
+  autoRun: boolean,
+  source: () => Promise<{ checkpoint: CheckpointData; note: string }>,
+): Promise<void> {
   const { s, post } = c;
   const restored = await exclusive(c, async () => {
     const prev = begin(c, id, 'Loading the checkpoint…');
     try {
-      const { checkpoint, note } = await loadCheckpoint(c, key);
+      const { checkpoint, note } = await source();
       const cfg = checkpoint.config;
       const ready = await build(c, cfg, (t) => {
         if (!t.restore) throw new Error('this trainer cannot restore checkpoints');
