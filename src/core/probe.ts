@@ -19,6 +19,9 @@ import { meanObjectKept, OBJECT_KEPT_LAMS, objectKeptPairs, shareKept } from './
 import type { MaskSource } from './methods/types';
 import type { ProbePair, ProbeResult } from './trainerTypes';
 
+/** λ the gallery's probe pairs are mixed at. */
+export const PROBE_LAM = 0.5;
+
 /** Test images `idx` as [0, 1] floats (HWC) and normalised floats. */
 function hostImages(ds: ImageDataset, idx: number[]): { raw: Float32Array[]; norm: Float32Array } {
   const px = ds.height * ds.width * ds.channels;

@@ -2,6 +2,7 @@
  * The training loop of the handler's run: stepping, batched metric reads (one GPU readback per
  * report) with the divergence check, checkpoint and evaluation timing, and throttled mask probes.
  */
+import { PROBE_LAM } from '../core/probe';
 import type { StepPart } from '../core/trainerTypes';
 import { probeTransferables } from './protocol';
 import { findDivergence } from './divergence';
@@ -20,8 +21,7 @@ export const PROBE_EVERY_MS = 1000;
 export const PROBE_MIN_MS = 250;
 /** Samples of the current batch sent with each probe. */
 export const BATCH_SAMPLES = 4;
-/** λ the probe pairs are mixed at. */
-export const PROBE_LAM = 0.5;
+export { PROBE_LAM };
 
 export async function flush(c: RunContext): Promise<void> {
   const { s, deps } = c;
