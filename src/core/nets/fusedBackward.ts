@@ -73,10 +73,10 @@ function unitBackward(
     const C = dy.shape[3];
     const dy3 = tf.reshape(dy, [G, M, C]) as T3;
     const mBetaG = tf.mean(dy3, 1, true); // [G, 1, C]
-    const xhat = tf.mul(u.d3!, u.r3!);
+    const xhat = u.xhat3!;
     const mGammaG = tf.mean(tf.mul(dy3, xhat), 1, true); // [G, 1, C]
     const centred = tf.sub(tf.sub(dy3, mBetaG), tf.mul(xhat, mGammaG));
-    dc = tf.reshape(tf.mul(centred, u.a3!), dy.shape) as T4;
+    dc = tf.reshape(tf.mul(centred, tf.mul(u.r3!, gamma)), dy.shape) as T4; // · γ/σ
     mGamma = tf.sum(mGammaG, [0, 1]);
     mBeta = tf.sum(mBetaG, [0, 1]);
   }

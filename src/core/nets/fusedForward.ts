@@ -50,6 +50,16 @@ export interface FusedOptions {
   paramGrads?: boolean;
 }
 
+/** Zeros `[C]` (an upload, no kernel): the mean of an already normalised input. */
+function zeroMean(C: number): T1 {
+  return tf.tensor1d(new Float32Array(C));
+}
+
+/** 1 − ε `[C]`: with it, FusedBatchNorm's rsqrt(variance + ε) is 1, so the kernel is γ·x + β. */
+function unitVariance(C: number): T1 {
+  return tf.tensor1d(new Float32Array(C).fill(1 - BN_EPSILON));
+}
+
 export interface UnitRec {
   x: T4;
   w: tf.Tensor;
@@ -63,10 +73,9 @@ export interface UnitRec {
   c?: T4;
   mu?: T1;
   v?: T1;
-  // gpu graph, G > 1: centred conv output, 1/σ and γ/σ per group [G, 1, C]
-  d3?: T3;
+  // gpu graph, G > 1: normalised conv output x̂ [G, M, C] and 1/σ per group [G, 1, C]
+  xhat3?: T3;
   r3?: T3;
-  a3?: T3;
   // cpu graph: centred conv output, 1/σ [C], γ/σ as a depthwise filter [1, 1, C, 1]
   d?: T4;
   r?: T1;
@@ -171,13 +180,20 @@ class Runner {
       const d3 = tf.sub(c3, mu) as T3;
       const v = tf.mean(tf.square(d3), 1, true) as T3;
       const r3 = rsqrtEps(v, BN_EPSILON) as T3;
-      const a3 = tf.mul(r3, bn.gamma) as T3;
-      y = tf.reshape(tf.add(tf.mul(d3, a3), bn.beta), c.shape) as T4;
+      // x̂ = d·r per group, then γ·x̂ + β as ONE FusedBatchNorm kernel (mean 0, variance 1 − ε).
+      const xhat3 = tf.mul(d3, r3) as T3;
+      y = fusedBatchNorm(
+        tf.reshape(xhat3, c.shape) as T4,
+        zeroMean(C),
+        unitVariance(C),
+        bn.beta as T1,
+        bn.gamma as T1,
+        BN_EPSILON,
+      );
       if (relu) y = tf.relu(y);
       this.f.stats.push(mu, v);
-      rec.d3 = this.keep(d3);
+      rec.xhat3 = this.keep(xhat3);
       rec.r3 = this.keep(r3);
-      rec.a3 = this.keep(a3);
     }
     this.f.counts.push(M);
     this.f.layers.push(bn);
