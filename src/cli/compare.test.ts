@@ -58,10 +58,11 @@ describe('npm run compare', () => {
     const [md, csv] = r.stdout.split('\n\nmethod,');
     expect(md).toMatch(/^Dataset shapes, 3 steps, batch 8, 1 seed; .*: off\./);
     expect(md).toContain(
-      '| method | final acc (q) | final acc (k) | best acc | ms/step | × ERM | examples |',
+      '| method | final acc (q) | final acc (k) | best acc | object kept | ms/step | × ERM | examples |',
     );
-    expect(md).toMatch(/\n\| erm \| \d+\.\d\d \| — \| \d+\.\d\d \| \d+\.\d \| 1\.00 \| 24 \|/);
-    expect(md).toMatch(/\n\| mixup \| \d+\.\d\d \| — \| \d+\.\d\d \| \d+\.\d \| \d+\.\d\d \| 24 \|$/);
+    // ERM has no mask (—); Mixup's constant mask keeps exactly λ of A and 1 − λ of B (1.00).
+    expect(md).toMatch(/\n\| erm \| \d+\.\d\d \| — \| \d+\.\d\d \| — \| \d+\.\d \| 1\.00 \| 24 \|/);
+    expect(md).toMatch(/\n\| mixup \| \d+\.\d\d \| — \| \d+\.\d\d \| 1\.00 \| \d+\.\d \| \d+\.\d\d \| 24 \|$/);
     const lines = `method,${csv}`.trim().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['erm', 'mixup']);
