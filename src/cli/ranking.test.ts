@@ -10,7 +10,8 @@ describe('ranking command: settings', () => {
     const { base, cli } = resolveRankingSettings([]);
     expect(cli.methods).toEqual(['erm', 'mixup', 'cutmix', 'puzzlemix', 'automix', 'samix']);
     expect(cli.datasets).toEqual(['shapes', 'fashion-mnist']);
-    expect([cli.seeds, cli.jobs]).toEqual([3, 2]);
+    expect([cli.seeds, cli.jobs, cli.controls]).toEqual([3, 2, true]);
+    expect(resolveRankingSettings(['--controls', 'false']).cli.controls).toBe(false);
     expect({ steps: base.steps, batch: base.batch, width: base.width }).toEqual(RANKING_BASE);
   });
 
@@ -68,10 +69,12 @@ describe('ranking command on a tiny budget', () => {
       /- (met|MISSED): SAMix object kept ≥ 1\.15 on every seed: s1 \d\.\d{3}, s2 \d\.\d{3}/,
     );
     expect(markdown).toContain('- n/a: order SAMix ≥ AutoMix'); // AutoMix not in this ranking
+    expect(markdown).toMatch(/\| mixup\+CE \| \d/); // the clean-CE controls
+    expect(markdown).toMatch(/\| cutmix\+CE \| \d/);
     const saved = JSON.parse(readFileSync(out, 'utf8')) as {
       results: Array<{ steps: number; error: string }>;
     };
-    expect(saved.results).toHaveLength(8);
+    expect(saved.results).toHaveLength(12);
     expect(saved.results.every((r) => r.steps === 3 && r.error === '')).toBe(true);
     expect(lines[0]).toMatch(/^ranking: erm, mixup, cutmix, samix × 2 seed\(s\) on shapes, 3 steps/);
   });

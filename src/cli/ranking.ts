@@ -9,6 +9,10 @@
  * of src/compare/ranking.ts are met. Markdown goes to stdout (and `--md FILE`), everything to
  * `--out FILE` as JSON; progress goes to stderr.
  *
+ * With `--controls` (on by default; `--controls false` turns it off) every hand-crafted method also
+ * runs with the clean-image CE term SAMix and AutoMix train with (rows `mixup+CE`, …): these rows do
+ * not rank, they show how much of SAMix's lead that term alone explains.
+ *
  * Every RunConfig field except `method` and `dataset` can be set (`--steps 600 --eta 1 …`, or
  * `--config FILE` in camelCase; flags win). With `--jobs` above 1, ms/step is measured with that
  * many runs sharing the machine (the ratios stay comparable; the absolute figures do not).
@@ -55,6 +59,8 @@ export interface RankingCliOptions {
   jobs: number;
   backend: 'wasm' | 'cpu';
   reportEvery: number;
+  /** Also run every hand-crafted method with the clean-image CE term (control rows). */
+  controls: boolean;
   out?: string;
   md?: string;
 }
@@ -62,7 +68,18 @@ export interface RankingCliOptions {
 /** The ranking's budget and size unless flags say otherwise: the playground's CPU-sized run. */
 export const RANKING_BASE: Partial<RunConfig> = { steps: 2000, batch: 32, width: 8 };
 
-const CLI_KEYS = ['datasets', 'methods', 'seeds', 'jobs', 'backend', 'reportEvery', 'out', 'md', 'config'];
+const CLI_KEYS = [
+  'datasets',
+  'methods',
+  'seeds',
+  'jobs',
+  'backend',
+  'reportEvery',
+  'controls',
+  'out',
+  'md',
+  'config',
+];
 const FIELD_KEYS = CONFIG_KEYS.filter((k) => k !== 'method' && k !== 'dataset');
 const TABLE = flagTable([...FIELD_KEYS, ...CLI_KEYS]);
 const HINTS = new Map([
@@ -99,7 +116,7 @@ function usage<T>(fn: () => T): T {
 
 /** Parses the command line: the shared run configuration and the ranking's own options. */
 export function resolveRankingSettings(argv: string[]): { base: RunConfig; cli: RankingCliOptions } {
-  const flags = parseArgv(argv, TABLE, { bare: BOOLEAN_CONFIG_KEYS, hints: HINTS });
+  const flags = parseArgv(argv, TABLE, { bare: new Set([...BOOLEAN_CONFIG_KEYS, 'controls']), hints: HINTS });
   const file = flags.config !== undefined ? readConfigFile(flags.config) : {};
   const merged: Record<string, unknown> = { ...file, ...flags };
   delete merged.config;
@@ -110,6 +127,7 @@ export function resolveRankingSettings(argv: string[]): { base: RunConfig; cli: 
     jobs: 2,
     backend: 'wasm',
     reportEvery: 10,
+    controls: true,
   };
   const partial: Record<string, unknown> = { ...RANKING_BASE };
   const text = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
@@ -121,6 +139,8 @@ export function resolveRankingSettings(argv: string[]): { base: RunConfig; cli: 
     else if (key === 'jobs') cli.jobs = positive('--jobs', value, true);
     else if (key === 'reportEvery') cli.reportEvery = positive('--report-every', value, true);
     else if (key === 'backend') cli.backend = oneOf('--backend', value, ['wasm', 'cpu'] as const);
+    else if (key === 'controls')
+      cli.controls = oneOf('--controls', String(value), ['true', 'false']) === 'true';
     else if (key === 'out' || key === 'md') cli[key] = String(value);
     else partial[key] = value;
   }
@@ -140,7 +160,7 @@ export async function runRanking(
   log: (line: string) => void,
 ): Promise<{ code: number; markdown: string }> {
   const { base, cli } = resolveRankingSettings(argv);
-  const planned = planRanking(base, cli.datasets, cli.methods, cli.seeds);
+  const planned = planRanking(base, cli.datasets, cli.methods, cli.seeds, cli.controls);
   const order = schedule(planned);
   const entries = order.map((i) => planned[i]);
   log(

@@ -93,6 +93,24 @@ describe('planRanking and the report', () => {
     expect(plan.every((e) => e.config.dataset === e.dataset && e.config.method === e.method)).toBe(true);
   });
 
+  it('adds clean-CE controls of the hand-crafted methods, which do not rank', () => {
+    const plan = planRanking(DEFAULT_CONFIG, ['shapes'], ['erm', 'mixup', 'samix'], 1, true);
+    expect(plan.map((e) => [e.label, e.config.cleanCE])).toEqual([
+      ['erm s1', false],
+      ['mixup s1', false],
+      ['mixup+CE s1', true],
+      ['samix s1', false],
+    ]);
+    // A control better than everything does not count as the best hand-crafted method.
+    const results = [
+      ...field([run('samix', 1, 0.8, 0.79, 1.2), run('samix', 2, 0.8, 0.8, 1.16)]),
+      { ...run('mixup', 1, 0.95), label: 'mixup+CE s1' },
+    ];
+    const v = rankingVerdicts(summarize(results), results);
+    expect(v[0].met).toBe(true);
+    expect(v[0].detail).toContain('best hand-crafted (cutmix) 74.00');
+  });
+
   it('gives one section per dataset with its table, gaps, scores and verdicts', () => {
     const a = field([run('samix', 1, 0.8, 0.79, 1.2), run('samix', 2, 0.8, 0.8, 1.16)]);
     const b = [run('erm', 1, 0.9, NaN, NaN, 'mnist'), run('samix', 1, 0.91, 0.85, NaN, 'mnist')];

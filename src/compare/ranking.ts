@@ -12,7 +12,7 @@
  */
 import { type DatasetName, LEARNED_METHODS, type MethodName, type RunConfig } from '../core/config';
 import { planComparison } from './plan';
-import { formatPct, formatScore, summarize, toMarkdown } from './summary';
+import { formatPct, formatScore, groupLabel, summarize, toMarkdown } from './summary';
 import type { CompareEntry, CompareMeta, CompareRow, CompareRunResult } from './types';
 
 /** The methods ranked by default: ERM, three hand-crafted mixups, AutoMix and SAMix. */
@@ -40,22 +40,33 @@ export interface RankingEntry extends CompareEntry {
   dataset: DatasetName;
 }
 
+/** Suffix of the control rows: a hand-crafted method given the clean-image CE term SAMix has. */
+export const CONTROL_SUFFIX = '+CE';
+
 /**
  * The runs of a ranking: for every dataset, `planComparison` of the methods over the seeds (each
- * run's configuration is `base` with dataset, method and seed set).
+ * run's configuration is `base` with dataset, method and seed set). With `controls`, every
+ * hand-crafted method also runs with the clean-image CE term (label `mixup+CE`): what SAMix gains
+ * from that term alone, apart from its masks (OpenMixup's baselines do not have it; docs/ranking.md).
  */
 export function planRanking(
   base: RunConfig,
   datasets: readonly DatasetName[],
   methods: MethodName[],
   seeds: number,
+  controls = false,
 ): RankingEntry[] {
   return datasets.flatMap((dataset) =>
-    planComparison({ ...base, dataset }, methods, seeds).map((e) => ({
-      ...e,
-      label: `${e.method} s${e.seed}`,
-      dataset,
-    })),
+    planComparison({ ...base, dataset }, methods, seeds).flatMap((e) => {
+      const plain: RankingEntry = { ...e, label: `${e.method} s${e.seed}`, dataset };
+      if (!controls || !isHandCrafted(e.method) || e.config.cleanCE) return [plain];
+      const control: RankingEntry = {
+        ...plain,
+        label: `${e.method}${CONTROL_SUFFIX} s${e.seed}`,
+        config: { ...e.config, cleanCE: true },
+      };
+      return [plain, control];
+    }),
   );
 }
 
@@ -66,14 +77,17 @@ export interface Verdict {
   detail: string;
 }
 
-const isHandCrafted = (m: MethodName): boolean =>
-  m !== 'erm' && !LEARNED_METHODS.includes(m) && m !== 'samixp';
+function isHandCrafted(m: MethodName): boolean {
+  return m !== 'erm' && !LEARNED_METHODS.includes(m) && m !== 'samixp';
+}
 
-/** The verdicts of one dataset's rows and runs (see the file comment). */
+/** The verdicts of one dataset's rows and runs (see the file comment; control rows do not rank). */
 export function rankingVerdicts(rows: CompareRow[], results: CompareRunResult[]): Verdict[] {
   const row = (m: MethodName): CompareRow | undefined => rows.find((r) => r.label === m);
   const acc = (r: CompareRow | undefined): number => (r ? r.finalQ.mean : NaN);
-  const hand = rows.filter((r) => isHandCrafted(r.method) && Number.isFinite(r.finalQ.mean));
+  const hand = rows.filter(
+    (r) => r.label === r.method && isHandCrafted(r.method) && Number.isFinite(r.finalQ.mean),
+  );
   const best = hand.reduce<CompareRow | undefined>(
     (b, r) => (!b || r.finalQ.mean > b.finalQ.mean ? r : b),
     undefined,
@@ -94,7 +108,9 @@ export function rankingVerdicts(rows: CompareRow[], results: CompareRunResult[])
       .join(' ≥ '),
   };
 
-  const samixRuns = results.filter((r) => r.method === 'samix' && r.error === '');
+  const samixRuns = results.filter(
+    (r) => r.method === 'samix' && groupLabel(r.label) === 'samix' && r.error === '',
+  );
   const kept = samixRuns.map((r) => r.finalObjectKept);
   const keptKnown = kept.length > 0 && kept.every(Number.isFinite);
   const objectKept: Verdict = {
