@@ -24,6 +24,7 @@ import { parseArgs } from './benchArgs';
 import { runBrowserBench } from './benchBrowser';
 import { soakCli } from './benchSoak';
 import { table } from './benchTable';
+import { runFirstBench } from './benchFirst';
 import { runUiBench } from './benchUi';
 import { runNodeBench, type KernelCount } from './benchNode';
 import { formatSslBench } from './benchSsl';
@@ -256,6 +257,23 @@ async function main(): Promise<void> {
           ],
         ),
       );
+    }
+  }
+  if (a.part === 'first' || a.part === 'all') {
+    const seconds = Number(process.env.FIRST_BENCH_SECONDS ?? 60) || 60;
+    const first = await runFirstBench({ seconds });
+    out.first = first;
+    if (!a.json) {
+      console.log(
+        `\n## Time to insight (built app, ${first.backend}, ${first.config}): test accuracy of each evaluation against seconds since Start\n`,
+      );
+      console.log(
+        table(
+          ['s after Start', 'step', 'test acc q %', 'test acc k %'],
+          first.evals.map((e) => [e.at, e.step, e.testAccQ * 100, e.testAccK * 100]),
+        ),
+      );
+      console.log(`\n${first.stepsPerSecond.toFixed(2)} steps/s over ${seconds} s`);
     }
   }
   if (a.json) console.log(JSON.stringify(out, null, 2));

@@ -5,7 +5,7 @@
 import { METHOD_NAMES, BACKEND_NAMES, type MethodName, type BackendName } from '../core/config';
 
 export interface Args {
-  part: 'node' | 'data' | 'browser' | 'ui' | 'all';
+  part: 'node' | 'data' | 'browser' | 'ui' | 'first' | 'all';
   methods: MethodName[];
   backends: BackendName[];
   batch: number;
@@ -58,9 +58,9 @@ export function parseArgs(argv: string[]): Args {
     if (flag === '--json') a.json = true;
     else if (flag === '--part')
       a.part =
-        v === 'node' || v === 'data' || v === 'browser' || v === 'ui' || v === 'all'
+        v === 'node' || v === 'data' || v === 'browser' || v === 'ui' || v === 'first' || v === 'all'
           ? v
-          : fail(`--part takes node, data, browser, ui, all; got "${v}"`);
+          : fail(`--part takes node, data, browser, ui, first, all; got "${v}"`);
     else if (flag === '--methods') a.methods = list(v, METHOD_NAMES, 'methods');
     else if (flag === '--backends') a.backends = list(v, BACKEND_NAMES, 'backends');
     else if (flag === '--batch') a.batch = num();

@@ -3,12 +3,16 @@
  * poking at the page from the console (style rule R15: tests read state, not pixels).
  */
 import { useEffect } from 'react';
-import type { StepMetrics } from '../core/trainerTypes';
+import type { EvalResult, StepMetrics } from '../core/trainerTypes';
 import type { FaultKind, MemoryInfo } from '../worker/protocol';
 import type { TrainerApi } from './useTrainer';
 
 export interface SamixTestApi {
   lastMetrics(): StepMetrics | undefined;
+  /** Every evaluation the page holds, in order. */
+  evals(): EvalResult[];
+  /** `method on dataset, batch B, width W` of the run on screen (benchmarks). */
+  configSummary(): string;
   metricsCount(): number;
   /** Steps of the metric points the page holds, in order (curves after a recovery). */
   metricSteps(): number[];
@@ -45,6 +49,11 @@ export function useTestApi(trainer: TrainerApi): void {
     const d = trainer.data;
     window.__samix = {
       lastMetrics: () => d.metrics[d.metrics.length - 1],
+      evals: () => d.evals.slice(),
+      configSummary: () => {
+        const c = trainer.runConfig;
+        return c ? `${c.method} on ${c.dataset}, batch ${c.batch}, width ${c.width}` : '';
+      },
       metricsCount: () => d.metrics.length,
       metricSteps: () => d.metrics.map((p) => p.step),
       frameCount: () => d.frames.length,
