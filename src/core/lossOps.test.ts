@@ -24,32 +24,63 @@ function close(a: tf.Tensor, b: tf.Tensor, tol = 1e-5): void {
 describe('loss ops (custom gradients) equal the reference losses', () => {
   beforeAll(() => initTestBackend());
 
-  it.each(ETA_MODES)('η-balanced loss, mode %s: values and ∂/∂logits', (mode) => {
-    const z = logits(1);
-    const before = tf.memory().numTensors;
+  it.each(ETA_MODES.flatMap((m) => [[m, 'device'] as const, [m, 'host'] as const]))(
+    'η-balanced loss, mode %s, %s labels: values and ∂/∂logits',
+    (mode, where) => {
+      const z = logits(1);
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        const a = yA();
+        const b = yB();
+        const o = { eta: 0.7, global: mode };
+        const host = (t: tf.Tensor1D) => Int32Array.from(t.dataSync());
+        let parts: { local: tf.Tensor; global: tf.Tensor } | null = null;
+        const got = tf.variableGrads(() => {
+          const [la, lb] = where === 'host' ? [host(a), host(b)] : [a, b];
+          const r = etaLossOp(z as unknown as tf.Tensor2D, la, lb, 0.3, o);
+          parts = { local: tf.keep(r.local), global: tf.keep(r.global) };
+          return r.total;
+        }, [z]);
+        const want = tf.variableGrads(
+          () => etaBalancedLoss(z as unknown as tf.Tensor2D, a, b, 0.3, o).total,
+          [z],
+        );
+        close(got.value, want.value);
+        close(got.grads[z.name], want.grads[z.name]);
+        const ref = etaBalancedLoss(z as unknown as tf.Tensor2D, a, b, 0.3, o);
+        close(parts!.local, ref.local);
+        close(parts!.global, ref.global);
+        tf.dispose([parts!.local, parts!.global]);
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(flushSaves()).toBe(0);
+      z.dispose();
+    },
+  );
+
+  it('soft-target CE with host labels equals it with device labels: losses, accuracy, ∂/∂logits', () => {
+    const z = logits(9, 2);
     tf.tidy(() => {
-      const a = yA();
-      const b = yB();
-      const o = { eta: 0.7, global: mode };
-      let parts: { local: tf.Tensor; global: tf.Tensor } | null = null;
-      const got = tf.variableGrads(() => {
-        const r = etaLossOp(z as unknown as tf.Tensor2D, a, b, 0.3, o);
-        parts = { local: tf.keep(r.local), global: tf.keep(r.global) };
-        return r.total;
-      }, [z]);
-      const want = tf.variableGrads(
-        () => etaBalancedLoss(z as unknown as tf.Tensor2D, a, b, 0.3, o).total,
-        [z],
-      );
-      close(got.value, want.value);
-      close(got.grads[z.name], want.grads[z.name]);
-      const ref = etaBalancedLoss(z as unknown as tf.Tensor2D, a, b, 0.3, o);
-      close(parts!.local, ref.local);
-      close(parts!.global, ref.global);
-      tf.dispose([parts!.local, parts!.global]);
+      const [a, b] = [yA(), yB()];
+      const [ha, hb] = [Int32Array.from(a.dataSync()), Int32Array.from(b.dataSync())];
+      for (const lam of [0.3, 0.5, 1]) {
+        let accs: tf.Tensor[] = [];
+        const run = (ta: typeof a | Int32Array, tb: typeof b | Int32Array) =>
+          tf.variableGrads(() => {
+            const r = softTargetCE(z as unknown as tf.Tensor3D, [
+              { yA: ta, yB: tb, lam },
+              { yA: ta, yB: ta, lam: 1 },
+            ]);
+            accs = [...accs, tf.keep(r.acc)];
+            return tf.sum(tf.mul(r.loss, tf.tensor1d([1, 0.5]))) as tf.Scalar;
+          }, [z]);
+        const dev = run(a, b);
+        const hst = run(ha, hb);
+        close(dev.value, hst.value, 1e-6);
+        close(dev.grads[z.name], hst.grads[z.name], 1e-6);
+        expect(Array.from(accs[1].dataSync())).toEqual(Array.from(accs[0].dataSync()));
+      }
     });
-    expect(tf.memory().numTensors).toBe(before);
-    expect(flushSaves()).toBe(0);
     z.dispose();
   });
 

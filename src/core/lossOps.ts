@@ -27,11 +27,46 @@ type T3 = tf.Tensor3D;
 /** Logit offset that removes a class from a log-sum-exp (as in losses.ts). */
 const MASKED_LOGIT = -1e9;
 
+/**
+ * Labels `[N]`: a device tensor, or host labels (a training step's, which are uploaded as the
+ * finished one-hot targets instead: no label kernels on the device).
+ */
+export type Labels = T1 | Int32Array;
+
 /** Targets of one group: label weight λ on yA and 1 − λ on yB (λ a number, or per row `[N]`). */
 export interface SoftTarget {
-  yA: T1;
-  yB: T1;
+  yA: Labels;
+  yB: Labels;
   lam: number | tf.Tensor;
+}
+
+/** Device labels (host labels are uploaded). */
+function onDevice(y: Labels): T1 {
+  return y instanceof Int32Array ? tf.tensor1d(y, 'int32') : y;
+}
+
+/**
+ * Host targets of G groups with numeric λ: the soft targets `[G, N, K]` and the dominant label of
+ * every row `[G, N]` (yA where λ ≥ ½, else yB), built on the host and uploaded.
+ */
+function hostTargets(
+  targets: SoftTarget[],
+  N: number,
+  K: number,
+): { tgt: tf.Tensor3D; dominant: tf.Tensor2D } {
+  const G = targets.length;
+  const tgt = new Float32Array(G * N * K);
+  const dominant = new Int32Array(G * N);
+  targets.forEach((t, g) => {
+    const [yA, yB, lam] = [t.yA as Int32Array, t.yB as Int32Array, t.lam as number];
+    for (let n = 0; n < N; n++) {
+      const row = (g * N + n) * K;
+      tgt[row + yA[n]] += lam;
+      tgt[row + yB[n]] += 1 - lam;
+      dominant[g * N + n] = lam >= 0.5 ? yA[n] : yB[n];
+    }
+  });
+  return { tgt: tf.tensor3d(tgt, [G, N, K]), dominant: tf.tensor2d(dominant, [G, N], 'int32') };
 }
 
 /** One-hot float rows `[n, K]` (int32 one-hot then cast: wasm 4.22 ignores oneHot's dtype). */
@@ -59,16 +94,23 @@ function softmaxLse<T extends tf.Tensor>(z: T): { p: T; lse: T } {
  *   label (yA where λ ≥ ½, else yB; no gradient)
  */
 export function softTargetCE(logits: T3, targets: SoftTarget[]): { loss: T1; acc: T1 } {
+  // (host labels: see `Labels`)
   const [G, N, K] = logits.shape;
   if (targets.length !== G) throw new Error(`${targets.length} targets for ${G} groups`);
+  const host = targets.every(
+    (t) => t.yA instanceof Int32Array && t.yB instanceof Int32Array && typeof t.lam === 'number',
+  );
+  if (!host) targets = targets.map((t) => ({ ...t, yA: onDevice(t.yA), yB: onDevice(t.yB) }));
   const { value, side } = lossOp(logits, (saves) => {
     const keep = <T extends tf.Tensor>(t: T): T => (saves ? saves.keep(t) : t);
-    const cat = (ts: tf.Tensor[]): tf.Tensor => (ts.length === 1 ? ts[0] : tf.concat(ts));
+    const cat = (ts: Labels[]): tf.Tensor => (ts.length === 1 ? (ts[0] as T1) : tf.concat(ts as T1[]));
     const plain = targets.every((t) => t.yB === t.yA || t.lam === 1);
     const numeric = targets.every((t) => typeof t.lam === 'number');
     let tgt: tf.Tensor;
     let dominantRows: tf.Tensor | null = null; // [G, N] int32, when known from the labels' concatenation
-    if (plain) {
+    if (host) {
+      ({ tgt, dominant: dominantRows } = hostTargets(targets, N, K));
+    } else if (plain) {
       tgt = tf.reshape(oneHotF(cat(targets.map((t) => t.yA)), K), [G, N, K]);
     } else if (numeric) {
       // One one-hot of every group's yA then every group's yB, weighted (λ_g, 1 − λ_g) and summed.
@@ -97,15 +139,18 @@ export function softTargetCE(logits: T3, targets: SoftTarget[]): { loss: T1; acc
     // Mean over rows of Σ_k t_k·(lse − z_k) (the targets sum to 1 per row).
     const loss = tf.mul(tf.sum(tf.mul(tgt, tf.sub(lse, logits)), [1, 2]), 1 / N) as T1; // [G]
     // Accuracy against the dominant label (no gradient).
-    const dominant = targets.map((t) => {
-      if (typeof t.lam === 'number') return t.lam >= 0.5 ? t.yA : t.yB;
-      return tf.where(tf.broadcastTo(tf.greaterEqual(t.lam, 0.5), t.yA.shape), t.yA, t.yB);
-    });
-    const hit = tf.equal(
-      tf.argMax(logits, 2),
-      dominantRows ??
-        tf.reshape(cat(dominant.map((d) => (d.dtype === 'int32' ? d : tf.cast(d, 'int32')))), [G, N]),
-    );
+    const dominant = (): tf.Tensor => {
+      const rows = targets.map((t) => {
+        const [yA, yB] = [t.yA as T1, t.yB as T1];
+        if (typeof t.lam === 'number') return t.lam >= 0.5 ? yA : yB;
+        return tf.where(tf.broadcastTo(tf.greaterEqual(t.lam, 0.5), yA.shape), yA, yB);
+      });
+      return tf.reshape(cat(rows.map((d) => (d.dtype === 'int32' ? d : (tf.cast(d, 'int32') as T1)))), [
+        G,
+        N,
+      ]);
+    };
+    const hit = tf.equal(tf.argMax(logits, 2), dominantRows ?? dominant());
     const acc = tf.mean(tf.cast(hit, 'float32'), 1) as T1;
     keep(p);
     keep(tgt);
@@ -176,8 +221,8 @@ function etaCoefficients(lam: number, eta: number, global: EtaMode): number[][][
  */
 export function etaLossOp(
   logits: T2,
-  yA: T1,
-  yB: T1,
+  yA: Labels,
+  yB: Labels,
   lam: number,
   o: { eta: number; global: EtaMode },
 ): EtaLossOut {
@@ -188,8 +233,30 @@ export function etaLossOp(
   const { value, side } = lossOp(logits, (saves) => {
     const keep = <T extends tf.Tensor>(t: T): T => (saves ? saves.keep(t) : t);
     const int = (y: T1): T1 => (y.dtype === 'int32' ? y : (tf.cast(y, 'int32') as T1));
-    const none = tf.tensor1d(new Int32Array(N).fill(-1), 'int32'); // one-hot of −1: a zero row
-    const oh = keep(tf.cast(tf.oneHot(tf.stack([none, int(yB), int(yA)], 1) as T2, K), 'float32') as T3); // [N, 3, K]
+    const hostLabels = yA instanceof Int32Array && yB instanceof Int32Array;
+    // oh `[N, 3, K]`: rows 0, e_b, e_a; kind `[1, N, 2]`: [1, same class] (column 1's coefficients
+    // are the one-class minus the two-class ones). Host labels: both built here and uploaded.
+    let oh: T3;
+    let kind: T3;
+    if (hostLabels) {
+      const [a, b] = [yA as Int32Array, yB as Int32Array];
+      const ohHost = new Float32Array(N * 3 * K);
+      const kindHost = new Float32Array(2 * N);
+      for (let n = 0; n < N; n++) {
+        ohHost[(n * 3 + 1) * K + b[n]] = 1;
+        ohHost[(n * 3 + 2) * K + a[n]] = 1;
+        kindHost[2 * n] = 1;
+        kindHost[2 * n + 1] = a[n] === b[n] ? 1 : 0;
+      }
+      oh = keep(tf.tensor3d(ohHost, [N, 3, K]));
+      kind = keep(tf.tensor3d(kindHost, [1, N, 2]));
+    } else {
+      const [a, b] = [onDevice(yA), onDevice(yB)];
+      const none = tf.tensor1d(new Int32Array(N).fill(-1), 'int32'); // one-hot of −1: a zero row
+      oh = keep(tf.cast(tf.oneHot(tf.stack([none, int(b), int(a)], 1) as T2, K), 'float32') as T3);
+      const same = tf.reshape(tf.cast(tf.equal(int(a), int(b)), 'float32'), [1, N, 1]);
+      kind = keep(tf.concat([tf.ones([1, N, 1]), same], 2) as T3);
+    }
     const z3 = tf.reshape(logits, [N, 1, K]);
     const zs = tf.add(z3, tf.mul(oh, MASKED_LOGIT)); // [N, 3, K]: z, z¬b, z¬a
     const zz = tf.sum(tf.mul(z3, oh), 2); // [N, 3]: 0, z_b, z_a
@@ -201,9 +268,6 @@ export function etaLossOp(
     const toDelta = tf.tensor3d([0, 0, 0, 0, 0, 0, 0, 0, 1, -1, -1, 1], [1, 6, 2]); // → δ, −δ
     const d = keep(batchMatMul(phi, toDelta)); // [1, N, 2]
     const feats = tf.concat([phi, tf.softplus(d)], 2); // [1, N, F]
-    // Row kind [1, same class] (column 1's coefficients: one-class minus two-class ones).
-    const same = tf.reshape(tf.cast(tf.equal(int(yA), int(yB)), 'float32'), [1, N, 1]);
-    const kind = keep(tf.concat([tf.ones([1, N, 1]), same], 2) as T3); // [1, N, 2]
     const sums = batchMatMul(kind, feats as T3, true, false); // [1, 2, F]: Σ f, Σ same·f
     const coef = tf.tensor3d(
       W.flat(2).map((v) => v / N),

@@ -41,6 +41,11 @@ export interface Batch {
   y: tf.Tensor1D;
 }
 
+/** A training batch and its labels on the host too (uploaded, never gathered on the device). */
+export interface TrainBatch extends Batch {
+  labels: Int32Array;
+}
+
 export class ResidentData {
   readonly dataset: ImageDataset;
   readonly trainCount: number;
@@ -97,15 +102,17 @@ export class ResidentData {
    * dataset allows it) with parameters from `rng` (drawn after the indices) — fetch and augmentation
    * are one gather.
    */
-  nextBatch(rng: Rng, n: number, augment: boolean): Batch {
+  nextBatch(rng: Rng, n: number, augment: boolean): TrainBatch {
     const idx = this.nextIndices(rng, n);
     const aug = augment ? drawAugment(rng, n, this.dataset.flip) : null;
     const { height: h, width: w, channels: c } = this.dataset;
+    const all = this.dataset.train.labels;
+    const labels = Int32Array.from(idx, (i) => all[i]);
     return tf.tidy(() => {
-      const y = tf.gather(this.trainY, tf.tensor1d(idx, 'int32')) as tf.Tensor1D; // [N]
-      if (!aug) return { x: tf.gather(this.trainX, tf.tensor1d(idx, 'int32')) as tf.Tensor4D, y };
+      const y = tf.tensor1d(labels, 'int32'); // [N] (an upload: no gather kernel)
+      if (!aug) return { x: tf.gather(this.trainX, tf.tensor1d(idx, 'int32')) as tf.Tensor4D, y, labels };
       const pixels = tf.tensor1d(cropFlipIndices(idx, aug, h, w), 'int32'); // [N·H·W]
-      return { x: tf.reshape(tf.gather(this.trainPixels, pixels), [n, h, w, c]) as tf.Tensor4D, y }; // [N, H, W, C]
+      return { x: tf.reshape(tf.gather(this.trainPixels, pixels), [n, h, w, c]) as tf.Tensor4D, y, labels }; // [N, H, W, C]
     });
   }
 

@@ -10,48 +10,43 @@ import type { BatchSamples } from '../trainerTypes';
 /** Rows of each step's mixed batch that are kept. */
 export const SAMPLE_ROWS = 4;
 
-/** Kept tensors of one step's first rows. */
+/** What a step keeps of its mixed batch for the view (no kernel: references and host labels). */
 export interface StepSample {
-  /** Mixed images `[k, H, W, C]`, normalised like the training data. */
+  /** The mixed batch `[N, H, W, C]`, normalised like the training data (kept; rows are cut on read). */
   x: tf.Tensor4D;
-  /** `[k, 2]` int32: label of the un-shuffled image (A) and of its partner (B). */
-  labels: tf.Tensor2D;
-  /** Label weight of A per row: one number for the batch, or `[k]` on the device. */
-  lam: number | tf.Tensor1D;
+  /** Labels of the un-shuffled images (A) and of their partners (B), first rows, on the host. */
+  labelsA: Int32Array;
+  labelsB: Int32Array;
+  /** Label weight of A per row: one number for the batch, or `[N]` / a scalar on the device (kept). */
+  lam: number | tf.Tensor;
 }
 
 /**
- * Slices and keeps the first `SAMPLE_ROWS` rows (call inside the step's tf.tidy; the result
- * survives it).
+ * Keeps the mixed batch and the first labels for the view (call inside the step's tf.tidy; the
+ * result survives it). Nothing runs on the device: rows are cut when the page asks (`readSample`).
  * @param x mixed batch `[N, H, W, C]`
- * @param yA labels of the batch `[N]`; @param yB labels of the partners `[N]`
+ * @param labelsA labels of the batch; @param labelsB labels of the partners
  * @param lam label weight of A: a number, a scalar tensor or `[N]`
  */
 export function captureSample(
   x: tf.Tensor4D,
-  yA: tf.Tensor1D,
-  yB: tf.Tensor1D,
+  labelsA: Int32Array,
+  labelsB: Int32Array,
   lam: number | tf.Tensor,
 ): StepSample {
   const k = Math.min(SAMPLE_ROWS, x.shape[0]);
   return {
-    x: tf.keep(tf.slice(x, [0, 0, 0, 0], [k, -1, -1, -1])),
-    labels: tf.keep(tf.stack([tf.slice(yA, [0], [k]), tf.slice(yB, [0], [k])], 1).toInt() as tf.Tensor2D),
-    lam:
-      typeof lam === 'number'
-        ? lam
-        : tf.keep(
-            lam.rank === 0
-              ? (tf.broadcastTo(tf.reshape(lam, [1]), [k]) as tf.Tensor1D)
-              : tf.slice(lam as tf.Tensor1D, [0], [k]),
-          ),
+    x: tf.keep(x),
+    labelsA: labelsA.slice(0, k),
+    labelsB: labelsB.slice(0, k),
+    lam: typeof lam === 'number' ? lam : tf.keep(lam),
   };
 }
 
+/** Frees what a sample kept (tensors a step still uses are not its to free: callers pass their own). */
 export function disposeSample(s: StepSample | null): void {
   if (!s) return;
   s.x.dispose();
-  s.labels.dispose();
   if (typeof s.lam !== 'number') s.lam.dispose();
 }
 
@@ -63,7 +58,7 @@ export async function readSample(
   k: number,
 ): Promise<BatchSamples> {
   const [, height, width, channels] = s.x.shape;
-  const n = Math.min(k, s.x.shape[0]);
+  const n = Math.min(k, s.x.shape[0], s.labelsA.length);
   const pixels = tf.tidy(() => {
     const std = tf.tensor1d(ds.std.slice(0, channels));
     const mean = tf.tensor1d(ds.mean.slice(0, channels));
@@ -71,21 +66,21 @@ export async function readSample(
     return tf.clipByValue(tf.round(tf.mul(tf.add(tf.mul(rows, std), mean), 255)), 0, 255).toInt();
   });
   try {
-    const [px, labels, lam] = await Promise.all([
+    const [px, lam] = await Promise.all([
       pixels.data(),
-      s.labels.data(),
       typeof s.lam === 'number' ? Promise.resolve(null) : s.lam.data(),
     ]);
     const size = height * width * channels;
+    const lamAt = (i: number): number => (lam ? lam[lam.length === 1 ? 0 : i] : (s.lam as number));
     return {
       step,
       height,
       width,
       channels,
       images: Array.from({ length: n }, (_, i) => Uint8Array.from(px.subarray(i * size, (i + 1) * size))),
-      lam: Array.from({ length: n }, (_, i) => (lam ? lam[i] : (s.lam as number))),
-      labelA: Array.from({ length: n }, (_, i) => labels[2 * i]),
-      labelB: Array.from({ length: n }, (_, i) => labels[2 * i + 1]),
+      lam: Array.from({ length: n }, (_, i) => lamAt(i)),
+      labelA: Array.from(s.labelsA.subarray(0, n)),
+      labelB: Array.from(s.labelsB.subarray(0, n)),
     };
   } finally {
     pixels.dispose();

@@ -49,8 +49,8 @@ interface MixPlan {
   mixed: tf.Tensor4D | null;
   /** Label weight of y: a number, or a device tensor (scalar or `[N]`). */
   lam: number | tf.Tensor;
-  /** y[σ], `[N]`. */
-  yB: tf.Tensor1D;
+  /** y[σ] on the host. */
+  labelsB: Int32Array;
   /** ManifoldMix's feature mixing. */
   mixAtStage?: FeatureMix;
   /** Mean weight of the un-shuffled image. */
@@ -58,18 +58,24 @@ interface MixPlan {
 }
 
 /** Draws λ, σ and the method's own randomness, and builds the mixed batch (no gradient). */
-function planMix(c: SlContext, model: ModelLike, x: tf.Tensor4D, y: tf.Tensor1D): MixPlan {
+function planMix(
+  c: SlContext,
+  model: ModelLike,
+  x: tf.Tensor4D,
+  y: tf.Tensor1D,
+  labels: Int32Array,
+): MixPlan {
   const { cfg, rng } = c;
   const method = METHODS[cfg.method];
   const alpha = effectiveAlpha(cfg);
   const lam = rng.beta(alpha, alpha);
   const perm = rng.permutation(cfg.batch);
-  const yB = permuteLabels(y, perm);
+  const labelsB = permuteLabels(labels, perm);
   if (method.kind === 'feature') {
     return {
       mixed: null,
       lam,
-      yB,
+      labelsB,
       mixAtStage: { stage: pickManifoldLayer(rng), perm, lam },
       maskMean: tf.scalar(lam),
     };
@@ -87,7 +93,7 @@ function planMix(c: SlContext, model: ModelLike, x: tf.Tensor4D, y: tf.Tensor1D)
   return {
     mixed: own ?? mixWithMask(x, perm, res.m), // [N, H, W, C]
     lam: labelWeight(res.lam),
-    yB,
+    labelsB,
     maskMean: tf.sub(1, tf.mean(res.m)) as tf.Scalar,
   };
 }
@@ -97,7 +103,7 @@ export function handcraftedStep(c: SlContext): StepOutput {
   const { cfg } = c;
   const isErm = METHODS[cfg.method].kind === 'none';
   section('data');
-  const { x, y } = c.data.nextBatch(c.dataRng, cfg.batch, cfg.augment);
+  const { x, y, labels } = c.data.nextBatch(c.dataRng, cfg.batch, cfg.augment);
   const bnQ: BnRecord[] = [];
   const kept: tf.Tensor[] = [];
   let lamHost = 1;
@@ -108,19 +114,21 @@ export function handcraftedStep(c: SlContext): StepOutput {
       // Outside the closure; head weights left flat (the fused op reshapes what it reads, nets/flat.ts).
       const model: ModelLike = { q: c.nets.q.views({ flatMatrices: true }), k: null, mixer: null };
       if (!isErm) section('mixer');
-      const plan = isErm ? null : planMix(c, model, x, y);
+      const plan = isErm ? null : planMix(c, model, x, y, labels);
       if (plan && typeof plan.lam !== 'number') out.lamEff = tf.mean(plan.lam) as tf.Scalar;
       lamHost = !plan ? 1 : typeof plan.lam === 'number' ? plan.lam : NaN;
       out.maskMean = plan ? plan.maskMean : tf.scalar(1);
       // What the classifier sees: the mixed batch (clean images for ERM and ManifoldMix, which mixes features).
-      sample = plan ? captureSample(plan.mixed ?? x, y, plan.yB, plan.lam) : captureSample(x, y, y, 1);
+      sample = plan
+        ? captureSample(plan.mixed ?? x, labels, plan.labelsB, plan.lam)
+        : captureSample(x, labels, labels, 1);
       const { grads } = tf.variableGrads(() => {
         const bn = { bnUpdates: bnQ, inputGrad: false };
         section('online');
         if (!plan) {
           const logits = classifyGroups(model.q, [x], ['one'], bn); // [1, N, classes]
           section('loss');
-          const ce = softTargetCE(logits, [{ yA: y, yB: y, lam: 1 }]);
+          const ce = softTargetCE(logits, [{ yA: labels, yB: labels, lam: 1 }]);
           const oneQ = tf.reshape(ce.loss, []) as tf.Scalar;
           const acc = tf.reshape(ce.acc, []) as tf.Scalar;
           keepAll(kept, oneQ, acc);
@@ -129,8 +137,8 @@ export function handcraftedStep(c: SlContext): StepOutput {
         }
         // With the clean-image CE, pixel methods classify the mixed and the clean batch in one forward
         // (each with its own BN statistics); ManifoldMix mixes inside the forward, so it runs two.
-        const mixed = { yA: y, yB: plan.yB, lam: plan.lam };
-        const clean = { yA: y, yB: y, lam: 1 };
+        const mixed = { yA: labels, yB: plan.labelsB, lam: plan.lam };
+        const clean = { yA: labels, yB: labels, lam: 1 };
         let ce: { loss: tf.Tensor1D; acc: tf.Tensor1D };
         if (cfg.cleanCE && plan.mixed) {
           const logits = classifyGroups(model.q, [plan.mixed, x], ['mix', 'one'], bn); // [2, N, classes]
@@ -172,7 +180,7 @@ export function handcraftedStep(c: SlContext): StepOutput {
   } finally {
     discardBnUpdates(bnQ);
     for (const t of kept) t.dispose();
-    x.dispose();
+    if (sample?.x !== x) x.dispose(); // ERM and ManifoldMix show the clean batch: the sample owns it
     y.dispose();
   }
 }

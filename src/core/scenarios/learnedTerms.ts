@@ -12,7 +12,7 @@ import {
   mixerSwitches,
   type RunConfig,
 } from '../config';
-import { etaLossOp, maskLossOp, mixWithMaskOp, softTargetCE } from '../lossOps';
+import { etaLossOp, maskLossOp, mixWithMaskOp, softTargetCE, type Labels } from '../lossOps';
 import type { EtaLossParts } from '../losses';
 import { lamMarginFallback, maskAdjust, mixWithMask } from '../mask';
 import { classify, classifyGroups, type ModelLike } from '../model';
@@ -44,9 +44,9 @@ export function drawLearned(rng: Rng, n: number, cfg: RunConfig): LearnedDraws {
   return { lamMb, lamBb, permMb, permBb, adjust };
 }
 
-/** y[σ], `[N]` int32. */
-export function permuteLabels(y: tf.Tensor1D, perm: Int32Array): tf.Tensor1D {
-  return tf.gather(y, tf.tensor1d(perm, 'int32'));
+/** y[σ] on the host. */
+export function permuteLabels(labels: Int32Array, perm: Int32Array): Int32Array {
+  return Int32Array.from(perm, (j) => labels[j]);
 }
 
 /** Identity forward, zero gradient (TF.js has no stop-gradient op; spec §2.2). */
@@ -121,8 +121,8 @@ export function mixerObjective(
   model: ModelLike,
   z: tf.Tensor4D,
   x: tf.Tensor4D,
-  y: tf.Tensor1D,
-  yMb: tf.Tensor1D,
+  y: Labels,
+  yMb: Labels,
   d: LearnedDraws,
   cfg: RunConfig,
   bn: { k?: BnRecord[]; mixer?: BnRecord[] } = {},
@@ -170,8 +170,8 @@ export function classifierObjective(
   model: ModelLike,
   x: tf.Tensor4D,
   xBb: tf.Tensor4D,
-  y: tf.Tensor1D,
-  yBb: tf.Tensor1D,
+  y: Labels,
+  yBb: Labels,
   lamBb: number,
   bnQ?: BnRecord[],
 ): ClassifierTerms {

@@ -19,6 +19,7 @@
  * view of each source: k²_n (weight λ) and k¹_σ(n) (weight 1 − λ) (spec §5.3, §10 item 21).
  */
 import * as tf from '@tensorflow/tfjs';
+import { permuteLabels } from './learnedTerms';
 import {
   effectiveAlpha,
   effectiveMaskLossMode,
@@ -217,9 +218,10 @@ export function sslStep(c: SslContext, part: StepPart): SslStepOutput {
       }
       if (updateQ) {
         const xBb = mBb ? crossViewMix(x1, x2, permBb!, mBb) : null;
-        const yA = tf.gather(c.data.trainY, tf.tensor1d(idx, 'int32')) as tf.Tensor1D; // display only
-        const yB = permBb ? (tf.gather(yA, tf.tensor1d(permBb, 'int32')) as tf.Tensor1D) : yA;
-        sample = captureSample(xBb ?? x1, yA, yB, xBb ? lamBb : 1);
+        const all = c.data.dataset.train.labels; // display only
+        const labelsA = Int32Array.from(idx, (i) => all[i]);
+        const labelsB = permBb ? permuteLabels(labelsA, permBb) : labelsA;
+        sample = captureSample(xBb ?? x1, labelsA, labelsB, xBb ? lamBb : 1);
         const { grads } = tf.variableGrads(() => {
           section('online');
           const [q, zBb] = embed(qv, nets.qFc2, xBb ? [x1, xBb] : [x1], { bnUpdates: bnQ, split });

@@ -48,11 +48,12 @@ describe('online SAMix step: gradient routing (spec §2.2, §10 item 14)', () =>
     const phi = mixerVariables(model);
     const q = classifierVariables(model, CFG);
     tf.tidy(() => {
-      const { x, y } = batch();
+      const { x, labels } = batch();
       const z = stageFeatures(model.k!, x, CFG.mixerStage, { training: true });
       const { grads } = tf.variableGrads(() => {
         const { xBb } = backboneMix(model, z, x, DRAWS, CFG);
-        return classifierObjective(model, x, xBb, y, permuteLabels(y, DRAWS.permBb), DRAWS.lamBb).mixQ;
+        return classifierObjective(model, x, xBb, labels, permuteLabels(labels, DRAWS.permBb), DRAWS.lamBb)
+          .mixQ;
       }, [...phi, ...q]);
       expect(gradMass(grads, phi)).toBe(0);
       expect(gradMass(grads, q)).toBeGreaterThan(0);
@@ -64,9 +65,9 @@ describe('online SAMix step: gradient routing (spec §2.2, §10 item 14)', () =>
     const phi = mixerVariables(model);
     const q = classifierVariables(model, CFG);
     tf.tidy(() => {
-      const { x, y } = batch();
+      const { x, y, labels } = batch();
       const z = stageFeatures(model.k!, x, CFG.mixerStage, { training: true });
-      const yMb = permuteLabels(y, DRAWS.permMb);
+      const yMb = permuteLabels(labels, DRAWS.permMb);
       const lk = tf.variableGrads(
         () => mixerObjective(model, z, x, y, yMb, DRAWS, CFG).eta.total,
         [...phi, ...q],

@@ -93,7 +93,7 @@ export function learnedStep(c: SlContext, part: StepPart): StepOutput {
   const { cfg, rng, nets } = c;
   const total = cfg.steps;
   section('data');
-  const { x, y } = c.data.nextBatch(c.dataRng, cfg.batch, cfg.augment);
+  const { x, y, labels } = c.data.nextBatch(c.dataRng, cfg.batch, cfg.augment);
   const d = drawLearned(rng, cfg.batch, cfg);
   const bnK: BnRecord[] = [];
   const bnMb: BnRecord[] = [];
@@ -126,12 +126,12 @@ export function learnedStep(c: SlContext, part: StepPart): StepOutput {
       let emaFused = false;
       let rawBb: tf.Tensor4D | null = null;
       if (part !== 'classifier') {
-        const yMb = permuteLabels(y, d.permMb);
+        const yMb = permuteLabels(labels, d.permMb);
         const { grads } = tf.variableGrads(() => {
           section('mixer');
           const model = { ...views, mixer: mixerViews() };
           // Both Mixer passes (mb with gradient, bb without) in one op, before φ is updated.
-          const t = mixerObjective(model, z, x, y, yMb, d, cfg, { k: bnK, mixer: bnMb }, withBb);
+          const t = mixerObjective(model, z, x, labels, yMb, d, cfg, { k: bnK, mixer: bnMb }, withBb);
           if (t.rawBb) rawBb = keepAll(kept, t.rawBb);
           keepAll(kept, t.eta.local, t.eta.global, t.eta.total, t.mask, t.l1, t.variance);
           Object.assign(out, { local: t.eta.local, global: t.eta.global, mixer: t.eta.total, mask: t.mask });
@@ -156,10 +156,10 @@ export function learnedStep(c: SlContext, part: StepPart): StepOutput {
         section('mixer');
         const m = backboneMask(rawBb, d, cfg);
         const xBb = mixWithMaskOp(x, d.permBb, m); // (no tape here: x + m·(x[σ] − x), one kernel fewer)
-        const yBb = permuteLabels(y, d.permBb);
-        sample = captureSample(xBb, y, yBb, d.lamBb);
+        const labelsBb = permuteLabels(labels, d.permBb);
+        sample = captureSample(xBb, labels, labelsBb, d.lamBb);
         const { grads } = tf.variableGrads(() => {
-          const t = classifierObjective(views, x, xBb, y, yBb, d.lamBb, bnQ);
+          const t = classifierObjective(views, x, xBb, labels, labelsBb, d.lamBb, bnQ);
           keepAll(kept, t.mixQ, t.oneQ, t.acc);
           Object.assign(out, { mixQ: t.mixQ, oneQ: t.oneQ, acc: t.acc });
           return tf.add(t.mixQ, t.oneQ) as tf.Scalar;
