@@ -149,8 +149,8 @@ describe('every entry point uses the same validator', () => {
   });
 
   it('URL: cross-field rules apply too (they used to bypass the per-field check)', () => {
-    const s = parseUrlState('', '#emaBase=0.9999&emaEnd=0.99');
-    expect(s.notes).toEqual(['emaEnd must be ≥ emaBase (0.9999); got 0.99; kept the default 0.9999.']);
+    const s = parseUrlState('', '#emaBase=0.99&emaEnd=0.98');
+    expect(s.notes).toEqual(['emaEnd must be ≥ emaBase (0.99); got 0.98; kept the default 0.99.']);
     expect(validateConfig({ ...s.config }).issues).toEqual([]);
     const clash = parseUrlState('', '#mixerLr=0.0001');
     expect(clash.notes).toEqual(['mixerLrMin must be ≤ the Mixer learning rate (0.0001); got 0.001.']);

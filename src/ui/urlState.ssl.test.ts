@@ -28,16 +28,11 @@ describe('SSL scenario in the URL and the controls', () => {
   });
 
   it('switching the scenario swaps fields still at the old defaults and picks an SSL method', () => {
-    const sl = { ...DEFAULT_CONFIG, method: 'puzzlemix' as const, emaEnd: 0.999 };
+    const sl = { ...DEFAULT_CONFIG, method: 'puzzlemix' as const, lr: 0.05 };
     const patch = scenarioPatch(sl, 'ssl');
-    // emaEnd was the user's
-    expect(patch).toEqual({ scenario: 'ssl', lr: 0.06, mixerOptimizer: 'sgd', method: 'samix' });
+    // lr was the user's
+    expect(patch).toEqual({ scenario: 'ssl', mixerOptimizer: 'sgd', method: 'samix' });
     const ssl = { ...scenarioDefaults('ssl'), method: 'erm' as const };
-    expect(scenarioPatch(ssl, 'sl')).toEqual({
-      scenario: 'sl',
-      lr: 0.1,
-      emaEnd: 0.9999,
-      mixerOptimizer: 'adam',
-    });
+    expect(scenarioPatch(ssl, 'sl')).toEqual({ scenario: 'sl', lr: 0.1, mixerOptimizer: 'adam' });
   });
 });
