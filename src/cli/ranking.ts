@@ -9,8 +9,8 @@
  * of src/compare/ranking.ts are met. Markdown goes to stdout (and `--md FILE`), everything to
  * `--out FILE` as JSON; progress goes to stderr.
  *
- * With `--controls` (on by default; `--controls false` turns it off) every hand-crafted method also
- * runs with the clean-image CE term SAMix and AutoMix train with (rows `mixup+CE`, …): these rows do
+ * With `--controls` (on by default; `--controls false` turns it off) Mixup and CutMix also run with
+ * the clean-image CE term SAMix and AutoMix train with (rows `mixup+CE`, `cutmix+CE`): these rows do
  * not rank, they show how much of SAMix's lead that term alone explains.
  *
  * Every RunConfig field except `method` and `dataset` can be set (`--steps 600 --eta 1 …`, or

@@ -42,11 +42,13 @@ export interface RankingEntry extends CompareEntry {
 
 /** Suffix of the control rows: a hand-crafted method given the clean-image CE term SAMix has. */
 export const CONTROL_SUFFIX = '+CE';
+/** The hand-crafted methods that get a control row (the cheap classics; PuzzleMix's would double its cost). */
+export const CONTROL_METHODS: readonly MethodName[] = ['mixup', 'cutmix'];
 
 /**
  * The runs of a ranking: for every dataset, `planComparison` of the methods over the seeds (each
- * run's configuration is `base` with dataset, method and seed set). With `controls`, every
- * hand-crafted method also runs with the clean-image CE term (label `mixup+CE`): what SAMix gains
+ * run's configuration is `base` with dataset, method and seed set). With `controls`, Mixup and
+ * CutMix (CONTROL_METHODS) also run with the clean-image CE term (label `mixup+CE`): what SAMix gains
  * from that term alone, apart from its masks (OpenMixup's baselines do not have it; docs/ranking.md).
  */
 export function planRanking(
@@ -59,7 +61,7 @@ export function planRanking(
   return datasets.flatMap((dataset) =>
     planComparison({ ...base, dataset }, methods, seeds).flatMap((e) => {
       const plain: RankingEntry = { ...e, label: `${e.method} s${e.seed}`, dataset };
-      if (!controls || !isHandCrafted(e.method) || e.config.cleanCE) return [plain];
+      if (!controls || !CONTROL_METHODS.includes(e.method) || e.config.cleanCE) return [plain];
       const control: RankingEntry = {
         ...plain,
         label: `${e.method}${CONTROL_SUFFIX} s${e.seed}`,
