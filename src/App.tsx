@@ -27,6 +27,8 @@ import { RunControls } from './components/RunControls';
 import { RunRecovery } from './components/RunRecovery';
 import { StatusBar } from './components/StatusBar';
 import { ViewingBanner } from './components/ViewingBanner';
+import { WarmStartPanel } from './components/WarmStartPanel';
+import type { ShippedRun } from './ui/warmStarts';
 import { useAutoSave } from './hooks/useAutoSave';
 import { useRunKeys } from './hooks/useRunKeys';
 import { useSavedRuns } from './hooks/useSavedRuns';
@@ -126,6 +128,19 @@ export function App() {
       setViewing({ id, bundle });
     }
   };
+  const openShipped = useCallback(({ bundle, checkpoint }: ShippedRun) => {
+    setViewing(null);
+    setFrameIdx(null);
+    setTouched(new Set(Object.keys(bundle.config)));
+    setConfig(bundle.config);
+    const seed = {
+      metrics: bundle.metrics,
+      evals: bundle.evals,
+      frames: bundle.history?.frames ?? [],
+      images: bundle.history?.images ?? new Map<string, ProbeResult>(),
+    };
+    trainerRef.current.openShippedRun(bundle.config, seed, checkpoint, false);
+  }, []);
   const {
     frame,
     probe: shownProbe,
@@ -178,6 +193,9 @@ export function App() {
               onStep={onStep}
               onReset={resetRun}
             />
+          )}
+          {!hidden.has('pretrained') && (
+            <WarmStartPanel onOpen={openShipped} busy={trainer.status === 'running'} />
           )}
           {!hidden.has('masks') && (
             <MaskGallery

@@ -6,7 +6,12 @@
  * plus an index.json the page lists them from. The page opens one, shows its curves and masks at
  * once, and can continue training it from the checkpoint or start from scratch.
  *
+ * A run is shipped three quarters through its budget (`--stop-at`, default 0.75·steps), so that
+ * continuing it on the page trains the last quarter, where the learning rate decays and accuracy
+ * climbs most.
+ *
  * Flags: `--methods samix,automix,mixup,erm` (default), `--steps N` (default: the page's budget),
+ * `--stop-at N`,
  * `--frame-every N` (steps between mask-history frames, default 50), `--out DIR` (default
  * public/runs), `--seed N`. Deterministic: the same code and flags give the same files.
  */
@@ -25,35 +30,24 @@ import { generateShapes } from '../data/shapes';
 import { buildRunBundle } from '../export/runBundle';
 import { pairKeyOf, toFrame, type MaskFrame } from '../ui/maskHistory';
 import { parseMethodList } from '../compare/plan';
+import { WARM_START_CHECKPOINT, type WarmStartEntry } from '../ui/warmStarts';
 import { flagTable, parseArgv, positive, UsageError } from './args';
 
 /** The methods shipped by default: the method, its predecessor, the classic baseline and no mixing. */
 export const WARM_START_METHODS: MethodName[] = ['samix', 'automix', 'mixup', 'erm'];
 /** The size the playground uses on CPU backends (useScaledConfig), so a shipped run continues as is. */
 export const WARM_START_SIZE: Partial<RunConfig> = { batch: 32, width: 8 };
-/** Name of the checkpoint inside a bundle's weights/ folder. */
-export const WARM_START_CHECKPOINT = 'checkpoint.bin';
-
-/** One shipped run as listed in index.json. */
-export interface WarmStartEntry {
-  method: MethodName;
-  file: string;
-  steps: number;
-  testAccQ: number;
-  testAccK: number | null;
-  objectKept: number | null;
-  bytes: number;
-}
-
 export interface WarmStartOptions {
   methods: MethodName[];
+  /** The runs' step budget (their LR schedule), and the step they are shipped at. */
   steps: number;
+  stopAt: number;
   frameEvery: number;
   seed: number;
   out: string;
 }
 
-const TABLE = flagTable(['methods', 'steps', 'frameEvery', 'seed', 'out']);
+const TABLE = flagTable(['methods', 'steps', 'stopAt', 'frameEvery', 'seed', 'out']);
 
 export function parseWarmStartArgs(argv: string[]): WarmStartOptions {
   const f = parseArgv(argv, TABLE);
@@ -67,9 +61,13 @@ export function parseWarmStartArgs(argv: string[]): WarmStartOptions {
   }
   if (methods.includes('samixp'))
     throw new UsageError('--methods: samixp needs a Mixer bundle; not shippable');
+  const steps = f.steps !== undefined ? positive('--steps', f.steps, true) : DEFAULT_CONFIG.steps;
+  const stopAt = f.stopAt !== undefined ? positive('--stop-at', f.stopAt, true) : Math.round(steps * 0.75);
+  if (stopAt > steps) throw new UsageError(`--stop-at ${stopAt} is past the budget --steps ${steps}`);
   return {
     methods,
-    steps: f.steps !== undefined ? positive('--steps', f.steps, true) : DEFAULT_CONFIG.steps,
+    steps,
+    stopAt,
     frameEvery: f.frameEvery !== undefined ? positive('--frame-every', f.frameEvery, true) : 50,
     seed: f.seed !== undefined ? positive('--seed', f.seed, true) : DEFAULT_CONFIG.seed,
     out: resolve(f.out ?? 'public/runs'),
@@ -97,10 +95,10 @@ export async function trainWarmStart(
   try {
     record(await trainer.probe(pairs, PROBE_LAM));
     let pending = [];
-    for (let s = 1; s <= config.steps; s++) {
+    for (let s = 1; s <= o.stopAt; s++) {
       pending.push(trainer.step());
-      const evalNow = s % config.evalEvery === 0 || s === config.steps;
-      const frameNow = s % o.frameEvery === 0 || s === config.steps;
+      const evalNow = s % config.evalEvery === 0 || s === o.stopAt;
+      const frameNow = s % o.frameEvery === 0 || s === o.stopAt;
       if (!evalNow && !frameNow && pending.length < 10) continue;
       metrics.push(...(await trainer.read(pending)));
       pending = [];
@@ -117,7 +115,7 @@ export async function trainWarmStart(
       config,
       metrics,
       evals,
-      meta: { origin: 'warm-start', backend: 'wasm (Node)', dataset: ds.name, checkpointStep: config.steps },
+      meta: { origin: 'warm-start', backend: 'wasm (Node)', dataset: ds.name, checkpointStep: o.stopAt },
       history: { frames, images },
       weights: [{ name: WARM_START_CHECKPOINT, data: checkpoint }],
       media: false,
@@ -128,7 +126,8 @@ export async function trainWarmStart(
       bytes,
       entry: {
         method,
-        steps: config.steps,
+        steps: o.stopAt,
+        budget: config.steps,
         testAccQ: last.testAccQ,
         testAccK: finite(last.testAccK),
         objectKept: finite(last.objectKept),

@@ -35,6 +35,11 @@ export interface TrainerActions {
    * history (metrics, evals, masks), cut at the checkpoint when the worker answers `restored`.
    */
   resumeRun(key: string, config: RunConfig, seed: Partial<RunData> | null, autoRun: boolean): void;
+  /**
+   * Continues a shipped pre-trained run (public/runs/) from its checkpoint bytes as a new run:
+   * `seed` is its history (shown at once), cut at the checkpoint when the worker answers `restored`.
+   */
+  openShippedRun(config: RunConfig, seed: Partial<RunData>, checkpoint: Uint8Array, autoRun: boolean): void;
   /** After divergence: back to the last good checkpoint, paused. */
   rollback(): void;
   /** Sends a message to the worker (panels with their own request/answer state: Mixer bundles). */
@@ -51,6 +56,27 @@ export function makeTrainerActions(
   /** Request id of the latest dataset import. */
   let importId = 0;
   const send = (msg: ToWorker): void => workerRef.current?.postMessage(msg);
+  /** A new run `key` that continues from a checkpoint, its history `seed` on screen meanwhile. */
+  const beginFromCheckpoint = (key: string, config: RunConfig, seed: Partial<RunData> | null): void => {
+    runIdRef.current += 1;
+    keptRef.current = keepRun(stateRef.current, refs, runIdRef.current);
+    runKeyRef.current = key;
+    configRef.current = config;
+    dataRef.current = { ...emptyRunData(), ...seed };
+    setState((s) => ({
+      ...s,
+      runId: runIdRef.current,
+      step: 0,
+      epoch: 0,
+      probe: null,
+      runKey: key,
+      runConfig: config,
+      checkpoint: null,
+      divergence: null,
+      restored: null,
+      version: s.version + 1,
+    }));
+  };
 
   return {
     start(config, autoRun) {
@@ -156,25 +182,23 @@ export function makeTrainerActions(
     },
     injectFault: (kind) => send({ type: 'injectFault', kind }),
     resumeRun(key, config, seed, autoRun) {
-      runIdRef.current += 1;
-      keptRef.current = keepRun(stateRef.current, refs, runIdRef.current);
-      runKeyRef.current = key;
-      configRef.current = config;
-      dataRef.current = { ...emptyRunData(), ...seed };
-      setState((s) => ({
-        ...s,
-        runId: runIdRef.current,
-        step: 0,
-        epoch: 0,
-        probe: null,
-        runKey: key,
-        runConfig: config,
-        checkpoint: null,
-        divergence: null,
-        restored: null,
-        version: s.version + 1,
-      }));
+      beginFromCheckpoint(key, config, seed);
       send({ type: 'restore', runId: runIdRef.current, key, autoRun });
+    },
+    openShippedRun(config, seed, checkpoint, autoRun) {
+      const key = `run-${Date.now().toString(36)}-${runIdRef.current + 1}`;
+      beginFromCheckpoint(key, config, seed);
+      const bytes = checkpoint.slice().buffer;
+      workerRef.current?.postMessage(
+        {
+          type: 'openCheckpoint',
+          runId: runIdRef.current,
+          key,
+          checkpoint: bytes,
+          autoRun,
+        } satisfies ToWorker,
+        [bytes],
+      );
     },
     rollback: () => send({ type: 'rollback', runId: runIdRef.current }),
     send,
