@@ -247,6 +247,7 @@ export function App() {
           {!hidden.has('diagnostics') && (
             <Diagnostics
               metrics={metrics}
+              evals={evals}
               frames={frames}
               alpha={effectiveAlpha(shown)}
               margin={shown.maskMargin}

@@ -7,12 +7,14 @@ import { memo, useMemo } from 'react';
 import { LinePlot, type PlotRow } from '../charts/LinePlot';
 import { useThrottled } from '../charts/throttle';
 import { UnitPlot, type UnitLine } from '../charts/UnitPlot';
-import type { StepMetrics } from '../core/trainerTypes';
+import type { EvalResult, StepMetrics } from '../core/trainerTypes';
 import { COLLAPSE_GRACE_STEPS, betaPdf, collapseWarning, histogram, maskStats } from '../ui/diagnostics';
 import type { MaskFrame } from '../ui/maskHistory';
 
 interface Props {
   metrics: StepMetrics[];
+  /** Evaluations: their object-kept scores are drawn over time (datasets with object masks). */
+  evals: EvalResult[];
   frames: MaskFrame[];
   alpha: number;
   margin: number;
@@ -33,6 +35,9 @@ const STAT_SERIES = [
   { key: 'binariness', label: 'binariness', color: '#059669' },
   { key: 'tv', label: 'total variation', color: '#d97706' },
 ];
+
+const KEPT_SERIES = [{ key: 'kept', label: 'object kept', color: '#7c3aed' }];
+const KEPT_DOMAIN: [number, number] = [0, 2];
 
 interface FrameStats {
   step: number;
@@ -149,6 +154,16 @@ function DiagnosticsImpl(props: Props) {
     [stats],
   );
 
+  // One point per evaluation that scored the masks (objectKept.ts; 1 = masks that ignore the images).
+  const keptRows = useMemo<PlotRow[]>(
+    () =>
+      props.evals
+        .filter((e) => e.objectKept !== undefined && Number.isFinite(e.objectKept))
+        .map((e) => ({ step: e.step, kept_raw: e.objectKept!, chance_raw: 1 })),
+    [props.evals],
+  );
+  const keptNow = keptRows.length ? (keptRows[keptRows.length - 1].kept_raw as number) : null;
+
   const last = frames[frames.length - 1];
   const warning = useMemo(
     () =>
@@ -213,6 +228,32 @@ function DiagnosticsImpl(props: Props) {
             ))}
           </ul>
         </figure>
+        {keptRows.length > 0 && (
+          <figure data-testid="object-kept">
+            <figcaption
+              title={
+                "Share of A's object visible in the mix plus share of B's, averaged over 64 fixed test pairs " +
+                'at λ = 0.3, 0.5, 0.7. A mask that ignores the images (Mixup, a random box) scores 1; a mask ' +
+                'that shows each image where its object is scores up to 2.'
+              }
+            >
+              object kept by the masks: {keptNow!.toFixed(2)} (1 = masks that ignore the images, 2 = both
+              objects whole)
+            </figcaption>
+            <LinePlot
+              title="Object kept over time"
+              data={keptRows}
+              series={[...KEPT_SERIES, { key: 'chance', label: 'image-agnostic (1)', color: '#9ca3af' }]}
+              smoothed={false}
+              logY={false}
+              yDomain={KEPT_DOMAIN}
+              marks={NO_MARKS}
+              cursorStep={null}
+              onHover={ignore}
+              height={150}
+            />
+          </figure>
+        )}
       </div>
     </section>
   );
@@ -226,6 +267,7 @@ export const Diagnostics = memo(
   DiagnosticsImpl,
   (a, b) =>
     a.frames === b.frames &&
+    a.evals === b.evals &&
     a.alpha === b.alpha &&
     a.margin === b.margin &&
     a.size === b.size &&

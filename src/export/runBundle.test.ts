@@ -37,7 +37,7 @@ const metrics: StepMetrics[] = Array.from({ length: 6 }, (_, i) => ({
 }));
 
 const evals: EvalResult[] = [
-  { step: 3, testAccQ: 0.41, testAccK: 0.43 },
+  { step: 3, testAccQ: 0.41, testAccK: 0.43, objectKept: 1.21 },
   { step: 6, testAccQ: 0.5, testAccK: NaN },
 ];
 
@@ -116,8 +116,15 @@ describe('run bundle', () => {
     const ev = strFromU8(files['evals.csv']).trim().split('\n');
     expect(ev[0].split(',')).toEqual(EVALS_COLUMNS);
     expect(ev.slice(1).map((l) => l.split(',').map(Number))).toEqual(
-      evals.map((e) => [e.step, e.testAccQ, e.testAccK]),
+      evals.map((e) => [e.step, e.testAccQ, e.testAccK, e.objectKept ?? NaN]),
     );
+  });
+
+  it('reads the object-kept score back, and evals.csv of bundles written before it', () => {
+    expect(readRunBundle(zip).evals).toEqual(evals);
+    const files = unzipSync(zip);
+    files['evals.csv'] = strToU8('step,testAccQ,testAccK\n3,0.41,0.43\n');
+    expect(readRunBundle(zipSync(files)).evals).toEqual([{ step: 3, testAccQ: 0.41, testAccK: 0.43 }]);
   });
 
   it('draws the mask history: a GIF with one frame per MaskFrame and a PNG sheet', () => {

@@ -4,7 +4,7 @@
  *   run.json        { format, version, config, meta, files }
  *   metrics.csv     one row per reported step (header METRICS_COLUMNS)
  *   metrics.json    the same StepMetrics, exact (non-finite numbers as "NaN" / "Infinity" strings)
- *   evals.csv       step,testAccQ,testAccK
+ *   evals.csv       step,testAccQ,testAccK,objectKept (bundles before object kept: the first three)
  *   masks.gif       the mask history animated (when frames are given)
  *   masks.png       a sheet of up to 10 frames of the mask history (when frames are given)
  *   weights/<name>  opaque weight files (e.g. tf.io artifacts)
@@ -40,7 +40,9 @@ const METRIC_FIELDS: Array<[string, (m: StepMetrics) => number]> = [
   ['msPerStep', (m) => m.msPerStep],
 ];
 export const METRICS_COLUMNS = METRIC_FIELDS.map(([name]) => name);
-export const EVALS_COLUMNS = ['step', 'testAccQ', 'testAccK'];
+export const EVALS_COLUMNS = ['step', 'testAccQ', 'testAccK', 'objectKept'];
+/** evals.csv of bundles written before the object-kept score (still read). */
+const EVALS_COLUMNS_V0 = EVALS_COLUMNS.slice(0, 3);
 
 /** Geometry of the probe images behind mask-history frames. */
 export interface FrameShape {
@@ -146,7 +148,9 @@ export function buildRunBundle(input: RunBundleInput): Uint8Array {
   for (const m of input.metrics) metricsCsv.push(METRIC_FIELDS.map(([, get]) => num(get(m))).join(','));
   files['metrics.csv'] = strToU8(`${metricsCsv.join('\n')}\n`);
   files['metrics.json'] = strToU8(`${JSON.stringify(input.metrics, jsonNumbers)}\n`);
-  const evalRows = input.evals.map((e) => [e.step, e.testAccQ, e.testAccK].map(num).join(','));
+  const evalRows = input.evals.map((e) =>
+    [e.step, e.testAccQ, e.testAccK, e.objectKept ?? NaN].map(num).join(','),
+  );
   files['evals.csv'] = strToU8(`${[EVALS_COLUMNS.join(','), ...evalRows].join('\n')}\n`);
   const frames = (input.frames ?? []).filter((f) => f.masks.length > 0);
   if (input.history) {
@@ -278,8 +282,13 @@ export function readRunBundle(zipBytes: Uint8Array): RunBundle {
   if (issues.length > 0)
     throw new RunBundleError(`run.json config: ${issues.map((i) => i.message).join('; ')}`);
   parseCsv(strFromU8(files['metrics.csv']), 'metrics.csv', METRICS_COLUMNS);
-  const evals = parseCsv(strFromU8(files['evals.csv']), 'evals.csv', EVALS_COLUMNS).map(
-    ([step, testAccQ, testAccK]) => ({ step, testAccQ, testAccK }),
+  const evalsText = strFromU8(files['evals.csv']);
+  const old = evalsText.split(/\r?\n/, 1)[0] === EVALS_COLUMNS_V0.join(',');
+  const evals = parseCsv(evalsText, 'evals.csv', old ? EVALS_COLUMNS_V0 : EVALS_COLUMNS).map(
+    ([step, testAccQ, testAccK, objectKept]): EvalResult =>
+      objectKept !== undefined && Number.isFinite(objectKept)
+        ? { step, testAccQ, testAccK, objectKept }
+        : { step, testAccQ, testAccK },
   );
   const meta = run.meta && typeof run.meta === 'object' ? (run.meta as Record<string, unknown>) : {};
   const weights = Object.keys(files)
