@@ -8,6 +8,7 @@ import { MetricChart, type ChartRow, type SeriesDef } from '../charts/MetricChar
 import {
   diffConfigs,
   formatPct,
+  formatScore,
   groupLabel,
   sortRows,
   summarize,
@@ -26,6 +27,7 @@ const COLUMNS: Array<[CompareSortKey, string]> = [
   ['finalQ', 'final acc (q)'],
   ['finalK', 'final acc (k)'],
   ['bestQ', 'best acc (q)'],
+  ['objectKept', 'object kept'],
   ['msPerStep', 'ms/step'],
   ['ratioToErm', '× ERM'],
   ['examplesSeen', 'examples'],
@@ -106,6 +108,9 @@ export function CompareResults({
               <td>{formatPct(r.finalQ)}</td>
               <td>{formatPct(r.finalK)}</td>
               <td>{formatPct(r.bestQ)}</td>
+              <td title="both objects' visible shares on fixed test pairs: 1 = masks that ignore the images">
+                {formatScore(r.objectKept)}
+              </td>
               <td>{Number.isFinite(r.msPerStep) ? r.msPerStep.toFixed(0) : '—'}</td>
               <td>{Number.isFinite(r.ratioToErm) ? r.ratioToErm.toFixed(2) : '—'}</td>
               <td>{Number.isFinite(r.examplesSeen) ? r.examplesSeen : '—'}</td>
