@@ -3,6 +3,7 @@
  * animated GIF and a PNG sheet, the whole run as a zip bundle (configuration, metrics, history),
  * and the OpenMixup config with the command lines to scale out on GPUs; plus importing a bundle.
  */
+import { exportCsv, exportJson } from '../export/metricsTable';
 import { useState } from 'react';
 import { strFromU8, unzipSync } from 'fflate';
 import type { RunConfig } from '../core/config';
@@ -71,7 +72,8 @@ export function ExportPanel(p: Props) {
           type="button"
           className="small"
           disabled={noData}
-          onClick={fromBundle('metrics.csv', 'text/csv')}
+          title="One row per logged step with readable column names and the test accuracy on evaluated steps (docs/export-keys.md)"
+          onClick={act(() => download(`${base}-metrics.csv`, exportCsv(p.metrics, p.evals), 'text/csv'))}
         >
           Metrics CSV
         </button>
@@ -79,7 +81,10 @@ export function ExportPanel(p: Props) {
           type="button"
           className="small"
           disabled={noData}
-          onClick={fromBundle('metrics.json', 'application/json')}
+          title="The same table as JSON: { columns, rows }"
+          onClick={act(() =>
+            download(`${base}-metrics.json`, exportJson(p.metrics, p.evals), 'application/json'),
+          )}
         >
           Metrics JSON
         </button>
