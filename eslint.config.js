@@ -23,6 +23,7 @@ export default tseslint.config(
       'test-results',
       'test-results-*',
       'playwright-report',
+      '.bench',
     ],
   },
   js.configs.recommended,

@@ -41,6 +41,12 @@ export class Playground {
     return this.stepCount();
   }
 
+  /** Opens the "Advanced" settings (the controls beyond method, dataset, η and α). */
+  async openAdvanced(): Promise<void> {
+    const details = this.page.getByTestId('advanced-settings');
+    if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+  }
+
   chartPoints(title: string): Promise<number> {
     return this.page
       .getByTestId(`${title}-points`)

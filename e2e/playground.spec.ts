@@ -44,7 +44,7 @@ test('SAMix on shapes: loss components stream, masks render, live η, timeline s
 
   // A live η change is applied without a reset and marked on the charts.
   const before = await app.stepCount();
-  const eta = page.getByLabel('η', { exact: true });
+  const eta = page.getByLabel('η (global weight)', { exact: true });
   await eta.fill('1');
   await eta.press('Enter');
   await expect(page.locator('section[aria-label="Loss components"]').getByText('eta=1')).toBeVisible({
@@ -70,7 +70,7 @@ test('SAMix on shapes: loss components stream, masks render, live η, timeline s
   const url = page.url();
   const again = await context.newPage();
   await again.goto(url);
-  await expect(again.getByLabel('η', { exact: true })).toHaveValue('1');
+  await expect(again.getByLabel('η (global weight)', { exact: true })).toHaveValue('1');
   await expect(again.getByLabel('Batch', { exact: true })).toHaveValue('8');
   await expect(again.getByLabel('Method', { exact: true })).toHaveValue('samix');
   await again.close();

@@ -79,7 +79,8 @@ test('a run blown up by a live learning rate pauses, names the change, and rolls
     .poll(() => page.evaluate(() => window.__samix?.checkpoint()?.step ?? 0), { timeout: 120_000 })
     .toBeGreaterThanOrEqual(10);
 
-  const lr = page.getByLabel('LR', { exact: true });
+  await app.openAdvanced();
+  const lr = page.getByLabel('Learning rate', { exact: true });
   await lr.fill('10');
   await lr.press('Enter');
   const offer = page.getByTestId('rollback-offer');

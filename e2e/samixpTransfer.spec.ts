@@ -83,6 +83,7 @@ test('an SSL Mixer bundle from shapes drives a supervised SAMix^P run on mnist',
   const item = await exportFromRun(app, ssl, 'shapes-ssl');
   await expect(item).toContainText('samix Mixer, stage 3, width 4, shapes 32×32×3 (SSL)');
 
+  await app.openAdvanced();
   await page.getByLabel('Scenario', { exact: true }).selectOption('sl');
   await expect(page.getByLabel('Method', { exact: true })).toHaveValue('samix');
   await page.getByLabel('Dataset', { exact: true }).selectOption('mnist');

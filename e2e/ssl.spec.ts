@@ -26,7 +26,7 @@ test('SSL SAMix: contrastive loss streams, masks render, kNN points, a linear pr
   await expect(method).toHaveValue('samix');
   await expect(method.locator('option', { hasText: /^puzzlemix$/ })).toBeDisabled();
   await expect(method.locator('option', { hasText: /^erm$/ })).toBeEnabled();
-  await expect(page.getByLabel('LR', { exact: true })).toHaveValue('0.06'); // SSL default (spec §9.3)
+  await expect(page.getByLabel('Learning rate', { exact: true })).toHaveValue('0.06'); // the SSL default
 
   const loss = page.locator('section[aria-label="Loss components"]');
   await expect(loss.locator('.chart-legend li', { hasText: 'contrastive loss (MoCo InfoNCE' })).toBeVisible();

@@ -45,9 +45,9 @@ test('a shipped SAMix run opens mature, trains on from its checkpoint, and can s
 
   // Start: the same configuration from scratch.
   await app.button('Start').click();
-  await expect.poll(() => page.evaluate(() => window.__samix!.metricsCount()), { timeout: 60_000 }).toBeLessThan(
-    shipped.steps,
-  );
+  await expect
+    .poll(() => page.evaluate(() => window.__samix!.metricsCount()), { timeout: 60_000 })
+    .toBeLessThan(shipped.steps);
   expect(await page.evaluate(() => window.__samix!.configSummary())).toBe(
     'samix on shapes, batch 32, width 8',
   );

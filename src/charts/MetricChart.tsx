@@ -1,12 +1,14 @@
 /**
  * One live chart: several series against the step, each drawn as a faint raw line under its
- * debiased-EMA smoothed line (plain SVG, LinePlot.tsx), downsampled past a thousand points,
- * optional log y, vertical marks where a setting changed live, a shared cursor step, an HTML
- * legend, a data table and a CSV download. Redraws are throttled and memoised (see throttle.ts).
+ * debiased-EMA smoothed line (recharts, LinePlot.tsx), decimated to about two points per pixel
+ * column (min and max of each bucket, so spikes survive) while every evaluation of a sparse series
+ * is kept and left unsmoothed, optional log y, vertical marks where a setting changed live, a shared
+ * cursor step, an HTML legend, a data table and a CSV download. Redraws are throttled and memoised
+ * (see throttle.ts).
  */
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { LinePlot, type PlotRow } from './LinePlot';
-import { downsampleIndices, smoothDebiased, toCsv } from './series';
+import { LinePlot } from './LinePlot';
+import { plotRows, toCsv } from './series';
 import { useThrottled } from './throttle';
 
 /** Charts redraw at most this often (metrics arrive every ~150-250 ms). */
@@ -32,8 +34,13 @@ interface Props {
   marks: Array<{ step: number; label: string }>;
   cursorStep: number | null;
   onCursor?: (step: number | null) => void;
+  /** Rows drawn at most (dense series; default 400: about two per pixel column of a chart). */
   maxPoints?: number;
   yDomain?: [number | 'auto', number | 'auto'];
+  /** Axis title of the y axis (the x axis is the step). */
+  yLabel?: string;
+  /** Sparse series (evaluations): never smoothed, every point kept and drawn with a dot. */
+  sparse?: readonly string[];
   /** A hint shown above the plot while some series have no points yet (e.g. before the first evaluation). */
   empty?: string;
 }
@@ -94,29 +101,17 @@ const ChartLegend = memo(function ChartLegend({ series }: { series: SeriesDef[] 
   );
 });
 
+const NO_KEYS: readonly string[] = [];
+
 function MetricChartImpl(props: Props) {
-  const { title, series, smoothing, logY, marks, cursorStep, onCursor, maxPoints = 1000 } = props;
+  const { title, series, smoothing, logY, marks, cursorStep, onCursor, maxPoints = 400 } = props;
+  const sparseKeys = props.sparse ?? NO_KEYS;
+  const sparse = useMemo(() => new Set(sparseKeys), [sparseKeys]);
   const rows = useThrottled(props.rows, REDRAW_MS);
-  const plotted = useMemo(() => {
-    const smoothed = series.map((s) =>
-      smoothDebiased(
-        rows.map((r) => r[s.key] ?? NaN),
-        smoothing,
-      ),
-    );
-    const idx = downsampleIndices(rows.length, maxPoints);
-    const ok = (v: number | undefined): v is number =>
-      v !== undefined && Number.isFinite(v) && (!logY || v > 0);
-    return idx.map((i) => {
-      const out: PlotRow = { step: rows[i].step };
-      series.forEach((s, k) => {
-        const raw = rows[i][s.key];
-        out[`${s.key}_raw`] = ok(raw) ? raw : null;
-        out[s.key] = ok(smoothed[k][i]) ? smoothed[k][i] : null;
-      });
-      return out;
-    });
-  }, [rows, series, smoothing, logY, maxPoints]);
+  const plotted = useMemo(
+    () => plotRows(rows, series, { smoothing, logY, maxPoints, sparse }),
+    [rows, series, smoothing, logY, maxPoints, sparse],
+  );
 
   const cursorRef = useRef(onCursor);
   useEffect(() => {
@@ -166,6 +161,8 @@ function MetricChartImpl(props: Props) {
           marks={marks}
           cursorStep={cursorStep}
           onHover={onHover}
+          yLabel={props.yLabel}
+          sparse={sparse}
         />
       </div>
       <ChartLegend series={series} />

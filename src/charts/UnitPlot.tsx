@@ -1,10 +1,20 @@
 /**
- * A small SVG plot over x ∈ [0, 1] for the mixup diagnostics: bars (the λ histogram), polylines
- * (the Beta density, y = x and its margin band) and dots (mask mean vs λ), with ticks at 0, ½, 1 on
- * x and nice ticks on y. Plain SVG so a redraw costs well under a millisecond.
+ * A small plot over x ∈ [0, 1] for the mixup diagnostics, drawn with recharts: bars (the λ
+ * histogram), lines (the Beta density, y = x and its margin band) and dots (A's share of the mix vs
+ * λ), with axis titles, ticks at 0, ½, 1 on x and no animation.
  */
-import { memo } from 'react';
-import { fmtTick, niceTicks } from './scale';
+import { memo, useMemo } from 'react';
+import {
+  Bar,
+  CartesianGrid,
+  ComposedChart,
+  Line,
+  ResponsiveContainer,
+  Scatter,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { fmtTick } from './scale';
 
 export interface UnitLine {
   points: Array<[number, number]>;
@@ -22,11 +32,14 @@ interface Props {
   dots?: Array<[number, number]>;
   barColor?: string;
   dotColor?: string;
-  width?: number;
   height?: number;
+  xLabel: string;
+  yLabel: string;
 }
 
-const PAD = { left: 30, right: 6, top: 6, bottom: 18 };
+const MARGIN = { left: 4, right: 8, top: 6, bottom: 16 };
+const X_TICKS = [0, 0.5, 1];
+const X_DOMAIN: [number, number] = [0, 1];
 
 function UnitPlotImpl({
   label,
@@ -36,55 +49,58 @@ function UnitPlotImpl({
   dots = [],
   barColor = '#93c5fd',
   dotColor = '#dc2626',
-  width = 220,
-  height = 150,
+  height = 170,
+  xLabel,
+  yLabel,
 }: Props) {
-  const w = width - PAD.left - PAD.right;
-  const h = height - PAD.top - PAD.bottom;
   const top = yMax > 0 && Number.isFinite(yMax) ? yMax : 1;
-  const px = (x: number): number => PAD.left + x * w;
-  const py = (y: number): number => PAD.top + (1 - Math.min(1.05, Math.max(-0.05, y / top))) * h;
+  const barRows = useMemo(() => bars.map((b) => ({ x: b.x, bar: b.height })), [bars]);
+  const lineData = useMemo(() => lines.map((l) => l.points.map(([x, y]) => ({ x, y }))), [lines]);
+  const dotData = useMemo(() => dots.map(([x, y]) => ({ x, y })), [dots]);
   return (
-    <svg className="unit-plot" viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={label}>
-      <g className="grid-lines">
-        {niceTicks(0, top, 3).map((t) => (
-          <g key={`y${t}`}>
-            <line x1={PAD.left} x2={PAD.left + w} y1={py(t)} y2={py(t)} />
-            <text x={PAD.left - 3} y={py(t) + 3} textAnchor="end">
-              {fmtTick(t)}
-            </text>
-          </g>
-        ))}
-        {[0, 0.5, 1].map((t) => (
-          <text key={`x${t}`} x={px(t)} y={height - 5} textAnchor="middle">
-            {t}
-          </text>
-        ))}
-      </g>
-      {bars.map((b, i) => (
-        <rect
-          key={i}
-          x={px(b.x - b.width / 2) + 0.5}
-          width={Math.max(0, b.width * w - 1)}
-          y={py(b.height)}
-          height={Math.max(0, py(0) - py(b.height))}
-          fill={barColor}
-        />
-      ))}
-      {lines.map((l, i) => (
-        <polyline
-          key={i}
-          points={l.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}
-          fill="none"
-          stroke={l.color}
-          strokeWidth={1.4}
-          strokeDasharray={l.dash}
-        />
-      ))}
-      {dots.map(([x, y], i) => (
-        <circle key={i} cx={px(x)} cy={py(y)} r={2} fill={dotColor} fillOpacity={0.6} />
-      ))}
-    </svg>
+    <div className="unit-plot" role="img" aria-label={label}>
+      <ResponsiveContainer width="100%" height={height}>
+        <ComposedChart data={barRows} margin={MARGIN} barCategoryGap={1}>
+          <CartesianGrid stroke="#e5e7eb" />
+          <XAxis
+            dataKey="x"
+            type="number"
+            domain={X_DOMAIN}
+            ticks={X_TICKS}
+            tick={{ fontSize: 10 }}
+            allowDataOverflow
+            label={{ value: xLabel, position: 'insideBottom', offset: -8, fontSize: 10 }}
+          />
+          <YAxis
+            type="number"
+            domain={[0, top]}
+            allowDataOverflow
+            tickFormatter={fmtTick}
+            tick={{ fontSize: 10 }}
+            width={40}
+            label={{ value: yLabel, angle: -90, position: 'insideLeft', offset: 10, fontSize: 10 }}
+          />
+          {bars.length > 0 && <Bar dataKey="bar" fill={barColor} isAnimationActive={false} />}
+          {lines.map((l, i) => (
+            <Line
+              key={i}
+              data={lineData[i]}
+              dataKey="y"
+              type="linear"
+              stroke={l.color}
+              strokeWidth={1.4}
+              strokeDasharray={l.dash}
+              dot={false}
+              activeDot={false}
+              isAnimationActive={false}
+            />
+          ))}
+          {dots.length > 0 && (
+            <Scatter data={dotData} dataKey="y" fill={dotColor} fillOpacity={0.6} isAnimationActive={false} />
+          )}
+        </ComposedChart>
+      </ResponsiveContainer>
+    </div>
   );
 }
 

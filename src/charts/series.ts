@@ -74,3 +74,56 @@ export function toCsv(
         : v;
   return [header.map(esc).join(','), ...rows.map((r) => r.map(esc).join(','))].join('\n') + '\n';
 }
+
+/** A chart row: the step and one value per series key (NaN or missing = no value). */
+export interface SeriesRow {
+  step: number;
+  [key: string]: number;
+}
+
+/** A plotted row: `<key>_raw` and (dense series) the smoothed `<key>`; null where there is no value. */
+export type PlottedRow = Record<string, number | null>;
+
+/**
+ * The rows a chart draws: the dense series smoothed (debiased EMA) and decimated to about `maxPoints`
+ * rows (each bucket keeps the extremes of the first dense series, so spikes survive), while every row
+ * that holds a value of a sparse series (an evaluation) is kept and left unsmoothed. Non-finite
+ * values (and values ≤ 0 on a log axis) become null: a gap, never a zero.
+ */
+export function plotRows(
+  rows: readonly SeriesRow[],
+  series: ReadonlyArray<{ key: string }>,
+  o: { smoothing: number; logY: boolean; maxPoints: number; sparse: ReadonlySet<string> },
+): PlottedRow[] {
+  const dense = series.filter((s) => !o.sparse.has(s.key));
+  const smoothed = series.map((s) =>
+    o.sparse.has(s.key)
+      ? []
+      : smoothDebiased(
+          rows.map((r) => r[s.key] ?? NaN),
+          o.smoothing,
+        ),
+  );
+  const first = dense[0]?.key;
+  const picked = new Set(
+    downsampleIndices(rows.length, o.maxPoints, first ? (i) => rows[i][first] ?? NaN : undefined),
+  );
+  if (o.sparse.size > 0) {
+    rows.forEach((r, i) => {
+      for (const k of o.sparse) if (Number.isFinite(r[k])) picked.add(i);
+    });
+  }
+  const ok = (v: number | undefined): v is number =>
+    v !== undefined && Number.isFinite(v) && (!o.logY || v > 0);
+  return [...picked]
+    .sort((a, b) => a - b)
+    .map((i) => {
+      const out: PlottedRow = { step: rows[i].step };
+      series.forEach((s, k) => {
+        const raw = rows[i][s.key];
+        out[`${s.key}_raw`] = ok(raw) ? raw : null;
+        if (!o.sparse.has(s.key)) out[s.key] = ok(smoothed[k][i]) ? smoothed[k][i] : null;
+      });
+      return out;
+    });
+}

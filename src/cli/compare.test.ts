@@ -62,7 +62,9 @@ describe('npm run compare', () => {
     );
     // ERM has no mask (—); Mixup's constant mask keeps exactly λ of A and 1 − λ of B (1.00).
     expect(md).toMatch(/\n\| erm \| \d+\.\d\d \| — \| \d+\.\d\d \| — \| \d+\.\d \| 1\.00 \| 24 \|/);
-    expect(md).toMatch(/\n\| mixup \| \d+\.\d\d \| — \| \d+\.\d\d \| 1\.00 \| \d+\.\d \| \d+\.\d\d \| 24 \|$/);
+    expect(md).toMatch(
+      /\n\| mixup \| \d+\.\d\d \| — \| \d+\.\d\d \| 1\.00 \| \d+\.\d \| \d+\.\d\d \| 24 \|$/,
+    );
     const lines = `method,${csv}`.trim().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['erm', 'mixup']);

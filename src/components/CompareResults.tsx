@@ -17,10 +17,14 @@ import {
 } from '../compare/summary';
 import type { CompareSortKey } from '../compare/types';
 import type { CompareState } from '../hooks/useTrainer';
-import { variantColor } from '../ui/colors';
+import { groupColors } from '../ui/colors';
+import type { CompareCurve } from '../ui/comparePresets';
+import { LEARNED_METHODS } from '../core/config';
 import { download } from '../ui/download';
 import { imageToRgba, maskToRgba } from '../ui/pixels';
 import { PixelCanvas } from './PixelCanvas';
+
+const NO_MARKS: Array<{ step: number; label: string }> = [];
 
 const COLUMNS: Array<[CompareSortKey, string]> = [
   ['label', 'method'],
@@ -33,40 +37,64 @@ const COLUMNS: Array<[CompareSortKey, string]> = [
   ['examplesSeen', 'examples'],
 ];
 
+const CURVES: Array<{ id: CompareCurve; title: string; yLabel: string }> = [
+  { id: 'accuracy', title: 'Compared test accuracy', yLabel: 'test accuracy (online)' },
+  { id: 'local', title: 'Compared Mixer local term', yLabel: 'local loss (nats)' },
+  { id: 'global', title: 'Compared Mixer global term', yLabel: 'global loss (nats)' },
+];
+const UNIT: [number, number] = [0, 1];
+const ACC_KEYS = (n: number) => Array.from({ length: n }, (_, i) => `r${i}`);
+
 export function CompareResults({
   compare,
   classes,
   cleanCE,
+  curves,
+  onCurves,
 }: {
   compare: CompareState;
   classes: string[];
   cleanCE: boolean;
+  /** Which curves are overlaid (a preset chooses; the checkboxes change it). */
+  curves: CompareCurve[];
+  onCurves: (c: CompareCurve[]) => void;
 }) {
   const [sort, setSort] = useState<{ key: CompareSortKey; dir: 'asc' | 'desc' } | null>(null);
   const [diff, setDiff] = useState<[number, number]>([0, 1]);
   const results = compare.results.map((r) => r.result);
   const rows = useMemo(() => summarize(compare.results.map((r) => r.result)), [compare.results]);
   const shown = sort ? sortRows(rows, sort.key, sort.dir) : rows;
-  const groups = [...new Set(compare.entries.map((e) => groupLabel(e.label)))];
-  const colorOf = (label: string, method: (typeof compare.entries)[number]['method']) =>
-    variantColor(
-      method,
-      groups
-        .filter((g) => compare.entries.find((e) => groupLabel(e.label) === g)?.method === method)
-        .indexOf(groupLabel(label)),
-    );
-  const series: SeriesDef[] = compare.entries.map((e, i) => ({
-    key: `r${i}`,
-    label: e.label,
-    color: colorOf(e.label, e.method),
-  }));
-  const curveRows = useMemo<ChartRow[]>(() => {
-    const out: ChartRow[] = [];
+  // One distinct colour per group of runs (variants of one method, e.g. η values, too).
+  const colors = useMemo(
+    () => groupColors(compare.entries.map((e) => ({ label: groupLabel(e.label), method: e.method }))),
+    [compare.entries],
+  );
+  const colorOf = (label: string): string => colors.get(groupLabel(label)) ?? '#111827';
+  const series: SeriesDef[] = useMemo(
+    () =>
+      compare.entries.map((e, i) => ({
+        key: `r${i}`,
+        label: e.label,
+        color: colors.get(groupLabel(e.label)) ?? '#111827',
+      })),
+    [compare.entries, colors],
+  );
+  const curveRows = useMemo<Record<CompareCurve, ChartRow[]>>(() => {
+    const acc: ChartRow[] = [];
     compare.evals.forEach((list, i) =>
-      list?.forEach((e) => out.push({ step: e.step, [`r${i}`]: e.testAccQ })),
+      list?.forEach((e) => acc.push({ step: e.step, [`r${i}`]: e.testAccQ })),
     );
-    return out.sort((a, b) => a.step - b.step);
-  }, [compare.evals]);
+    const term = (k: 'local' | 'global'): ChartRow[] => {
+      const out: ChartRow[] = [];
+      compare.results.forEach(({ result }) => {
+        const i = compare.entries.findIndex((e) => e.label === result.label);
+        for (const m of result.metrics) out.push({ step: m.step, [`r${i}`]: m.loss[k] });
+      });
+      return out.sort((a, b) => a.step - b.step);
+    };
+    return { accuracy: acc.sort((a, b) => a.step - b.step), local: term('local'), global: term('global') };
+  }, [compare.evals, compare.results, compare.entries]);
+  const learned = (i: number) => LEARNED_METHODS.includes(compare.entries[i].method);
   const meta = {
     dataset: compare.entries[0]?.config.dataset ?? '',
     steps: compare.entries[0]?.config.steps ?? 0,
@@ -100,7 +128,7 @@ export function CompareResults({
         <tbody>
           {shown.map((r) => (
             <tr key={r.label}>
-              <td style={{ color: colorOf(r.label, r.method) }}>
+              <td style={{ color: colorOf(r.label) }}>
                 {r.label}
                 {r.failed ? ` (${r.failed} failed)` : ''}
                 {r.cleanCE ? ' ·clean CE' : ''}
@@ -137,16 +165,41 @@ export function CompareResults({
           CSV
         </button>
       </p>
-      <MetricChart
-        title="Compared test accuracy"
-        series={series}
-        rows={curveRows}
-        smoothing={0}
-        logY={false}
-        marks={[]}
-        cursorStep={null}
-        yDomain={[0, 1]}
-      />
+      <div className="row wrap" role="group" aria-label="Curves to overlay">
+        Curves:{' '}
+        {CURVES.map((c) => (
+          <label key={c.id}>
+            <input
+              type="checkbox"
+              checked={curves.includes(c.id)}
+              onChange={() =>
+                onCurves(curves.includes(c.id) ? curves.filter((x) => x !== c.id) : [...curves, c.id])
+              }
+            />{' '}
+            {c.title.replace('Compared ', '')}
+          </label>
+        ))}
+      </div>
+      {CURVES.filter((c) => curves.includes(c.id)).map((c) => (
+        <MetricChart
+          key={c.id}
+          title={c.title}
+          series={c.id === 'accuracy' ? series : series.filter((_, i) => learned(i))}
+          rows={curveRows[c.id]}
+          smoothing={c.id === 'accuracy' ? 0 : 0.6}
+          logY={false}
+          marks={NO_MARKS}
+          cursorStep={null}
+          yDomain={c.id === 'accuracy' ? UNIT : undefined}
+          yLabel={c.yLabel}
+          sparse={c.id === 'accuracy' ? ACC_KEYS(series.length) : undefined}
+          empty={
+            c.id !== 'accuracy' && compare.results.length === 0
+              ? 'The Mixer terms of each run appear when it finishes.'
+              : undefined
+          }
+        />
+      ))}
       <div className="compare-probes" aria-label="Same pair mixed by each method">
         {compare.results.map(({ result, probe, geometry }) =>
           probe && geometry ? (

@@ -20,6 +20,8 @@ interface Props {
   onImport: (source: UserDataSource, options: ImportOptions) => void;
   onDelete: (name: string) => void;
   onUse: (name: string) => void;
+  /** The dataset the next Start trains on (marked "in use"). */
+  inUse: string;
 }
 
 function fmtMB(n: number): string {
@@ -92,7 +94,7 @@ function ImportStatus({ s }: { s: DataImportState }) {
   return <LoadBar s={s} what="Loading" />;
 }
 
-export function DatasetsPanel({ dataImport, dataLoad, cached, onImport, onDelete, onUse }: Props) {
+export function DatasetsPanel({ dataImport, dataLoad, cached, onImport, onDelete, onUse, inUse }: Props) {
   const index = useDataIndex();
   const [size, setSize] = useState(32);
   const [channels, setChannels] = useState<1 | 3>(3);
@@ -120,7 +122,11 @@ export function DatasetsPanel({ dataImport, dataLoad, cached, onImport, onDelete
           return (
             <li key={d.name} title={d.description}>
               <strong>{d.label}</strong>{' '}
-              {available ? (
+              {d.name === inUse ? (
+                <span className="badge" data-testid={`dataset-in-use-${d.name}`}>
+                  in use
+                </span>
+              ) : available ? (
                 <button type="button" className="small" onClick={() => onUse(d.name)}>
                   Use
                 </button>

@@ -36,8 +36,12 @@ const STAT_SERIES = [
   { key: 'tv', label: 'total variation', color: '#d97706' },
 ];
 
-const KEPT_SERIES = [{ key: 'kept', label: 'object kept', color: '#7c3aed' }];
+const KEPT_SERIES = [
+  { key: 'kept', label: 'object kept', color: '#7c3aed' },
+  { key: 'chance', label: 'image-agnostic (1)', color: '#9ca3af' },
+];
 const KEPT_DOMAIN: [number, number] = [0, 2];
+const KEPT_SPARSE: ReadonlySet<string> = new Set(['kept']);
 
 interface FrameStats {
   step: number;
@@ -199,11 +203,22 @@ function DiagnosticsImpl(props: Props) {
             yMax={Math.min(histMax, 6)}
             bars={bars}
             lines={betaLine}
+            xLabel="λ (share of A)"
+            yLabel="density"
           />
         </figure>
         <figure>
-          <figcaption>mask mean (weight of A) vs λ, y = x and band ±{margin}</figcaption>
-          <UnitPlot label="Mask mean against λ" yMax={1} lines={bandLines} dots={dots} />
+          <figcaption>
+            A&apos;s share of the mix (1 − mean of the mask m) vs λ, y = x and band ±{margin}
+          </figcaption>
+          <UnitPlot
+            label="Mask mean against λ"
+            yMax={1}
+            lines={bandLines}
+            dots={dots}
+            xLabel="λ asked"
+            yLabel="A's share obtained"
+          />
         </figure>
         <figure>
           <figcaption>probe mask statistics over time</figcaption>
@@ -217,7 +232,8 @@ function DiagnosticsImpl(props: Props) {
             marks={NO_MARKS}
             cursorStep={null}
             onHover={ignore}
-            height={150}
+            height={160}
+            yLabel="mask statistic"
           />
           <ul className="chart-legend">
             {STAT_SERIES.map((s) => (
@@ -243,14 +259,16 @@ function DiagnosticsImpl(props: Props) {
             <LinePlot
               title="Object kept over time"
               data={keptRows}
-              series={[...KEPT_SERIES, { key: 'chance', label: 'image-agnostic (1)', color: '#9ca3af' }]}
+              series={KEPT_SERIES}
               smoothed={false}
               logY={false}
               yDomain={KEPT_DOMAIN}
               marks={NO_MARKS}
               cursorStep={null}
               onHover={ignore}
-              height={150}
+              height={160}
+              yLabel="object kept"
+              sparse={KEPT_SPARSE}
             />
           </figure>
         )}

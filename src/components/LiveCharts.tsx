@@ -21,7 +21,7 @@ const ACC_SERIES: SeriesDef[] = [
   { key: 'testK', label: 'test (momentum)', color: '#dc2626' },
 ];
 
-/** Self-supervised runs (spec §5): the same metric keys, named for what they hold there. */
+/** Self-supervised runs (docs/ssl.md): the same metric keys, named for what they hold there. */
 const SSL_LOSS_SERIES: SeriesDef[] = [
   { key: 'oneQ', label: 'contrastive loss (MoCo InfoNCE, view 1)', color: '#111827' },
   { key: 'mixQ', label: 'mixed-sample contrastive (backbone)', color: '#d97706' },
@@ -65,6 +65,22 @@ const evalRow = (e: EvalResult): ChartRow => {
 };
 
 const UNIT: [number, number] = [0, 1];
+const EVAL_KEYS = ['testQ', 'testK', 'knn', 'probe'];
+
+/**
+ * The series a run has: a term that is 0 or missing at every step (the Mixer's terms of a
+ * hand-crafted method) is left out of the chart and its legend.
+ */
+function present(series: SeriesDef[], rows: ChartRow[]): SeriesDef[] {
+  const seen = new Set<string>();
+  for (const r of rows) {
+    for (const s of series)
+      if (!seen.has(s.key) && Number.isFinite(r[s.key]) && r[s.key] !== 0) seen.add(s.key);
+    if (seen.size === series.length) break;
+  }
+  const shown = series.filter((s) => seen.has(s.key));
+  return shown.length === series.length ? series : shown;
+}
 
 interface Props {
   metrics: StepMetrics[];
@@ -102,6 +118,7 @@ export function LiveCharts({
     return rows.sort((a, b) => a.step - b.step);
   }, [metrics, evals]);
   const accSeries = useMemo(() => (ssl ? sslAccSeries(knnK) : ACC_SERIES), [ssl, knnK]);
+  const lossSeries = useMemo(() => present(ssl ? SSL_LOSS_SERIES : LOSS_SERIES, lossRows), [ssl, lossRows]);
   const evalHint =
     evals.length === 0 && metrics.length > 0
       ? `${ssl ? 'kNN accuracy (labels used for monitoring only)' : 'Test accuracy'} appears after the first evaluation at step ${evalEvery}.`
@@ -130,7 +147,8 @@ export function LiveCharts({
       {showLoss && (
         <MetricChart
           title="Loss components"
-          series={ssl ? SSL_LOSS_SERIES : LOSS_SERIES}
+          series={lossSeries}
+          yLabel="loss (nats)"
           rows={lossRows}
           smoothing={smoothing}
           logY={logY}
@@ -151,6 +169,8 @@ export function LiveCharts({
           onCursor={onCursor}
           yDomain={UNIT}
           empty={evalHint}
+          yLabel="accuracy"
+          sparse={EVAL_KEYS}
         />
       )}
     </>

@@ -17,7 +17,15 @@ import {
   type RunConfig,
 } from '../core/config';
 import type { RunStatus } from '../worker/protocol';
-import { MIXER_SWITCHES, NUMERIC, NumberInput, SSL_NUMERIC, tooltip } from './SettingsFields';
+import {
+  ESSENTIAL_NUMERIC,
+  MIXER_SWITCHES,
+  NUMERIC,
+  NumberInput,
+  SSL_NUMERIC,
+  shownValue,
+  tooltip,
+} from './SettingsFields';
 
 const SCENARIO_TIP =
   'sl = supervised (labels); ssl = self-supervised MoCo v2 (labels only for the kNN monitor and the final linear probe). ' +
@@ -130,18 +138,6 @@ function RunControlsImpl(p: Props) {
         </button>
       </div>
       <div className="fields">
-        <label className="field" title={SCENARIO_TIP}>
-          <span>Scenario</span>
-          <select
-            aria-label="Scenario"
-            value={config.scenario}
-            onChange={(e) => p.onChange(scenarioPatch(config, e.target.value as RunConfig['scenario']))}
-          >
-            {SCENARIO_NAMES.map((m) => (
-              <option key={m}>{m}</option>
-            ))}
-          </select>
-        </label>
         <label
           className="field"
           title={
@@ -163,12 +159,6 @@ function RunControlsImpl(p: Props) {
             ))}
           </select>
         </label>
-        {config.method === 'samixp' && !config.mixerBundle && (
-          <p role="alert" className="banner note" data-testid="samixp-no-bundle">
-            SAMix^P trains with a pre-trained, frozen Mixer: pick or import a bundle in the Mixer bundles
-            panel (export one from a SAMix run) before Start.
-          </p>
-        )}
         <label className="field" title={tooltip('dataset')}>
           <span>Dataset</span>
           <select
@@ -181,52 +171,83 @@ function RunControlsImpl(p: Props) {
             ))}
           </select>
         </label>
-        <label className="field" title={tooltip('etaMode')}>
-          <span>Global term</span>
-          <select
-            aria-label="Global term"
-            value={config.etaMode}
-            onChange={(e) => p.onChange({ etaMode: e.target.value as RunConfig['etaMode'] })}
-          >
-            {ETA_MODES.map((m) => (
-              <option key={m}>{m}</option>
-            ))}
-          </select>
-        </label>
-        <label className="field" title={tooltip('mixerOptimizer')}>
-          <span>Mixer optimiser</span>
-          <select
-            aria-label="Mixer optimiser"
-            value={config.mixerOptimizer}
-            onChange={(e) => p.onChange({ mixerOptimizer: e.target.value as RunConfig['mixerOptimizer'] })}
-          >
-            {MIXER_OPTIMIZERS.map((m) => (
-              <option key={m}>{m}</option>
-            ))}
-          </select>
-        </label>
-        {config.method === 'samix' &&
-          !ssl &&
-          MIXER_SWITCHES.map(({ field, label }) => (
-            <label key={field} className="field" title={tooltip(field)}>
-              <span>{label}</span>
-              <input
-                type="checkbox"
-                aria-label={label}
-                checked={config[field]}
-                onChange={(e) => p.onChange({ [field]: e.target.checked })}
-              />
-            </label>
-          ))}
-        {[...NUMERIC, ...(ssl ? SSL_NUMERIC : [])].map((n) => (
+        {ESSENTIAL_NUMERIC.map((n) => (
           <NumberInput
             key={n.field}
             {...n}
-            value={config[n.field]}
+            value={shownValue(config, n.field)}
             onCommit={(v) => p.onChange({ [n.field]: v })}
           />
         ))}
       </div>
+      {config.method === 'samixp' && !config.mixerBundle && (
+        <p role="alert" className="banner note" data-testid="samixp-no-bundle">
+          SAMix^P trains with a pre-trained, frozen Mixer: pick or import a bundle in the Mixer bundles panel
+          (export one from a SAMix run) before Start.
+        </p>
+      )}
+      <details className="advanced" data-testid="advanced-settings">
+        <summary>Advanced</summary>
+        <div className="fields">
+          <label className="field" title={SCENARIO_TIP}>
+            <span>Scenario</span>
+            <select
+              aria-label="Scenario"
+              value={config.scenario}
+              onChange={(e) => p.onChange(scenarioPatch(config, e.target.value as RunConfig['scenario']))}
+            >
+              {SCENARIO_NAMES.map((m) => (
+                <option key={m}>{m}</option>
+              ))}
+            </select>
+          </label>
+          <label className="field" title={tooltip('etaMode')}>
+            <span>Global term</span>
+            <select
+              aria-label="Global term"
+              value={config.etaMode}
+              onChange={(e) => p.onChange({ etaMode: e.target.value as RunConfig['etaMode'] })}
+            >
+              {ETA_MODES.map((m) => (
+                <option key={m}>{m}</option>
+              ))}
+            </select>
+          </label>
+          <label className="field" title={tooltip('mixerOptimizer')}>
+            <span>Mixer optimiser</span>
+            <select
+              aria-label="Mixer optimiser"
+              value={config.mixerOptimizer}
+              onChange={(e) => p.onChange({ mixerOptimizer: e.target.value as RunConfig['mixerOptimizer'] })}
+            >
+              {MIXER_OPTIMIZERS.map((m) => (
+                <option key={m}>{m}</option>
+              ))}
+            </select>
+          </label>
+          {config.method === 'samix' &&
+            !ssl &&
+            MIXER_SWITCHES.map(({ field, label }) => (
+              <label key={field} className="field" title={tooltip(field)}>
+                <span>{label}</span>
+                <input
+                  type="checkbox"
+                  aria-label={label}
+                  checked={config[field]}
+                  onChange={(e) => p.onChange({ [field]: e.target.checked })}
+                />
+              </label>
+            ))}
+          {[...NUMERIC, ...(ssl ? SSL_NUMERIC : [])].map((n) => (
+            <NumberInput
+              key={n.field}
+              {...n}
+              value={shownValue(config, n.field)}
+              onCommit={(v) => p.onChange({ [n.field]: v })}
+            />
+          ))}
+        </div>
+      </details>
     </section>
   );
 }

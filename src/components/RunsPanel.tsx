@@ -48,6 +48,17 @@ export function RunsPanel({ saved, viewingId, onOpen, onBackToLive }: Props) {
         </div>
       )}
       <table className="runs">
+        {saved.runs.length > 0 && (
+          <thead>
+            <tr>
+              <th>name</th>
+              <th>run</th>
+              <th title="Test accuracy of the online encoder at the run's last evaluation">test acc</th>
+              <th>size</th>
+              <th>actions</th>
+            </tr>
+          </thead>
+        )}
         <tbody>
           {saved.runs.map((r) => (
             <tr key={r.key} className={r.key === viewingId ? 'viewing' : ''}>

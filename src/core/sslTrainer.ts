@@ -193,7 +193,7 @@ export class SslTrainer extends TrainerBase {
     this.steps += 1;
     return {
       packed: out.packed,
-      info: { step: this.steps, epoch: this.data.epoch, lamMb: out.lamMb, lamBb: out.lamBb },
+      info: { step: this.steps, epoch: this.data.epoch, lamMb: out.lamMb, lamBb: out.lamBb, part },
       hostMs: performance.now() - t0,
     };
   }

@@ -154,7 +154,7 @@ export class Trainer extends TrainerBase {
     this.sample = out.sample ?? null;
     return {
       packed: out.packed,
-      info: { step: this.steps, epoch: this.data.epoch, lamMb: out.lamMb, lamBb: out.lamBb },
+      info: { step: this.steps, epoch: this.data.epoch, lamMb: out.lamMb, lamBb: out.lamBb, part },
       hostMs: performance.now() - t0,
     };
   }

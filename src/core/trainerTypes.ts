@@ -38,6 +38,8 @@ export interface StepMetrics {
   acc: { train: number };
   /** Wall time of the step, ms (host side, including readback amortised per report). */
   msPerStep: number;
+  /** A one-sided step of a learned method (`mixer` or `classifier`); absent for a full step. */
+  part?: StepPart;
 }
 
 export interface EvalResult {

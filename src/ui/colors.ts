@@ -15,14 +15,28 @@ export const METHOD_COLORS: Record<MethodName, string> = {
   samixp: '#f472b6',
 };
 
-/** Variants of one method (e.g. η values) get shades of its colour. */
-export function variantColor(method: MethodName, variant: number): string {
-  const base = METHOD_COLORS[method];
-  if (variant === 0) return base;
-  const n = parseInt(base.slice(1), 16);
-  const mix = (c: number) => Math.round(c + (255 - c) * Math.min(0.7, 0.3 * variant));
-  const r = mix(n >> 16);
-  const g = mix((n >> 8) & 255);
-  const b = mix(n & 255);
-  return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
+/** Further colours for runs beyond the first of a method (distinct hues, not shades). */
+const EXTRA = ['#7c3aed', '#0d9488', '#ea580c', '#1d4ed8', '#be123c', '#4d7c0f', '#a16207', '#0369a1'];
+
+/**
+ * One colour per group of compared runs (a method, or a variant such as `samix η=0.5`): a method's
+ * first group gets the method's colour, every further group of the same method a distinct hue — so
+ * η = 0 / 0.5 / 1 are three different colours, not three shades of red.
+ */
+export function groupColors(
+  groups: ReadonlyArray<{ label: string; method: MethodName }>,
+): Map<string, string> {
+  const used = new Set(Object.values(METHOD_COLORS));
+  const free = EXTRA.filter((c) => !used.has(c));
+  const out = new Map<string, string>();
+  const seen = new Set<MethodName>();
+  let extra = 0;
+  for (const g of groups) {
+    if (out.has(g.label)) continue;
+    if (!seen.has(g.method)) {
+      seen.add(g.method);
+      out.set(g.label, METHOD_COLORS[g.method]);
+    } else out.set(g.label, free[extra++ % free.length]);
+  }
+  return out;
 }

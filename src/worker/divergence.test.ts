@@ -43,3 +43,29 @@ describe('findDivergence', () => {
     );
   });
 });
+
+describe('one-sided steps', () => {
+  it('a skipped side is NaN in the metrics and not a divergence', async () => {
+    const { PACKED_KEYS, unpackMetrics } = await import('../core/scenarios/metrics');
+    const row = PACKED_KEYS.map(() => 0.5);
+    const host = { step: 3, epoch: 0, lamMb: 0.4, lamBb: 0.6, msPerStep: 1 };
+    const mixerOnly = unpackMetrics(row, { ...host, part: 'mixer' });
+    expect([mixerOnly.loss.mixQ, mixerOnly.loss.oneQ, mixerOnly.acc.train].every(Number.isNaN)).toBe(true);
+    expect(mixerOnly.loss.local).toBe(0.5);
+    const classifierOnly = unpackMetrics(row, { ...host, part: 'classifier' });
+    expect(Number.isNaN(classifierOnly.loss.global)).toBe(true);
+    expect(classifierOnly.loss.mixQ).toBe(0.5);
+    expect(findDivergence([mixerOnly, classifierOnly])).toBeNull();
+    // A full step whose sum is not finite still diverges, and so does a one-sided one.
+    const bad = unpackMetrics(
+      row.map((v, i) => (PACKED_KEYS[i] === 'total' ? NaN : v)),
+      host,
+    );
+    expect(findDivergence([bad])?.term).toBe('total');
+    const badMixer = unpackMetrics(
+      row.map((v, i) => (PACKED_KEYS[i] === 'total' ? NaN : v)),
+      { ...host, part: 'mixer' },
+    );
+    expect(findDivergence([badMixer])?.term).toBe('total');
+  });
+});

@@ -2,6 +2,7 @@
  * Divergence check on the metrics the loop reads back: the first non-finite loss term (or one past
  * an explosion threshold) names the term, the step and a suggested fix. Pure, unit-tested.
  */
+import { skippedTerms } from '../core/stepTerms';
 import type { StepMetrics } from '../core/trainerTypes';
 
 /** A loss term above this is treated as diverged (CE of 10 classes starts near 2.3). */
@@ -54,7 +55,9 @@ export class DivergenceError extends Error {
 
 export function findDivergence(points: readonly StepMetrics[]): Divergence | null {
   for (const p of points) {
+    const skipped = skippedTerms(p.part);
     for (const term of ORDER) {
+      if (skipped.has(term)) continue; // a one-sided step did not compute it
       const value = p.loss[term];
       if (Number.isFinite(value) && Math.abs(value) <= EXPLODED_LOSS) continue;
       const what = Number.isFinite(value) ? `exploded to ${value.toPrecision(3)}` : `became ${value}`;

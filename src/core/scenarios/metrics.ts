@@ -3,7 +3,8 @@
  * the trainer stacks many of them and reads them back with a single `await data()`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { StepMetrics } from '../trainerTypes';
+import { skippedTerms } from '../stepTerms';
+import type { StepLosses, StepMetrics, StepPart } from '../trainerTypes';
 
 /** Layout of the packed metrics vector. */
 export const PACKED_KEYS = [
@@ -41,6 +42,8 @@ export function sumScalars(parts: Array<tf.Scalar | undefined>): tf.Scalar {
 
 /** Host-side facts of a step, known without readback. */
 export interface StepHostInfo {
+  /** Which side a learned method's step updated (`both` unless a one-sided step was asked). */
+  part?: StepPart;
   step: number;
   epoch: number;
   lamMb: number;
@@ -52,7 +55,10 @@ export interface StepHostInfo {
 /** Builds a StepMetrics from one packed row and the host facts. */
 export function unpackMetrics(row: ArrayLike<number>, host: StepHostInfo): StepMetrics {
   const v = (k: PackedKey): number => row[PACKED_KEYS.indexOf(k)];
-  const zeroIfNaN = (k: PackedKey): number => (Number.isNaN(v(k)) ? 0 : v(k));
+  const skipped = skippedTerms(host.part);
+  // A term the method does not have is 0; a term this one-sided step skipped is NaN.
+  const zeroIfNaN = (k: PackedKey & keyof StepLosses): number =>
+    skipped.has(k) ? NaN : Number.isNaN(v(k)) ? 0 : v(k);
   return {
     step: host.step,
     epoch: host.epoch,
@@ -70,7 +76,8 @@ export function unpackMetrics(row: ArrayLike<number>, host: StepHostInfo): StepM
       mixQ: zeroIfNaN('mixQ'),
       oneQ: zeroIfNaN('oneQ'),
     },
-    acc: { train: v('acc') },
+    acc: { train: host.part === 'mixer' ? NaN : v('acc') },
     msPerStep: host.msPerStep,
+    ...(host.part && host.part !== 'both' ? { part: host.part } : {}),
   };
 }
