@@ -41,6 +41,8 @@ interface Props {
 const DEFAULT_HEIGHT = 240;
 const MARGIN = { left: 8, right: 12, top: 8, bottom: 18 };
 const NO_SPARSE: ReadonlySet<string> = new Set();
+/** From step 0 to a round number past the last step, so the ticks fall on round steps. */
+const X_DOMAIN: [number, 'auto'] = [0, 'auto'];
 
 /** Series with at most this many points also get a dot per point (a lone evaluation shows). */
 export const MAX_DOTS = 60;
@@ -150,7 +152,7 @@ function LinePlotImpl(p: Props) {
           <XAxis
             dataKey="step"
             type="number"
-            domain={['dataMin', 'dataMax']}
+            domain={X_DOMAIN}
             allowDecimals={false}
             tickFormatter={fmtStep}
             tick={{ fontSize: 10 }}
