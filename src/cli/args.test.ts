@@ -6,6 +6,8 @@ import {
   BOOLEAN_CONFIG_KEYS,
   configFromSettings,
   flagTable,
+  HelpRequest,
+  helpText,
   kebab,
   oneOf,
   parseArgv,
@@ -75,5 +77,34 @@ describe('value helpers', () => {
     writeFileSync(bad, '[1]');
     expect(() => readConfigFile(bad)).toThrow(/expected a JSON object/);
     expect(() => readConfigFile(join(dir, 'missing.json'))).toThrow(/^--config .*missing\.json: /);
+  });
+});
+
+describe('bad input at the command line (one parser, strict values, own keys only)', () => {
+  it('--help asks for the help text, which lists the own options and the run settings', () => {
+    const t = flagTable(['steps', 'out']);
+    const help = helpText('usage: x', [['--out FILE', 'where']], t);
+    expect(() => parseArgv(['--steps', '2', '--help'], t, { help })).toThrow(HelpRequest);
+    expect(help).toContain('--out FILE  where');
+    expect(help).toContain('--steps');
+  });
+  it('reads numbers in decimal only: 0x1, Infinity and 1_000 are refused, naming the flag', () => {
+    expect(() => configFromSettings({ lr: '0x1' })).toThrow(/^--lr must be a number in .*got "0x1"/);
+    expect(() => configFromSettings({ steps: 'Infinity' })).toThrow(/^--steps must be/);
+    expect(() => configFromSettings({ steps: '1_000' })).toThrow(/^--steps must be/);
+    expect(configFromSettings({ lr: '1e-2', steps: ' 30 ' })).toMatchObject({ lr: 0.01, steps: 30 });
+    expect(() => positive('--epochs', '0x1', false)).toThrow(/--epochs must be a positive number; got "0x1"/);
+  });
+  it('refuses prototype keys in a --config file and settings that are not own fields', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'args-proto-'));
+    const proto = join(dir, 'proto.json');
+    writeFileSync(proto, '{"__proto__": {"scenario": "ssl"}, "steps": 3}');
+    expect(() => readConfigFile(proto)).toThrow(/proto\.json: setting "__proto__" is not allowed/);
+    for (const key of ['toString', 'valueOf', 'hasOwnProperty', 'constructor']) {
+      expect(() => configFromSettings({ [key]: 'true' }), key).toThrow(
+        /not (a configuration field|allowed)|unknown setting/,
+      );
+    }
+    expect(configFromSettings({ steps: 3 }).scenario).toBe('sl');
   });
 });

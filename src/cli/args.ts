@@ -1,14 +1,25 @@
 /**
- * Small argument parser for the headless commands: `--kebab-case value` (or `--flag=value`) pairs
- * mapped to camelCase keys, RunConfig fields validated through `validateConfig` with messages that
- * name the flag, and a one-line `UsageError` for anything wrong (the commands exit with code 2).
- * Node-only helpers (reads files); no TF.js.
+ * The one argument parser of the headless commands: `--kebab-case value` or `--flag=value` pairs
+ * mapped to camelCase keys, bare boolean flags, `--help`, RunConfig fields validated through
+ * `validateConfig` with messages that name the flag, and a one-line `UsageError` for anything wrong
+ * (the commands exit with code 2; `runCommand` does that for every command). Node-only helpers
+ * (reads files); no TF.js.
  */
 import { readFileSync } from 'node:fs';
-import { FIELD_RULES, validateConfig, type RunConfig } from '../core/config';
+import {
+  ConfigError,
+  FIELD_RULES,
+  settingsEntries,
+  strictNumber,
+  validateConfig,
+  type RunConfig,
+} from '../core/config';
 
 /** A bad flag or value: the command prints this one line and exits with code 2. */
 export class UsageError extends Error {}
+
+/** `--help` / `-h`: the command prints its help text and exits with code 0. */
+export class HelpRequest extends Error {}
 
 /** Every RunConfig field, in FIELD_RULES order. */
 export const CONFIG_KEYS = Object.keys(FIELD_RULES) as Array<keyof RunConfig>;
@@ -29,6 +40,8 @@ export interface ParseOptions {
   bare?: ReadonlySet<string>;
   /** Extra one-line explanations for flags that are not accepted (e.g. `--method` → use `--methods`). */
   hints?: ReadonlyMap<string, string>;
+  /** The text `--help` prints. */
+  help?: string;
 }
 
 /**
@@ -40,9 +53,10 @@ export function parseArgv(
   table: Map<string, string>,
   opts: ParseOptions = {},
 ): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
+    if (token === '--help' || token === '-h') throw new HelpRequest(opts.help ?? helpText('', [], table));
     const eq = token.startsWith('--') ? token.indexOf('=') : -1;
     const flag = eq > 0 ? token.slice(0, eq) : token;
     const key = table.get(flag);
@@ -87,12 +101,21 @@ export function readConfigFile(path: string): Record<string, unknown> {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(`--config ${path}: expected a JSON object of settings`);
   }
-  return raw as Record<string, unknown>;
+  try {
+    // Own keys into a prototype-less object: "__proto__" and friends are refused, naming the key.
+    return Object.assign(
+      Object.create(null) as Record<string, unknown>,
+      Object.fromEntries(settingsEntries(raw)),
+    );
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(`--config ${path}: ${e.issues[0].message}`);
+    throw e;
+  }
 }
 
 /** A positive number (or integer) for `flag`, or a UsageError naming the flag and the value. */
 export function positive(flag: string, raw: unknown, integer: boolean): number {
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  const n = strictNumber(raw);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
     throw new UsageError(
       `${flag} must be a positive ${integer ? 'integer' : 'number'}; got ${JSON.stringify(raw)}`,
@@ -120,4 +143,49 @@ export function configFromSettings(partial: Record<string, unknown>, base?: RunC
   const { config, issues } = validateConfig(partial, base);
   if (issues.length > 0) throw new UsageError(nameFlag(issues[0].field, issues[0].message));
   return config;
+}
+
+/**
+ * A command's help text: its usage line, its own options, and (when it takes run settings) a pointer
+ * to the RunConfig flags listed by name.
+ * @param options `[flag, meaning]` pairs of the command's own options
+ * @param table the command's flag table (every flag it accepts)
+ */
+export function helpText(
+  usage: string,
+  options: Array<[string, string]>,
+  table: Map<string, string>,
+): string {
+  const own = new Set(options.map(([f]) => f.split(' ')[0]));
+  const config = [...table.keys()].filter(
+    (f) => !own.has(f) && (CONFIG_KEYS as string[]).includes(table.get(f)!),
+  );
+  const width = Math.max(0, ...options.map(([f]) => f.length));
+  return [
+    usage,
+    ...(options.length ? ['', 'Options:', ...options.map(([f, m]) => `  ${f.padEnd(width)}  ${m}`)] : []),
+    ...(config.length
+      ? ['', 'Run settings (docs/headless.md; booleans may be given bare):', `  ${config.join(' ')}`]
+      : []),
+    '',
+    'Flags take `--flag value` or `--flag=value`; --help prints this.',
+  ].join('\n');
+}
+
+/**
+ * Runs a command's `main` and turns what it throws into the exit code: 0 after `--help` (its text on
+ * stdout), 2 for bad input (one line on stderr naming the flag), 1 for anything else.
+ */
+export function runCommand(name: string, main: () => Promise<number | void>): void {
+  main().then(
+    (code) => process.exit(code ?? 0),
+    (e: unknown) => {
+      if (e instanceof HelpRequest) {
+        process.stdout.write(`${e.message}\n`);
+        process.exit(0);
+      }
+      process.stderr.write(`${name}: ${(e as Error).message.split('\n')[0]}\n`);
+      process.exit(e instanceof UsageError ? 2 : 1);
+    },
+  );
 }

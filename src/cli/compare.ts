@@ -18,7 +18,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, type MethodName, type RunConfig } from '../core/config';
 import { Trainer } from '../core/trainer';
@@ -37,8 +36,11 @@ import {
   parseArgv,
   positive,
   readConfigFile,
+  runCommand,
+  helpText,
   UsageError,
 } from './args';
+import { checkOutputPath, writeFileAtomic } from './outputs';
 
 /** Options that are not RunConfig fields. */
 export interface CompareCliOptions {
@@ -56,6 +58,21 @@ const DEFAULT_METHODS = 'erm,mixup,cutmix,samix';
 const CLI_KEYS = ['methods', 'seeds', 'epochs', 'data', 'backend', 'reportEvery', 'out', 'csv', 'config'];
 const FIELD_KEYS = CONFIG_KEYS.filter((k) => k !== 'method');
 const TABLE = flagTable([...FIELD_KEYS, ...CLI_KEYS]);
+const HELP = helpText(
+  'usage: npm run compare -- --methods erm,mixup,cutmix,samix [--seeds N] [--steps N | --epochs N] [options]',
+  [
+    ['--methods a,b,…', 'methods to compare (default erm,mixup,cutmix,samix)'],
+    ['--seeds N', 'seeds per method (seed, seed+1, …)'],
+    ['--epochs N', 'the budget in epochs of the training set, instead of --steps'],
+    ['--data PATH', 'files of cifar10 / folder / idx datasets'],
+    ['--backend wasm|cpu', 'TF.js backend (default wasm)'],
+    ['--report-every N', 'steps per readback (default 10)'],
+    ['--out FILE', 'every result as JSON'],
+    ['--csv FILE', 'the table as CSV'],
+    ['--config FILE', 'JSON of settings in camelCase (flags win)'],
+  ],
+  TABLE,
+);
 const HINTS = new Map([['--method', '--method is not a compare flag; use --methods erm,mixup,… instead']]);
 
 /** Converts a plan/parse ConfigError into a one-line UsageError naming the flag. */
@@ -72,13 +89,13 @@ function asUsage<T>(fn: () => T): T {
 
 /** Parses and validates the command line; returns the shared configuration and the options. */
 export function resolveCompareSettings(argv: string[]): { base: RunConfig; cli: CompareCliOptions } {
-  const flags = parseArgv(argv, TABLE, { bare: BOOLEAN_CONFIG_KEYS, hints: HINTS });
+  const flags = parseArgv(argv, TABLE, { bare: BOOLEAN_CONFIG_KEYS, hints: HINTS, help: HELP });
   const file = flags.config !== undefined ? readConfigFile(flags.config) : {};
-  const merged: Record<string, unknown> = { ...file, ...flags };
+  const merged: Record<string, unknown> = Object.assign(Object.create(null), file, flags);
   delete merged.config;
   delete merged.method;
   const cli: CompareCliOptions = { methods: [], seeds: 1, backend: 'wasm', reportEvery: 10 };
-  const partial: Record<string, unknown> = {};
+  const partial: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const text = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
   for (const [key, value] of Object.entries(merged)) {
     if (key === 'methods') cli.methods = asUsage(() => parseMethodList(text(value)));
@@ -95,6 +112,8 @@ export function resolveCompareSettings(argv: string[]): { base: RunConfig; cli: 
   }
   const base = configFromSettings(partial);
   asUsage(() => planComparison(base, cli.methods, cli.seeds));
+  if (cli.out !== undefined) checkOutputPath('--out', cli.out, 'file');
+  if (cli.csv !== undefined) checkOutputPath('--csv', cli.csv, 'file');
   return { base, cli };
 }
 
@@ -166,19 +185,13 @@ async function main(argv: string[]): Promise<number> {
   };
   const csv = toCsv(rows);
   process.stdout.write(`${toMarkdown(rows, meta)}\n${csv}`);
-  if (cli.csv) writeFileSync(cli.csv, csv);
+  if (cli.csv) writeFileAtomic(cli.csv, csv);
   if (cli.out)
-    writeFileSync(cli.out, `${JSON.stringify({ meta, config: shared, rows, results }, null, 2)}\n`);
+    writeFileAtomic(cli.out, `${JSON.stringify({ meta, config: shared, rows, results }, null, 2)}\n`);
   if (stop) return 130;
   return results.length === entries.length && results.every((r) => r.error === '') ? 0 : 1;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      process.stderr.write(`compare: ${(e as Error).message.split('\n')[0]}\n`);
-      process.exit(e instanceof UsageError ? 2 : 1);
-    },
-  );
+  runCommand('compare', () => main(process.argv.slice(2)));
 }

@@ -12,6 +12,8 @@
  * (default `public/data`); env `FASHION_MNIST_DIR` overrides the Fashion-MNIST source directory.
  */
 
+import { flagTable, helpText, parseArgv, runCommand } from './args';
+import { checkOutputPath } from './outputs';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -189,16 +191,17 @@ async function convert(
   };
 }
 
+const TABLE = flagTable(['out']);
+const HELP = helpText(
+  'usage: npm run data [-- --out DIR]   (builds the mnist and fashion-mnist shards and index.json)',
+  [['--out DIR', `where the shards go (default ${PUBLIC_DATA_DIR})`]],
+  TABLE,
+);
+
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const outIdx = args.indexOf('--out');
-  const outDir = outIdx >= 0 && args[outIdx + 1] ? resolve(args[outIdx + 1]) : PUBLIC_DATA_DIR;
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(
-      'usage: npm run data [-- --out <dir>]   (builds mnist and fashion-mnist shards + index.json)',
-    );
-    return;
-  }
+  const flags = parseArgv(process.argv.slice(2), TABLE, { help: HELP });
+  if (flags.out !== undefined) checkOutputPath('--out', flags.out, 'dir');
+  const outDir = flags.out !== undefined ? resolve(flags.out) : PUBLIC_DATA_DIR;
   const t0 = performance.now();
   await mkdir(outDir, { recursive: true });
   const datasets = [
@@ -216,7 +219,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runCommand('data', main);

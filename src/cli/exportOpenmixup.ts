@@ -8,10 +8,11 @@
  * Exit codes: 0 written; 2 bad arguments or configuration (one line per problem, naming the
  * field, its range and the value); 1 I/O failure.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { validateConfig } from '../core/config';
 import { toOpenMixupConfig, type OpenMixupMeta } from '../export/openmixup';
+import { flagTable, helpText, HelpRequest, kebab, parseArgv, readConfigFile, UsageError } from './args';
+import { checkOutputPath, writeFileAtomic } from './outputs';
 
 const USAGE =
   'usage: npm run export-openmixup -- --config run.json --out config.py [--gpus N] [--train-size N]';
@@ -29,51 +30,57 @@ const consoleIo: CliIo = { log: (l) => console.log(l), error: (l) => console.err
  * @param argv the arguments after the script name
  * @returns the exit code
  */
+const TABLE = flagTable(['config', 'out', 'gpus', 'trainSize']);
+const HELP = helpText(
+  USAGE,
+  [
+    ['--config FILE', 'the run configuration (JSON of settings in camelCase; missing keys: defaults)'],
+    ['--out FILE', 'where the OpenMixup config is written'],
+    ['--gpus N', 'GPUs of the printed multi-GPU command (default 1)'],
+    ['--train-size N', 'training images of a dataset OpenMixup does not know'],
+  ],
+  TABLE,
+);
+
 export function runExportOpenmixup(argv: readonly string[], io: CliIo = consoleIo): number {
   const fail = (msg: string): number => {
     io.error(`export-openmixup: ${msg}`);
     return 2;
   };
-  let configPath = '';
-  let outPath = '';
-  const meta: OpenMixupMeta = {};
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === '--help' || flag === '-h') {
-      io.log(USAGE);
+  let flags: Record<string, string>;
+  let raw: Record<string, unknown>;
+  try {
+    flags = parseArgv([...argv], TABLE, { help: HELP });
+    if (flags.config === undefined) return fail(`--config is required\n${USAGE}`);
+    if (flags.out === undefined) return fail(`--out is required\n${USAGE}`);
+    checkOutputPath('--out', flags.out, 'file');
+    raw = readConfigFile(flags.config);
+  } catch (e) {
+    if (e instanceof HelpRequest) {
+      io.log(e.message);
       return 0;
     }
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) return fail(`${flag} needs a value\n${USAGE}`);
-    i++;
-    const positive = (): number | null => (/^[1-9]\d*$/.test(v) ? Number(v) : null);
-    if (flag === '--config') configPath = v;
-    else if (flag === '--out') outPath = v;
-    else if (flag === '--gpus' || flag === '--train-size') {
-      const n = positive();
-      if (n === null) return fail(`${flag} must be a positive integer; got "${v}"`);
-      if (flag === '--gpus') meta.gpus = n;
-      else meta.datasetSize = { train: n };
-    } else return fail(`unknown flag "${flag}"\n${USAGE}`);
+    if (e instanceof UsageError) return fail(e.message);
+    throw e;
   }
-  if (!configPath) return fail(`--config is required\n${USAGE}`);
-  if (!outPath) return fail(`--out is required\n${USAGE}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(configPath, 'utf8'));
-  } catch (err) {
-    return fail(`cannot read ${configPath}: ${err instanceof Error ? err.message : String(err)}`);
+  const outPath = flags.out;
+  const meta: OpenMixupMeta = {};
+  for (const key of ['gpus', 'trainSize'] as const) {
+    const v = flags[key];
+    if (v === undefined) continue;
+    if (!/^[1-9]\d*$/.test(v)) return fail(`--${kebab(key)} must be a positive integer; got "${v}"`);
+    if (key === 'gpus') meta.gpus = Number(v);
+    else meta.datasetSize = { train: Number(v) };
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    return fail(`${configPath} must hold a JSON object of run settings`);
-  const { config, issues } = validateConfig(raw as Record<string, unknown>);
+  const configPath = flags.config;
+  const { config, issues } = validateConfig(raw);
   if (issues.length > 0) {
     for (const issue of issues) io.error(`export-openmixup: ${configPath}: ${issue.message}`);
     return 2;
   }
   const out = toOpenMixupConfig(config, { ...meta, configPath: outPath });
   try {
-    writeFileSync(outPath, out.python);
+    writeFileAtomic(outPath, out.python);
   } catch (err) {
     io.error(
       `export-openmixup: cannot write ${outPath}: ${err instanceof Error ? err.message : String(err)}`,

@@ -20,7 +20,6 @@
  * Exit codes: 0 when every run completed (whether or not the targets are met: it is a
  * measurement), 1 when a run failed, 2 for bad input (one line naming the flag).
  */
-import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
   ConfigError,
@@ -48,8 +47,11 @@ import {
   parseArgv,
   positive,
   readConfigFile,
+  runCommand,
+  helpText,
   UsageError,
 } from './args';
+import { checkOutputPath, writeFileAtomic } from './outputs';
 import { runPool } from './runPool';
 
 export interface RankingCliOptions {
@@ -86,6 +88,22 @@ const HINTS = new Map([
   ['--method', '--method is not a ranking flag; use --methods erm,samix,… instead'],
   ['--dataset', '--dataset is not a ranking flag; use --datasets shapes,fashion-mnist instead'],
 ]);
+const HELP = helpText(
+  'usage: npm run ranking -- [--datasets shapes,fashion-mnist] [--methods …] [--seeds 3] [--jobs 2] [options]',
+  [
+    ['--datasets a,b', 'datasets ranked (shapes, mnist, fashion-mnist)'],
+    ['--methods a,b,…', 'methods ranked (default erm,mixup,cutmix,puzzlemix,automix,samix)'],
+    ['--seeds N', 'seeds per method (default 3)'],
+    ['--jobs N', 'runs at once, one process each (default 2)'],
+    ['--controls true|false', 'Mixup and CutMix also with the clean-image CE term (default true)'],
+    ['--backend wasm|cpu', 'TF.js backend (default wasm)'],
+    ['--report-every N', 'steps per readback (default 10)'],
+    ['--out FILE', 'every result as JSON'],
+    ['--md FILE', 'the report as Markdown'],
+    ['--config FILE', 'JSON of settings in camelCase (flags win)'],
+  ],
+  TABLE,
+);
 const RANKABLE: readonly DatasetName[] = DATASET_NAMES.filter(
   (d) => d === 'shapes' || d === 'mnist' || d === 'fashion-mnist',
 );
@@ -116,9 +134,13 @@ function usage<T>(fn: () => T): T {
 
 /** Parses the command line: the shared run configuration and the ranking's own options. */
 export function resolveRankingSettings(argv: string[]): { base: RunConfig; cli: RankingCliOptions } {
-  const flags = parseArgv(argv, TABLE, { bare: new Set([...BOOLEAN_CONFIG_KEYS, 'controls']), hints: HINTS });
+  const flags = parseArgv(argv, TABLE, {
+    bare: new Set([...BOOLEAN_CONFIG_KEYS, 'controls']),
+    hints: HINTS,
+    help: HELP,
+  });
   const file = flags.config !== undefined ? readConfigFile(flags.config) : {};
-  const merged: Record<string, unknown> = { ...file, ...flags };
+  const merged: Record<string, unknown> = Object.assign(Object.create(null), file, flags);
   delete merged.config;
   const cli: RankingCliOptions = {
     datasets: [...RANKING_DATASETS],
@@ -129,7 +151,7 @@ export function resolveRankingSettings(argv: string[]): { base: RunConfig; cli: 
     reportEvery: 10,
     controls: true,
   };
-  const partial: Record<string, unknown> = { ...RANKING_BASE };
+  const partial: Record<string, unknown> = Object.assign(Object.create(null), RANKING_BASE);
   const text = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
   for (const [key, value] of Object.entries(merged)) {
     if (key === 'method' || key === 'dataset') throw new UsageError(HINTS.get(`--${key}`)!);
@@ -145,6 +167,8 @@ export function resolveRankingSettings(argv: string[]): { base: RunConfig; cli: 
     else partial[key] = value;
   }
   const base = configFromSettings(partial, DEFAULT_CONFIG);
+  if (cli.out !== undefined) checkOutputPath('--out', cli.out, 'file');
+  if (cli.md !== undefined) checkOutputPath('--md', cli.md, 'file');
   return { base, cli };
 }
 
@@ -194,9 +218,9 @@ export async function runRanking(
     `# Ranking, ${new Date().toISOString().slice(0, 10)}: ${base.steps} steps, batch ${base.batch}, ` +
     `width ${base.width}, ${cli.seeds} seed(s), ${cli.jobs} job(s) on ${cli.backend}, ` +
     `${((performance.now() - t0) / 60000).toFixed(1)} min\n\n${rankingMarkdown(sections)}`;
-  if (cli.md) writeFileSync(cli.md, markdown);
+  if (cli.md) writeFileAtomic(cli.md, markdown);
   if (cli.out)
-    writeFileSync(
+    writeFileAtomic(
       cli.out,
       `${JSON.stringify({ config: base, options: cli, sections, results: byPlan }, null, 1)}\n`,
     );
@@ -205,14 +229,9 @@ export async function runRanking(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runRanking(process.argv.slice(2), (l) => process.stderr.write(`${l}\n`)).then(
-    ({ code, markdown }) => {
-      process.stdout.write(markdown);
-      process.exit(code);
-    },
-    (e: unknown) => {
-      process.stderr.write(`ranking: ${(e as Error).message.split('\n')[0]}\n`);
-      process.exit(e instanceof UsageError ? 2 : 1);
-    },
-  );
+  runCommand('ranking', async () => {
+    const { code, markdown } = await runRanking(process.argv.slice(2), (l) => process.stderr.write(`${l}\n`));
+    process.stdout.write(markdown);
+    return code;
+  });
 }

@@ -20,9 +20,22 @@ import '@tensorflow/tfjs-backend-wasm';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { validateConfig, type RunConfig } from '../core/config';
 import { SslTrainer } from '../core/sslTrainer';
+import type { Trainer } from '../core/trainer';
 import type { StepMetrics } from '../core/trainerTypes';
 import { loadDatasetNode } from '../data/nodeLoad';
-import { CONFIG_KEYS, UsageError, kebab, readConfigFile } from './args';
+import {
+  BOOLEAN_CONFIG_KEYS,
+  CONFIG_KEYS,
+  UsageError,
+  flagTable,
+  helpText,
+  kebab,
+  parseArgv,
+  positive,
+  readConfigFile,
+  runCommand,
+} from './args';
+import { checkOutputPath, PendingFile } from './outputs';
 import { checkExportFlags, createSlTrainer, writeRunExports } from './runExportsCli';
 
 /** Options that are not RunConfig fields. */
@@ -48,42 +61,31 @@ const CLI_KEYS = [
   'saveMixer',
   'saveWeights',
 ] as const;
-const FLAG_TO_KEY = new Map<string, string>([...CONFIG_KEYS, ...CLI_KEYS].map((k) => [`--${kebab(k)}`, k]));
-
-/** `--flag value` pairs → camelCase keys with raw string values. */
-function parseArgv(argv: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i];
-    const key = FLAG_TO_KEY.get(flag);
-    if (!key) throw new UsageError(`unknown flag "${flag}"; allowed: ${[...FLAG_TO_KEY.keys()].join(' ')}`);
-    const value = argv[i + 1];
-    if (value === undefined || (value.startsWith('--') && FLAG_TO_KEY.has(value))) {
-      throw new UsageError(`${flag} needs a value`);
-    }
-    out[key] = value;
-  }
-  return out;
-}
-
-function positive(flag: string, raw: unknown, integer: boolean): number {
-  const n = typeof raw === 'number' ? raw : Number(raw);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(
-      `${flag} must be a positive ${integer ? 'integer' : 'number'}; got ${JSON.stringify(raw)}`,
-    );
-  }
-  return n;
-}
+const TABLE = flagTable([...CONFIG_KEYS, ...CLI_KEYS]);
+const HELP = helpText(
+  'usage: npm run train -- [--method samix] [--dataset shapes] [--steps N | --epochs N] [options]',
+  [
+    ['--out FILE', 'JSON lines of the logged steps and the summary (default: stdout)'],
+    ['--backend wasm|cpu', 'TF.js backend (default wasm)'],
+    ['--epochs N', 'the step budget in epochs of the training set, instead of --steps'],
+    ['--data PATH', 'files of cifar10 / folder / idx datasets'],
+    ['--log-every N', 'steps between logged lines (default 1)'],
+    ['--config FILE', 'JSON of settings in camelCase (flags win)'],
+    ['--mixer PATH', 'the Mixer bundle a samixp run uses'],
+    ['--save-mixer PATH', "write the run's Mixer bundle (a folder, or a .zip)"],
+    ['--save-weights DIR', 'write the online classifier (model.json + weights.bin)'],
+  ],
+  TABLE,
+);
 
 /** Splits and validates everything; returns the run configuration and the CLI options. */
 export function resolveSettings(argv: string[]): { config: RunConfig; cli: CliOptions } {
-  const flags = parseArgv(argv);
+  const flags = parseArgv(argv, TABLE, { bare: BOOLEAN_CONFIG_KEYS, help: HELP });
   const file = flags.config !== undefined ? readConfigFile(flags.config) : {};
-  const merged: Record<string, unknown> = { ...file, ...flags };
+  const merged: Record<string, unknown> = Object.assign(Object.create(null), file, flags);
   delete merged.config;
   const cli: CliOptions = { backend: 'wasm', logEvery: 1 };
-  const partial: Record<string, unknown> = {};
+  const partial: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(merged)) {
     if (key === 'out' || key === 'data') cli[key] = String(value);
     else if (key === 'saveMixer' || key === 'saveWeights') cli[key] = String(value);
@@ -105,6 +107,11 @@ export function resolveSettings(argv: string[]): { config: RunConfig; cli: CliOp
     throw new UsageError(named);
   }
   checkExportFlags(config, cli);
+  // Every output is checked before any work, so a bad path cannot cost a finished run.
+  if (cli.out !== undefined) checkOutputPath('--out', cli.out, 'file');
+  if (cli.saveWeights) checkOutputPath('--save-weights', cli.saveWeights, 'dir');
+  if (cli.saveMixer)
+    checkOutputPath('--save-mixer', cli.saveMixer, cli.saveMixer.endsWith('.zip') ? 'file' : 'dir');
   return { config, cli };
 }
 
@@ -147,15 +154,41 @@ async function main(argv: string[]): Promise<void> {
   }
   if (!(await tf.setBackend(cli.backend)) || tf.getBackend() !== cli.backend)
     throw new Error(`backend ${cli.backend} failed to start`);
-  const fd = cli.out ? openSync(cli.out, 'w') : 1;
+  // --out is written under a temporary name and renamed when the run is complete: a failed run
+  // leaves an existing file as it was.
+  const file = cli.out ? new PendingFile(cli.out) : null;
+  const fd = file ? openSync(file.tmp, 'a') : 1;
   const write = (line: string): void => void writeSync(fd, `${line}\n`);
   const ssl = cfg.scenario === 'ssl';
   const trainer = ssl ? new SslTrainer(cfg, ds) : createSlTrainer(cfg, ds);
+  try {
+    await trainLoop(trainer, cfg, cli, write, ds.name);
+    for (const l of await writeRunExports(trainer, cli)) process.stderr.write(`${l}\n`);
+    if (fd !== 1) closeSync(fd);
+    file?.commit();
+  } catch (e) {
+    if (fd !== 1) closeSync(fd);
+    file?.abandon();
+    throw e;
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** Steps, logs and evaluates a run; writes its lines through `write`. */
+async function trainLoop(
+  trainer: Trainer | SslTrainer,
+  cfg: RunConfig,
+  cli: CliOptions,
+  write: (line: string) => void,
+  dataset: string,
+): Promise<void> {
+  const ssl = cfg.scenario === 'ssl';
   const t0 = performance.now();
   let pending = [];
   let intervalStart = performance.now();
   process.stderr.write(
-    `train: ${cfg.method} on ${ds.name} (${trainer.data.trainCount} images), ${cfg.steps} steps, ${cli.backend}\n`,
+    `train: ${cfg.method} on ${dataset} (${trainer.data.trainCount} images), ${cfg.steps} steps, ${cli.backend}\n`,
   );
   for (let s = 1; s <= cfg.steps; s++) {
     pending.push(trainer.step());
@@ -193,13 +226,6 @@ async function main(argv: string[]): Promise<void> {
       (ev.objectKept !== undefined ? `, object kept ${ev.objectKept.toFixed(3)}` : '') +
       ` in ${seconds.toFixed(1)} s\n`,
   );
-  for (const l of await writeRunExports(trainer, cli)) process.stderr.write(`${l}\n`);
-  trainer.dispose();
-  if (fd !== 1) closeSync(fd);
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  const err = e as Error;
-  process.stderr.write(`train: ${err.message.split('\n')[0]}\n`);
-  process.exit(e instanceof UsageError ? 2 : 1);
-});
+runCommand('train', () => main(process.argv.slice(2)));

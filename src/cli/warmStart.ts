@@ -31,7 +31,8 @@ import { buildRunBundle } from '../export/runBundle';
 import { pairKeyOf, toFrame, type MaskFrame } from '../ui/maskHistory';
 import { parseMethodList } from '../compare/plan';
 import { WARM_START_CHECKPOINT, type WarmStartEntry } from '../ui/warmStarts';
-import { flagTable, parseArgv, positive, UsageError } from './args';
+import { flagTable, helpText, parseArgv, positive, runCommand, UsageError } from './args';
+import { checkOutputPath } from './outputs';
 
 /** The methods shipped by default: the method, its predecessor, the classic baseline and no mixing. */
 export const WARM_START_METHODS: MethodName[] = ['samix', 'automix', 'mixup', 'erm'];
@@ -48,9 +49,21 @@ export interface WarmStartOptions {
 }
 
 const TABLE = flagTable(['methods', 'steps', 'stopAt', 'frameEvery', 'seed', 'out']);
+const HELP = helpText(
+  'usage: npm run warm-start -- [--methods samix,automix,mixup,erm] [options]',
+  [
+    ['--methods a,b,…', 'the runs to make (others already in --out stay listed)'],
+    ['--steps N', "the runs' step budget (default: the page's)"],
+    ['--stop-at N', 'the step they are shipped at (default 3/4 of --steps)'],
+    ['--frame-every N', 'steps between mask-history frames (default 50)'],
+    ['--seed N', "the runs' seed"],
+    ['--out DIR', 'where the bundles and index.json go (default public/runs)'],
+  ],
+  TABLE,
+);
 
 export function parseWarmStartArgs(argv: string[]): WarmStartOptions {
-  const f = parseArgv(argv, TABLE);
+  const f = parseArgv(argv, TABLE, { help: HELP });
   let methods = WARM_START_METHODS;
   if (f.methods !== undefined) {
     try {
@@ -64,7 +77,7 @@ export function parseWarmStartArgs(argv: string[]): WarmStartOptions {
   const steps = f.steps !== undefined ? positive('--steps', f.steps, true) : DEFAULT_CONFIG.steps;
   const stopAt = f.stopAt !== undefined ? positive('--stop-at', f.stopAt, true) : Math.round(steps * 0.75);
   if (stopAt > steps) throw new UsageError(`--stop-at ${stopAt} is past the budget --steps ${steps}`);
-  return {
+  const o = {
     methods,
     steps,
     stopAt,
@@ -72,6 +85,8 @@ export function parseWarmStartArgs(argv: string[]): WarmStartOptions {
     seed: f.seed !== undefined ? positive('--seed', f.seed, true) : DEFAULT_CONFIG.seed,
     out: resolve(f.out ?? 'public/runs'),
   };
+  checkOutputPath('--out', o.out, 'dir');
+  return o;
 }
 
 /** Trains one shipped run; returns its bundle bytes and index entry. */
@@ -164,8 +179,5 @@ async function main(argv: string[]): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((e: unknown) => {
-    process.stderr.write(`warm-start: ${(e as Error).message.split('\n')[0]}\n`);
-    process.exit(e instanceof UsageError ? 2 : 1);
-  });
+  runCommand('warm-start', () => main(process.argv.slice(2)));
 }

@@ -32,6 +32,41 @@ export class ConfigError extends Error {
   }
 }
 
+/** Whether `key` is a configuration field (an own key of the rules: never `toString`, `__proto__`…). */
+export function isConfigField(key: string): key is keyof RunConfig {
+  return Object.hasOwn(FIELD_RULES, key);
+}
+
+/**
+ * A decimal number written in full (`12`, `-0.5`, `1e-3`, `.5`): what settings accept as text. Hex,
+ * binary, `Infinity`, separators and blanks are not numbers here (`Number('0x1')` would be 1).
+ */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** `raw` as a number when it is a finite number or a decimal string; NaN otherwise. */
+export function strictNumber(raw: unknown): number {
+  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : NaN;
+  if (typeof raw !== 'string') return NaN;
+  const t = raw.trim();
+  return DECIMAL.test(t) ? Number(t) : NaN;
+}
+
+/**
+ * The entries of a settings object (a parsed JSON file, a URL, flags), refusing the keys that would
+ * reach an object's prototype when assigned (`__proto__`, `constructor`, `prototype`).
+ * @throws ConfigError naming the key
+ */
+export function settingsEntries(obj: object): Array<[string, unknown]> {
+  const entries = Object.entries(obj);
+  const bad = entries.find(([k]) => k === '__proto__' || k === 'constructor' || k === 'prototype');
+  if (bad) {
+    throw new ConfigError([
+      { field: bad[0], message: `setting "${bad[0]}" is not allowed: it is not a configuration field` },
+    ]);
+  }
+  return entries;
+}
+
 function describeRule(rule: FieldRule): string {
   if (rule.kind === 'number')
     return `${rule.integer ? 'an integer' : 'a number'} in [${rule.min}, ${rule.max}]`;
@@ -69,7 +104,7 @@ export function checkField<K extends keyof RunConfig>(
       ? { ok: true, value: raw as RunConfig[K] }
       : bad();
   }
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  const n = strictNumber(raw);
   if (!Number.isFinite(n) || n < rule.min || n > rule.max || (rule.integer && !Number.isInteger(n)))
     return bad();
   return { ok: true, value: n as RunConfig[K] };
@@ -92,11 +127,18 @@ export function validateConfig(
   base: RunConfig = DEFAULT_CONFIG,
 ): { config: RunConfig; issues: ConfigIssue[] } {
   // Fields the user leaves out take the scenario's defaults (SSL_DEFAULTS under scenario ssl).
-  const ssl = base === DEFAULT_CONFIG && partial.scenario === 'ssl';
-  const config: RunConfig = ssl ? scenarioDefaults('ssl') : { ...base };
   const issues: ConfigIssue[] = [];
-  for (const [key, raw] of Object.entries(partial)) {
-    if (!(key in FIELD_RULES)) {
+  let entries: Array<[string, unknown]>;
+  try {
+    entries = settingsEntries(partial);
+  } catch (e) {
+    return { config: { ...base }, issues: (e as ConfigError).issues };
+  }
+  const own = (k: string): unknown => (Object.hasOwn(partial, k) ? partial[k] : undefined);
+  const ssl = base === DEFAULT_CONFIG && own('scenario') === 'ssl';
+  const config: RunConfig = ssl ? scenarioDefaults('ssl') : { ...base };
+  for (const [key, raw] of entries) {
+    if (!isConfigField(key)) {
       issues.push({
         field: key,
         message: `unknown setting "${key}"; known: ${Object.keys(FIELD_RULES).join(', ')}`,

@@ -297,3 +297,33 @@ describe('export-openmixup command', () => {
     expect(r.stderr).toContain('lr must be');
   });
 });
+
+describe('export-openmixup: user text never becomes code', () => {
+  it('escapes quotes, backslashes and line breaks in strings and comments', async () => {
+    const { py, pyComment } = await import('./openmixupPy');
+    expect(py("a'b\\c\nimport os")).toBe("'a\\'b\\\\c\\x0aimport os'");
+    expect(pyComment('x.py\nimport os')).toBe('x.py\\nimport os');
+    expect(pyComment('x.py\rimport os')).not.toMatch(/[\r\n]/);
+  });
+
+  it('refuses an --out path with a line break, and a --config with prototype keys, writing nothing', async () => {
+    const { mkdtempSync, writeFileSync, existsSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'omx-'));
+    const cfg = join(dir, 'run.json');
+    writeFileSync(cfg, '{"method":"samix"}');
+    const errors: string[] = [];
+    const io = { log: () => undefined, error: (l: string) => errors.push(l) };
+    expect(runExportOpenmixup(['--config', cfg, '--out', join(dir, 'c.py\nimport os')], io)).toBe(2);
+    expect(errors.join('\n')).toMatch(/--out .*control characters/);
+    const proto = join(dir, 'proto.json');
+    writeFileSync(proto, '{"__proto__":{"scenario":"ssl"}}');
+    expect(runExportOpenmixup(['--config', proto, '--out', join(dir, 'c.py')], io)).toBe(2);
+    expect(errors.join('\n')).toMatch(/setting "__proto__" is not allowed/);
+    expect(readdirSync(dir).sort()).toEqual(['proto.json', 'run.json']);
+    expect(runExportOpenmixup(['--config', cfg, '--out', join(dir, 'c.py')], io)).toBe(0);
+    expect(existsSync(join(dir, 'c.py'))).toBe(true);
+    expect(runExportOpenmixup(['--help'], { log: (l) => errors.push(l), error: () => undefined })).toBe(0);
+  });
+});

@@ -21,7 +21,7 @@ import {
 import { dataMap, dataSection } from './openmixupData';
 import { baselineModel, learnedModel } from './openmixupModel';
 import { NOTE } from './openmixupNotes';
-import { py } from './openmixupPy';
+import { py, pyComment } from './openmixupPy';
 
 /** What the run configuration alone does not say. */
 export interface OpenMixupMeta {
@@ -66,7 +66,8 @@ export function toOpenMixupConfig(cfgIn: RunConfig, meta: OpenMixupMeta = {}): O
   const learned = cfg.method === 'automix' || cfg.method === 'samix';
   const widths = [1, 2, 4, 8].map((f) => f * cfg.width);
   const gpus = Math.max(1, Math.floor(meta.gpus ?? 1));
-  const path = meta.configPath ?? 'config.py';
+  // The file path reaches the header comment and the printed command lines: no raw line breaks.
+  const path = pyComment(meta.configPath ?? 'config.py');
   unmapped.push(NOTE.backbone(widths));
   const d = dataMap(cfg, meta, unmapped);
   const perGpu = cfg.batch % gpus === 0 ? cfg.batch / gpus : cfg.batch;

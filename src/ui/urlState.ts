@@ -10,8 +10,10 @@ import {
   DEFAULT_CONFIG,
   scenarioDefaults,
   FIELD_RULES,
+  isConfigField,
   checkField,
   clampField,
+  strictNumber,
   validateConfig,
   type BackendName,
   type RunConfig,
@@ -55,7 +57,7 @@ export function parseUrlState(search: string, hash: string): UrlState {
       if (raw === 'true' || raw === '1') hidden.add(key.slice(0, -5));
       continue;
     }
-    if (!(key in FIELD_RULES)) {
+    if (!isConfigField(key)) {
       notes.push(`Ignored unknown URL setting "${key}".`);
       continue;
     }
@@ -66,8 +68,8 @@ export function parseUrlState(search: string, hash: string): UrlState {
       continue;
     }
     const rule = FIELD_RULES[field];
-    const n = Number(raw);
-    if (rule.kind === 'number' && raw.trim() !== '' && Number.isFinite(n)) {
+    const n = strictNumber(raw);
+    if (rule.kind === 'number' && Number.isFinite(n)) {
       const c = clampField(field, n);
       (config as unknown as Record<string, unknown>)[field] = c;
       notes.push(`${r.issue.message}; clamped to ${c}.`);
