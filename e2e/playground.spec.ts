@@ -25,7 +25,7 @@ test('SAMix on shapes: loss components stream, masks render, live η, timeline s
     await expect
       .poll(() =>
         page
-          .locator(`section[aria-label="Loss components"] [data-series="${key}"] path`)
+          .locator(`section[aria-label="Loss components"] .recharts-line.series-${key} path.recharts-curve`)
           .last()
           .getAttribute('d'),
       )

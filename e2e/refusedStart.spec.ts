@@ -44,7 +44,7 @@ test('a Start the worker refuses keeps the finished run: same step, and its weig
   await expect.poll(() => app.chartPoints('Loss components')).toBe(3);
   const item = await exportBundle(page, app, 'mnist-gray');
   const runs = page.getByRole('region', { name: 'Saved runs' });
-  await expect(runs.getByRole('row')).toHaveCount(1);
+  await expect(runs.locator('tbody').getByRole('row')).toHaveCount(1); // one saved run under the header
   await expect(runs).toContainText('samix · mnist · 3 steps');
   const saved = await saves(page);
 
@@ -63,7 +63,7 @@ test('a Start the worker refuses keeps the finished run: same step, and its weig
   await exportBundle(page, app, 'mnist-gray-again');
   // The autosave that follows files it under its own key and configuration, not the refused one.
   await expect.poll(() => saves(page)).toBeGreaterThan(saved);
-  await expect(runs.getByRole('row')).toHaveCount(1);
+  await expect(runs.locator('tbody').getByRole('row')).toHaveCount(1); // one saved run under the header
   await expect(runs).toContainText('samix · mnist · 3 steps');
   await expect(runs).not.toContainText('samixp');
 

@@ -18,7 +18,7 @@ test('trains on the default dataset on the pinned backend, pauses and steps exac
   await app.waitForStep(3, 150_000);
   await expect.poll(() => app.chartPoints('Loss components'), { timeout: 60_000 }).toBeGreaterThan(1);
   await expect(
-    page.locator('section[aria-label="Loss components"] [data-series] path').first(),
+    page.locator('section[aria-label="Loss components"] .recharts-line path.recharts-curve').first(),
   ).toBeVisible();
 
   await app.button('Pause').click();

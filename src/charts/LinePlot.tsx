@@ -102,6 +102,7 @@ function LinePlotImpl(p: Props) {
         const raw = (
           <Line
             key={`${s.key}_raw`}
+            className={`series-${s.key}`}
             dataKey={`${s.key}_raw`}
             name={s.label}
             stroke={s.color}
@@ -118,6 +119,7 @@ function LinePlotImpl(p: Props) {
           raw,
           <Line
             key={s.key}
+            className={`series-${s.key} smoothed`}
             dataKey={s.key}
             name={`${s.label} (smoothed)`}
             stroke={s.color}

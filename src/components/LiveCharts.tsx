@@ -69,9 +69,11 @@ const EVAL_KEYS = ['testQ', 'testK', 'knn', 'probe'];
 
 /**
  * The series a run has: a term that is 0 or missing at every step (the Mixer's terms of a
- * hand-crafted method) is left out of the chart and its legend.
+ * hand-crafted method) is left out of the chart and its legend. Before the first step every
+ * series is listed.
  */
 function present(series: SeriesDef[], rows: ChartRow[]): SeriesDef[] {
+  if (rows.length === 0) return series; // before the first step: the legend says what will be drawn
   const seen = new Set<string>();
   for (const r of rows) {
     for (const s of series)
