@@ -37,6 +37,8 @@ import {
 } from './args';
 import { checkOutputPath, PendingFile } from './outputs';
 import { checkExportFlags, createSlTrainer, writeRunExports } from './runExportsCli';
+import { memoryRefusal } from '../core/memoryEstimate';
+import { dataGeometry } from '../data/geometry';
 
 /** Options that are not RunConfig fields. */
 interface CliOptions {
@@ -152,6 +154,9 @@ async function main(argv: string[]): Promise<void> {
       throw new UsageError(`--epochs ${cli.epochs} gives ${steps} steps; ${checked.issues[0].message}`);
     cfg = checked.config;
   }
+  // Memory pre-flight before anything is allocated or written (exit 2, naming what would fit).
+  const tooBig = memoryRefusal(cfg, dataGeometry(ds, cfg), cli.backend);
+  if (tooBig) throw new UsageError(tooBig);
   if (!(await tf.setBackend(cli.backend)) || tf.getBackend() !== cli.backend)
     throw new Error(`backend ${cli.backend} failed to start`);
   // --out is written under a temporary name and renamed when the run is complete: a failed run

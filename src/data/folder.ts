@@ -9,6 +9,7 @@
 import { unzipSync } from 'fflate';
 import { SPLIT_SEED, stratifiedSplit, takeRecords } from './idx';
 import { centerCropResize } from './images';
+import { checkDatasetBytes, datasetBudget, inflatedTooLarge, LIMITS } from './limits';
 import { channelStats } from './stats';
 import { DataError, type ImageDataset } from './types';
 
@@ -101,10 +102,15 @@ function groupPaths(paths: string[]): ClassCounts & { classOf: (string | null)[]
   return { classes, unassigned, classOf };
 }
 
-/** One user file: its relative path and decoded RGBA pixels (`null` if it could not be decoded). */
+/**
+ * One user file: its relative path and decoded RGBA pixels (`null` if it could not be decoded), or
+ * (decodeImages with `fit`) its pixels already centre-cropped and resized, HWC, the full-size RGBA
+ * dropped at once so a folder of large photos never sits in memory decoded.
+ */
 export interface ImageEntry {
   path: string;
   pixels: { rgba: Uint8Array | Uint8ClampedArray; width: number; height: number } | null;
+  fitted?: Uint8Array;
 }
 
 export interface FolderDatasetOptions {
@@ -119,6 +125,8 @@ export interface FolderDatasetOptions {
   name: string;
   /** Whether horizontal flips are valid (default true). */
   flip?: boolean;
+  /** Bytes of memory on this machine, when the platform tells (limits the dataset's size). */
+  availableBytes?: number;
 }
 
 /**
@@ -151,11 +159,14 @@ export function datasetFromImages(entries: ImageEntry[], opts: FolderDatasetOpti
       `only ${counts.classes.length} class found; a classifier needs at least 2 class folders (one sub-folder per class)`,
     );
   }
-  if (counts.classes.length > 256)
-    throw new DataError(root, `${counts.classes.length} class folders found; at most 256 are supported`);
+  if (counts.classes.length > LIMITS.classes)
+    throw new DataError(
+      root,
+      `${counts.classes.length} class folders found; at most ${LIMITS.classes} classes are supported`,
+    );
   const classIndex = new Map(counts.classes.map((c, i) => [c.name, i]));
   const files = kept.map((e, i) => ({ e, cls: counts.classOf[i] })).filter((f) => f.cls !== null);
-  const bad = files.filter((f) => !f.e.pixels);
+  const bad = files.filter((f) => !f.e.pixels && !f.e.fitted);
   if (bad.length > 0) {
     const more = bad.length > 1 ? ` (and ${bad.length - 1} more image(s) that could not be decoded)` : '';
     throw new DataError(
@@ -164,11 +175,18 @@ export function datasetFromImages(entries: ImageEntry[], opts: FolderDatasetOpti
     );
   }
   const per = opts.size * opts.size * opts.channels;
+  // The images are held twice (all, then train + test): the budget counts both.
+  checkDatasetBytes(root, 2 * files.length * per, datasetBudget(opts.availableBytes));
   const images = new Uint8Array(files.length * per);
   const labels = new Uint8Array(files.length);
   files.forEach(({ e, cls }, i) => {
-    const { rgba, width, height } = e.pixels as NonNullable<ImageEntry['pixels']>;
-    images.set(centerCropResize(rgba, width, height, opts.size, opts.channels), i * per);
+    if (e.fitted && e.fitted.length !== per)
+      throw new DataError(e.path, `decoded to ${e.fitted.length} values, expected ${per}`);
+    if (e.fitted) images.set(e.fitted, i * per);
+    else {
+      const { rgba, width, height } = e.pixels as NonNullable<ImageEntry['pixels']>;
+      images.set(centerCropResize(rgba, width, height, opts.size, opts.channels), i * per);
+    }
     labels[i] = classIndex.get(cls ?? '') ?? 0;
   });
   const all = { count: files.length, images, labels };
@@ -201,26 +219,45 @@ export type ImageDecoder = (bytes: Uint8Array, path: string) => Promise<ImageEnt
 /**
  * Turns raw files into {@link ImageEntry}s with an injected decoder (browser worker:
  * `createImageBitmap` + `OffscreenCanvas`; Node: `decodePng`). A decoder that throws counts as
- * "undecodable" (`pixels: null`), which {@link datasetFromImages} then reports by name. Folder
- * paths (ending with `/`) pass through without decoding.
+ * "undecodable" (`pixels: null`), which {@link datasetFromImages} then reports by name — except a
+ * DataError (an image over the size budget), which stops the import with its message. With `fit`,
+ * each image is centre-cropped and resized as soon as it is decoded (`fitted`), so only one
+ * full-size image is in memory at a time. Folder paths (ending with `/`) pass through undecoded.
+ * `files` may yield its bytes lazily (`read`), so they are not all held at once either.
  */
 export async function decodeImages(
-  files: { path: string; data?: Uint8Array }[],
+  files: Array<{ path: string; data?: Uint8Array; read?: () => Promise<Uint8Array> }>,
   decode: ImageDecoder,
+  fit?: { size: number; channels: 1 | 3 },
+  progress?: (done: number, total: number) => void,
 ): Promise<ImageEntry[]> {
   const out: ImageEntry[] = [];
+  const images = files.filter((f) => !f.path.endsWith('/') && isImagePath(f.path) && !isIgnoredPath(f.path));
+  if (images.length > LIMITS.imageFiles)
+    throw new DataError(
+      images[0].path.split('/')[0] || 'the folder',
+      `${images.length.toLocaleString('en-US')} images; at most ${LIMITS.imageFiles.toLocaleString('en-US')} are read`,
+    );
+  let done = 0;
   for (const f of files) {
-    if (f.path.endsWith('/') || !f.data || !isImagePath(f.path) || isIgnoredPath(f.path)) {
+    const data =
+      f.data ?? (f.read && isImagePath(f.path) && !isIgnoredPath(f.path) ? await f.read() : undefined);
+    if (f.path.endsWith('/') || !data || !isImagePath(f.path) || isIgnoredPath(f.path)) {
       out.push({ path: f.path, pixels: null });
       continue;
     }
     let pixels: ImageEntry['pixels'] = null;
     try {
-      pixels = await decode(f.data, f.path);
-    } catch {
+      pixels = await decode(data, f.path);
+    } catch (e) {
+      if (e instanceof DataError) throw e;
       pixels = null;
     }
-    out.push({ path: f.path, pixels });
+    if (fit && pixels) {
+      const fitted = centerCropResize(pixels.rgba, pixels.width, pixels.height, fit.size, fit.channels);
+      out.push({ path: f.path, pixels: null, fitted });
+    } else out.push({ path: f.path, pixels });
+    progress?.(++done, images.length);
   }
   return out;
 }
@@ -235,15 +272,28 @@ export interface ZipListing {
 
 /**
  * Lists the images of a zip (fflate `unzipSync`). A corrupt zip or one without any image throws a
- * {@link DataError} naming `file`.
+ * {@link DataError} naming `file`, and so does one whose images would inflate past
+ * `LIMITS.decompressedBytes` or that holds more than `LIMITS.imageFiles` of them (checked from the
+ * sizes the archive declares, before anything is inflated; an entry is never inflated past its
+ * declared size).
  */
 export function listZipImages(zipBytes: Uint8Array, file = 'archive.zip'): ZipListing {
   let entries: Record<string, Uint8Array>;
+  let declared = 0;
+  let count = 0;
+  const budget = (f: { name: string; originalSize: number }): boolean => {
+    const keep = !isIgnoredPath(f.name) && (f.name.endsWith('/') || isImagePath(f.name));
+    if (!keep) return false;
+    declared += f.originalSize;
+    if (declared > LIMITS.decompressedBytes) throw new DataError(file, inflatedTooLarge());
+    if (++count > LIMITS.imageFiles)
+      throw new DataError(file, `holds more than ${LIMITS.imageFiles.toLocaleString('en-US')} images`);
+    return true;
+  };
   try {
-    entries = unzipSync(zipBytes, {
-      filter: (f) => !isIgnoredPath(f.name) && (f.name.endsWith('/') || isImagePath(f.name)),
-    });
+    entries = unzipSync(zipBytes, { filter: budget });
   } catch (err) {
+    if (err instanceof DataError) throw err;
     throw new DataError(
       file,
       `not a readable zip archive (${err instanceof Error ? err.message : String(err)})`,

@@ -1,11 +1,14 @@
 /**
  * Transparent gzip: `.gz` inputs (IDX, the CIFAR-10 `.tar.gz`) are recognised by their magic bytes
  * (1f 8b) and inflated with the platform's `DecompressionStream('gzip')` (browsers and Node ≥ 18),
- * falling back to fflate's `gunzipSync`. Anything else passes through untouched. Pure TypeScript.
+ * falling back to fflate's streaming decoder. Either way the output is counted as it arrives and
+ * the inflation stops past `LIMITS.decompressedBytes` (a gzip bomb is refused, naming the file and
+ * the limit, before it fills memory). Anything else passes through untouched. Pure TypeScript.
  */
 
-import { gunzipSync } from 'fflate';
 import { crc32 } from './crc32';
+import { inflateCapped } from './inflate';
+import { inflatedTooLarge, LIMITS } from './limits';
 import { DataError } from './types';
 
 /** Whether `bytes` start with the gzip magic number 1f 8b. */
@@ -17,7 +20,9 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function inflateWithStream(bytes: Uint8Array): Promise<Uint8Array> {
+class TooLarge extends Error {}
+
+async function inflateWithStream(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
   // Copy into a fresh ArrayBuffer so SharedArrayBuffer-backed or offset views are accepted.
   const stream = new Blob([bytes.slice()]).stream().pipeThrough(new DecompressionStream('gzip'));
   const chunks: Uint8Array[] = [];
@@ -26,8 +31,12 @@ async function inflateWithStream(bytes: Uint8Array): Promise<Uint8Array> {
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
     total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new TooLarge();
+    }
+    chunks.push(value);
   }
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);
@@ -41,9 +50,14 @@ async function inflateWithStream(bytes: Uint8Array): Promise<Uint8Array> {
 
 /**
  * Inflates `bytes` if they are gzip-compressed, else returns them unchanged. A corrupt or
- * truncated stream rejects with a {@link DataError} naming `file`.
+ * truncated stream, or one that inflates past `maxBytes`, rejects with a {@link DataError} naming
+ * `file`.
  */
-export async function maybeGunzip(bytes: Uint8Array, file: string): Promise<Uint8Array> {
+export async function maybeGunzip(
+  bytes: Uint8Array,
+  file: string,
+  maxBytes: number = LIMITS.decompressedBytes,
+): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
   if (bytes.length < 18)
     throw new DataError(
@@ -52,25 +66,26 @@ export async function maybeGunzip(bytes: Uint8Array, file: string): Promise<Uint
     );
   if (typeof DecompressionStream !== 'undefined' && typeof Blob !== 'undefined') {
     try {
-      return await inflateWithStream(bytes);
+      return await inflateWithStream(bytes, maxBytes);
     } catch (err) {
+      if (err instanceof TooLarge) throw new DataError(file, inflatedTooLarge(maxBytes));
       throw new DataError(file, `corrupt gzip data (${describe(err)})`);
     }
   }
-  return gunzipChecked(bytes, file);
+  return gunzipChecked(bytes, file, maxBytes);
 }
 
 /**
- * Synchronous gunzip with fflate, plus the CRC-32 / length check of the gzip trailer that fflate
- * skips (single-member streams). Corrupt input throws a {@link DataError} naming `file`.
+ * Synchronous gunzip with fflate's streaming decoder (stopping past `maxBytes`), plus the CRC-32 /
+ * length check of the gzip trailer that fflate skips (single-member streams). Corrupt input throws
+ * a {@link DataError} naming `file`.
  */
-export function gunzipChecked(bytes: Uint8Array, file: string): Uint8Array {
-  let out: Uint8Array;
-  try {
-    out = gunzipSync(bytes);
-  } catch (err) {
-    throw new DataError(file, `corrupt gzip data (${describe(err)})`);
-  }
+export function gunzipChecked(
+  bytes: Uint8Array,
+  file: string,
+  maxBytes: number = LIMITS.decompressedBytes,
+): Uint8Array {
+  const out = inflateCapped(bytes, 'gzip', maxBytes, file);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const wantCrc = view.getUint32(bytes.length - 8, true);
   const wantSize = view.getUint32(bytes.length - 4, true);

@@ -5,6 +5,7 @@
  */
 
 import { Rng } from '../core/random';
+import { checkLabels } from './limits';
 import { channelStats } from './stats';
 import { DataError, type ImageDataset, type ImageSplit } from './types';
 
@@ -128,7 +129,7 @@ export interface IdxDatasetOptions {
   train: IdxPair;
   /** The test pair; without one, a stratified `testFraction` of the train pair is held out. */
   test?: IdxPair;
-  /** Class names; default `'0'…'k−1'` from the largest label. */
+  /** Class names; default `'0'…'K−1'`, with labels checked to be 0..K−1 (limits.ts checkLabels). */
   classes?: string[];
   /** Horizontal flips valid (default false: digits). */
   flip?: boolean;
@@ -208,21 +209,22 @@ export function idxToDataset(opts: IdxDatasetOptions): ImageDataset {
     train = takeRecords(trainFull, split.train, per);
     test = takeRecords(trainFull, split.test, per);
   }
-  const maxOf = (l: Uint8Array): number => {
-    let m = 0;
-    for (let i = 0; i < l.length; i++) if (l[i] > m) m = l[i];
-    return m;
-  };
-  const maxTrain = maxOf(trainFull.labels);
-  const maxTest = maxOf(test.labels);
-  const classes =
-    opts.classes ?? Array.from({ length: Math.max(maxTrain, maxTest) + 1 }, (_, i) => String(i));
-  for (const [max, file] of [
-    [maxTrain, opts.train.labelsFile],
-    [maxTest, opts.test?.labelsFile ?? opts.train.labelsFile],
-  ] as const) {
-    if (max >= classes.length)
-      throw new DataError(file, `label ${max} is out of range for ${classes.length} classes`);
+  let classes: string[];
+  if (opts.classes) {
+    classes = opts.classes;
+    const maxOf = (l: Uint8Array): number => l.reduce((m, v) => (v > m ? v : m), 0);
+    for (const [max, file] of [
+      [maxOf(trainFull.labels), opts.train.labelsFile],
+      [maxOf(test.labels), opts.test?.labelsFile ?? opts.train.labelsFile],
+    ] as const) {
+      if (max >= classes.length)
+        throw new DataError(file, `label ${max} is out of range for ${classes.length} classes`);
+    }
+  } else {
+    // Labels 0..K−1, every class present, 2 ≤ K ≤ LIMITS.classes (a stray label 255 is not 256 classes).
+    const file = opts.test ? `${opts.train.labelsFile} + ${opts.test.labelsFile}` : opts.train.labelsFile;
+    const k = checkLabels(trainFull.labels, opts.test ? test.labels : null, file);
+    classes = Array.from({ length: k }, (_, i) => String(i));
   }
   const stats =
     opts.mean && opts.std

@@ -2,16 +2,20 @@
  * Node-only dataset loading for the headless command (uses `node:fs`; never import it from code
  * that runs in the browser worker). Resolves every dataset name to an {@link ImageDataset}:
  * `shapes` is generated, `mnist` / `fashion-mnist` come from the shards `npm run data` writes,
- * `cifar10`, `idx` and `folder` from the user's files under `dataPath`.
+ * `cifar10`, `idx` and `folder` from the user's files under `dataPath`. Files over the file budget
+ * are refused before they are read, and folder images are decoded and shrunk one at a time
+ * (src/data/limits.ts).
  */
 
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cifarFromFiles } from './cifar';
-import { datasetFromImages, isIgnoredPath, isImagePath, type ImageEntry } from './folder';
+import { datasetFromImages, decodeImages, isIgnoredPath, isImagePath } from './folder';
 import { maybeGunzip } from './gzip';
 import { idxToDataset, type IdxPair } from './idx';
+import { checkDatasetBytes, checkFileSize, datasetBudget } from './limits';
 import { decodePng } from './png';
 import { checkManifest, decodeShards } from './shards';
 import { generateShapes } from './shapes';
@@ -35,6 +39,21 @@ export interface NodeLoadOptions {
 
 /** The repository's `public/data` directory (the output of `npm run data`). */
 export const PUBLIC_DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/data');
+
+/** Reads a user file, refusing one over the file budget before reading it. */
+async function readUserFile(path: string): Promise<Uint8Array> {
+  checkFileSize(path, (await stat(path)).size);
+  return new Uint8Array(await readFile(path));
+}
+
+/** The IDX pairs' pixels must fit this machine's dataset budget. */
+function checkIdxBytes(train: IdxPair, test?: IdxPair): void {
+  checkDatasetBytes(
+    train.imagesFile,
+    train.images.length + (test?.images.length ?? 0),
+    datasetBudget(totalmem()),
+  );
+}
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -98,9 +117,9 @@ async function idxPairsInDir(dir: string): Promise<{ train: IdxPair; test?: IdxP
     );
   }
   const pair = async (images: string, labels: string): Promise<IdxPair> => ({
-    images: await maybeGunzip(new Uint8Array(await readFile(images)), images),
+    images: await maybeGunzip(await readUserFile(images), images),
     imagesFile: images,
-    labels: await maybeGunzip(new Uint8Array(await readFile(labels)), labels),
+    labels: await maybeGunzip(await readUserFile(labels), labels),
     labelsFile: labels,
   });
   const train = await pair(found['train-images'], found['train-labels']);
@@ -123,15 +142,18 @@ async function loadIdx(opts: NodeLoadOptions): Promise<ImageDataset> {
     if (!labels) throw new DataError(opts.dataPath, 'expected "images.idx[.gz],labels.idx[.gz]"');
     for (const f of [images, labels]) if (!(await exists(f))) throw new DataError(f, 'not found');
     const train: IdxPair = {
-      images: await maybeGunzip(new Uint8Array(await readFile(images)), images),
+      images: await maybeGunzip(await readUserFile(images), images),
       imagesFile: images,
-      labels: await maybeGunzip(new Uint8Array(await readFile(labels)), labels),
+      labels: await maybeGunzip(await readUserFile(labels), labels),
       labelsFile: labels,
     };
+    checkIdxBytes(train);
     return idxToDataset({ name, train, seed: opts.splitSeed });
   }
   if (!(await exists(path))) throw new DataError(path, 'not found');
-  return idxToDataset({ name, ...(await idxPairsInDir(path)), seed: opts.splitSeed });
+  const pairs = await idxPairsInDir(path);
+  checkIdxBytes(pairs.train, pairs.test);
+  return idxToDataset({ name, ...pairs, seed: opts.splitSeed });
 }
 
 async function listFiles(dir: string, prefix = ''): Promise<{ rel: string; abs: string; isDir: boolean }[]> {
@@ -150,11 +172,11 @@ async function listFiles(dir: string, prefix = ''): Promise<{ rel: string; abs: 
 async function loadFolder(opts: NodeLoadOptions): Promise<ImageDataset> {
   const dir = requirePath('folder', opts, 'a directory with one sub-folder of .png images per class');
   if (!(await exists(dir))) throw new DataError(dir, 'not found');
-  const entries: ImageEntry[] = [];
+  const files: Array<{ path: string; read?: () => Promise<Uint8Array> }> = [];
   for (const f of await listFiles(dir)) {
     if (isIgnoredPath(f.rel)) continue;
     if (f.isDir) {
-      entries.push({ path: f.rel, pixels: null });
+      files.push({ path: f.rel });
       continue;
     }
     if (!isImagePath(f.rel)) continue;
@@ -164,15 +186,22 @@ async function loadFolder(opts: NodeLoadOptions): Promise<ImageDataset> {
         'headless loading decodes PNG only; convert the image to PNG or load the folder in the browser',
       );
     }
-    // A corrupt PNG throws a DataError naming the file and the problem.
-    const pixels = decodePng(new Uint8Array(await readFile(f.abs)), f.abs);
-    entries.push({ path: f.rel, pixels });
+    files.push({ path: f.rel, read: () => readUserFile(f.abs) });
   }
+  const size = opts.size ?? 32;
+  const channels = opts.channels ?? 3;
+  // One image at a time: read, decode (a corrupt PNG or one over the image budget throws a
+  // DataError naming the file), shrink, drop.
+  const entries = await decodeImages(files, async (bytes, rel) => decodePng(bytes, join(dir, rel)), {
+    size,
+    channels,
+  });
   return datasetFromImages(entries, {
-    size: opts.size ?? 32,
-    channels: opts.channels ?? 3,
+    size,
+    channels,
     seed: opts.splitSeed,
     name: basename(dir),
+    availableBytes: totalmem(),
   });
 }
 
@@ -187,13 +216,15 @@ async function loadCifar(opts: NodeLoadOptions): Promise<ImageDataset> {
   if ((await stat(path)).isDirectory()) {
     for (const f of await listFiles(path)) {
       if (!f.isDir && /(^|\/)(data_batch_\d+|test_batch)\.bin$|\.(tar\.gz|tgz|tar)$/i.test(f.rel)) {
-        files.push({ name: f.abs, data: new Uint8Array(await readFile(f.abs)) });
+        files.push({ name: f.abs, data: await readUserFile(f.abs) });
       }
     }
-  } else files.push({ name: path, data: new Uint8Array(await readFile(path)) });
+  } else files.push({ name: path, data: await readUserFile(path) });
   // Prefer loose .bin files over an archive in the same directory (faster, and no duplicates).
   const loose = files.filter((f) => f.name.endsWith('.bin'));
-  return cifarFromFiles(loose.length > 0 ? loose : files);
+  const ds = await cifarFromFiles(loose.length > 0 ? loose : files);
+  checkDatasetBytes(path, ds.train.images.length + ds.test.images.length, datasetBudget(totalmem()));
+  return ds;
 }
 
 /**

@@ -2,12 +2,15 @@
  * A minimal PNG decoder for loading image folders headless in Node (the browser decodes with
  * `createImageBitmap`): non-interlaced grayscale, gray+alpha, RGB, RGBA (8 or 16 bits, 16 keeps
  * the high byte) and palette / grayscale at 1, 2, 4 or 8 bits, with tRNS transparency; zlib via
- * fflate's `unzlibSync`; all five row filters; chunk CRCs verified. Output is RGBA, 8 bits.
+ * fflate; all five row filters; chunk CRCs verified. Output is RGBA, 8 bits. The size in IHDR is
+ * checked against the image budget (limits.ts) before anything is inflated, and the image data is
+ * inflated to at most the bytes that size needs: a PNG whose data inflates further is refused.
  * Pure TypeScript.
  */
 
-import { unzlibSync } from 'fflate';
 import { crc32 } from './crc32';
+import { inflateCapped } from './inflate';
+import { checkImageSize } from './limits';
 import { DataError } from './types';
 
 /** A decoded image: `width × height` RGBA pixels, row-major. */
@@ -128,8 +131,8 @@ export function decodePng(bytes: Uint8Array, file: string): DecodedImage {
       if (!(colorType in CHANNELS) || !ALLOWED_DEPTHS[colorType].includes(depth)) {
         throw new DataError(file, `unsupported PNG format: colour type ${colorType} at ${depth} bits`);
       }
-      if (width === 0 || height === 0 || width * height > 1 << 26)
-        throw new DataError(file, `unsupported PNG size ${width}×${height}`);
+      if (width === 0 || height === 0) throw new DataError(file, `unsupported PNG size ${width}×${height}`);
+      checkImageSize(file, width, height);
     } else if (type === 'PLTE') palette = data;
     else if (type === 'tRNS') trns = data;
     else if (type === 'IDAT') idat.push(data);
@@ -151,15 +154,22 @@ export function decodePng(bytes: Uint8Array, file: string): DecodedImage {
     z.set(d, zo);
     zo += d.length;
   }
-  let raw: Uint8Array;
-  try {
-    raw = unzlibSync(z);
-  } catch (err) {
-    throw new DataError(file, `corrupt PNG image data (${err instanceof Error ? err.message : String(err)})`);
-  }
   const bitsPerPixel = CHANNELS[colorType] * depth;
   const stride = Math.ceil((width * bitsPerPixel) / 8);
-  if (raw.length < height * (stride + 1)) {
+  const need = height * (stride + 1);
+  let raw: Uint8Array;
+  try {
+    raw = inflateCapped(z, 'zlib', need, file);
+  } catch (err) {
+    if (err instanceof DataError && /decompresses to more/.test(err.message))
+      throw new DataError(
+        file,
+        `corrupt PNG: its image data inflates past the ${need.toLocaleString('en-US')} bytes a ${width}×${height} image needs (a decompression bomb?)`,
+      );
+    const why = err instanceof Error ? err.message.replace(`${file}: `, '') : String(err);
+    throw new DataError(file, `corrupt PNG image data (${why})`);
+  }
+  if (raw.length < need) {
     throw new DataError(
       file,
       `truncated PNG image data: ${raw.length} bytes, ${height * (stride + 1)} expected for ${width}×${height}`,

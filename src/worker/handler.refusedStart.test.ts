@@ -134,9 +134,27 @@ describe('a refused start keeps the previous run', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     expect(lastStatus(w.out)).toMatchObject({ runId: 3, status: 'paused', step: 3 });
 
+    // A configuration over the backend's memory is refused by the pre-flight, before any trainer.
+    await w.send({
+      type: 'start',
+      runId: 3,
+      config: { ...SL, batch: 1024, width: 128 },
+      autoRun: true,
+      key: 'm',
+    });
+    expect(errors(w.out)[2]).toEqual([
+      3,
+      expect.stringMatching(
+        /^starting samix on shapes: batch 1024 × width 128 needs about [\d.]+ GB on \w+ .*: use batch ≤ \d+ at width 128/,
+      ),
+    ]);
+    expect(w.trainers).toHaveLength(1);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(lastStatus(w.out)).toMatchObject({ runId: 3, status: 'paused', step: 3 });
+
     // A restore of a run that has no checkpoint is refused the same way.
     await w.send({ type: 'restore', runId: 3, key: 'nope', autoRun: true });
-    expect(errors(w.out)[2]).toEqual([3, 'restoring run nope: no checkpoint is stored for run nope']);
+    expect(errors(w.out)[3]).toEqual([3, 'restoring run nope: no checkpoint is stored for run nope']);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(lastStatus(w.out)).toMatchObject({ runId: 3, status: 'paused', step: 3 });
 

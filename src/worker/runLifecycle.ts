@@ -5,6 +5,8 @@
  * one loses nothing.
  */
 import { decodeCheckpoint, type CheckpointData } from '../core/checkpoint';
+import { checkMemory } from '../core/memoryEstimate';
+import { dataGeometry } from '../data/geometry';
 import { LIVE_FIELDS, type RunConfig } from '../core/config';
 import { datasetInfo, progressFor } from './dataMessages';
 import type { ImageDataset } from '../data/types';
@@ -68,6 +70,9 @@ async function build(c: RunContext, cfg: RunConfig, then?: (t: TrainerLike) => v
     s.data = data;
     post({ type: 'dataset', runId: s.runId, info: datasetInfo(data) });
   }
+  // Memory pre-flight: a configuration that cannot fit the backend is refused here, before the new
+  // trainer allocates anything (the current run is untouched; the message says what would fit).
+  checkMemory(cfg, dataGeometry(data, cfg), s.backendName);
   await deps.prepareRun?.(cfg);
   const trainer = deps.createTrainer(cfg, data);
   try {

@@ -2,12 +2,24 @@
  * Turns what the user hands the page — CIFAR-10 binary files or their archive (chosen or fetched
  * from a URL), a folder with one sub-folder per class, a zip of such a folder, or MNIST-format IDX
  * files — into an ImageDataset inside the worker, reporting progress as bytes are read. Parsing and
- * validation are the `src/data` loaders'; this file only reads, decodes images and routes.
+ * validation are the `src/data` loaders'; this file only reads, decodes images and routes. Every
+ * size is checked before it is allocated (src/data/limits.ts): a file over the file budget is not
+ * read, a download stops at it, an image whose header is over the image budget is not decoded, and
+ * images are decoded and shrunk one at a time.
  */
 import { cifarFromFiles } from '../data/cifar';
 import { datasetFromImages, decodeImages, listZipImages, type ImageDecoder } from '../data/folder';
 import { maybeGunzip } from '../data/gzip';
 import { idxToDataset, type IdxPair } from '../data/idx';
+import { readImageSize } from '../data/imageHeader';
+import {
+  checkDatasetBytes,
+  checkFileSize,
+  checkImageSize,
+  datasetBudget,
+  formatMiB,
+  LIMITS,
+} from '../data/limits';
 import { DataError, type ImageDataset } from '../data/types';
 
 /** Names a user dataset is stored and selected under (`#dataset=folder`). */
@@ -28,8 +40,15 @@ export interface ImportOptions {
 
 export type Progress = (phase: string, loaded: number, total: number) => void;
 
-/** Reads a blob fully, reporting bytes as they arrive. */
+/** The machine's memory as the browser reports it (Chromium: `navigator.deviceMemory`, GiB), or undefined. */
+export function deviceMemoryBytes(): number | undefined {
+  const gib = (globalThis.navigator as { deviceMemory?: number } | undefined)?.deviceMemory;
+  return typeof gib === 'number' && gib > 0 ? gib * 2 ** 30 : undefined;
+}
+
+/** Reads a blob fully, reporting bytes as they arrive; a blob over the file budget is not read. */
 export async function readWithProgress(blob: Blob, name: string, progress: Progress): Promise<Uint8Array> {
+  checkFileSize(name, blob.size);
   const out = new Uint8Array(blob.size);
   const reader = blob.stream().getReader();
   let at = 0;
@@ -56,15 +75,27 @@ export async function fetchWithProgress(url: string, progress: Progress): Promis
   }
   if (!res.ok) throw new DataError(url, `the server answered HTTP ${res.status} ${res.statusText}`.trim());
   const total = Number(res.headers.get('content-length') ?? 0);
-  if (!res.body) return new Uint8Array(await res.arrayBuffer());
+  if (Number.isFinite(total) && total > 0) checkFileSize(url, total);
+  if (!res.body) {
+    const all = new Uint8Array(await res.arrayBuffer());
+    checkFileSize(url, all.length);
+    return all;
+  }
   const chunks: Uint8Array[] = [];
   let at = 0;
   const reader = res.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
     at += value.byteLength;
+    if (at > LIMITS.fileBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new DataError(
+        url,
+        `the download passed ${formatMiB(LIMITS.fileBytes)}, the limit for one file; stopped`,
+      );
+    }
+    chunks.push(value);
     progress('downloading', at, total || at);
   }
   const out = new Uint8Array(at);
@@ -118,6 +149,8 @@ async function fromIdx(files: File[], progress: Progress): Promise<ImageDataset 
   });
   const train = await pair(p.trainImages, p.trainLabels);
   const test = p.testImages && p.testLabels ? await pair(p.testImages, p.testLabels) : undefined;
+  const bytes = train.images.length + (test?.images.length ?? 0);
+  checkDatasetBytes(p.trainImages, bytes, datasetBudget(deviceMemoryBytes()));
   return { ...idxToDataset({ name: 'idx', train, test }), name: 'idx' };
 }
 
@@ -131,44 +164,47 @@ export async function importUserData(
   switch (source.kind) {
     case 'cifar10': {
       const files = [];
+      for (const f of source.files) checkFileSize(f.name, f.size);
       for (const f of source.files)
         files.push({ name: f.name, data: await readWithProgress(f, f.name, progress) });
       progress('parsing CIFAR-10', 0, 1);
-      return { ...(await cifarFromFiles(files)), name: 'cifar10' };
+      return checked(await cifarFromFiles(files), 'cifar10');
     }
     case 'url': {
       const data = await fetchWithProgress(source.url, progress);
       const file = decodeURIComponent(new URL(source.url).pathname.split('/').pop() || 'download.tar.gz');
       progress('parsing CIFAR-10', 0, 1);
-      return { ...(await cifarFromFiles([{ name: file, data }])), name: 'cifar10' };
+      return checked(await cifarFromFiles([{ name: file, data }]), 'cifar10');
     }
     case 'images': {
-      const read: Array<{ path: string; data: Uint8Array }> = [];
-      const total = source.files.reduce((a, f) => a + f.file.size, 0);
-      let at = 0;
-      for (const f of source.files) {
-        read.push({ path: f.path, data: new Uint8Array(await f.file.arrayBuffer()) });
-        at += f.file.size;
-        progress('reading images', at, total);
-      }
-      progress('decoding images', 0, read.length);
-      const entries = await decodeImages(read, decode);
+      // Read, decode and shrink one image at a time: the folder is never held whole.
+      const files = source.files.map((f) => ({
+        path: f.path,
+        read: async () => {
+          checkFileSize(f.path, f.file.size);
+          return new Uint8Array(await f.file.arrayBuffer());
+        },
+      }));
+      const fit = { size: opts.size, channels: opts.channels };
+      const entries = await decodeImages(files, decode, fit, (d, n) => progress('decoding images', d, n));
       const name = source.files[0]?.path.split('/')[0] ?? 'folder';
-      return {
-        ...datasetFromImages(entries, { size: opts.size, channels: opts.channels, name }),
-        name: 'folder',
-      };
+      const availableBytes = deviceMemoryBytes();
+      return { ...datasetFromImages(entries, { ...fit, name, availableBytes }), name: 'folder' };
     }
     case 'zip': {
       const bytes = await readWithProgress(source.file, source.file.name, progress);
       const listing = listZipImages(bytes, source.file.name);
       progress('decoding images', 0, listing.images.length);
+      const fit = { size: opts.size, channels: opts.channels };
       const entries = await decodeImages(
         [...listing.folders.map((path) => ({ path })), ...listing.images],
         decode,
+        fit,
+        (d, n) => progress('decoding images', d, n),
       );
+      const availableBytes = deviceMemoryBytes();
       return {
-        ...datasetFromImages(entries, { size: opts.size, channels: opts.channels, name: source.file.name }),
+        ...datasetFromImages(entries, { ...fit, name: source.file.name, availableBytes }),
         name: 'folder',
       };
     }
@@ -177,8 +213,21 @@ export async function importUserData(
   }
 }
 
-/** Browser image decoding in the worker: createImageBitmap + OffscreenCanvas. */
-export const decodeInWorker: ImageDecoder = async (bytes) => {
+/** A CIFAR-10 import whose pixels fit this machine's dataset budget. */
+function checked(ds: ImageDataset, name: 'cifar10'): ImageDataset & { name: 'cifar10' } {
+  checkDatasetBytes(name, ds.train.images.length + ds.test.images.length, datasetBudget(deviceMemoryBytes()));
+  return { ...ds, name };
+}
+
+/**
+ * Browser image decoding in the worker: the size in the file's header is checked against the image
+ * budget first (a DataError naming the file stops the import), then createImageBitmap +
+ * OffscreenCanvas. A header this reader does not know makes the image "undecodable".
+ */
+export const decodeInWorker: ImageDecoder = async (bytes, path) => {
+  const size = readImageSize(bytes);
+  if (!size) throw new Error('unknown image format');
+  checkImageSize(path, size.width, size.height);
   const bitmap = await createImageBitmap(new Blob([bytes as BlobPart]));
   try {
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
