@@ -43,7 +43,8 @@ test('a shipped SAMix run opens mature, trains on from its checkpoint, and can s
     shipped.steps + 2,
   ]);
 
-  // Start: the same configuration from scratch.
+  // Reset, then Start: the same configuration from scratch.
+  await app.button('Reset').click();
   await app.button('Start').click();
   await expect
     .poll(() => page.evaluate(() => window.__samix!.metricsCount()), { timeout: 60_000 })

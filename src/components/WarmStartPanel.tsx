@@ -1,7 +1,7 @@
 /**
  * Pre-trained runs shipped with the playground (public/runs/, made by `npm run warm-start`): one
  * click opens a run trained in advance on `shapes`, so its curves, its mask history and mature masks
- * are on screen at once; Resume trains its last steps from its checkpoint, Start trains the same
+ * are on screen at once; Resume trains its last steps from its checkpoint, Reset then Start trains the same
  * setup from scratch.
  */
 import { useEffect, useState } from 'react';
@@ -52,8 +52,8 @@ export function WarmStartPanel({ onOpen, busy }: Props) {
       </header>
       <p className="hint">
         Runs trained in advance on <code>shapes</code>: their curves and masks appear at once.{' '}
-        <strong>Resume</strong> trains the last steps, <strong>Start</strong> trains the same setup from
-        scratch.
+        <strong>Resume</strong> trains the last steps, <strong>Reset</strong> then <strong>Start</strong>{' '}
+        trains the same setup from scratch.
       </p>
       <div className="row wrap">
         {(entries ?? []).map((e) => (
