@@ -17,7 +17,14 @@ import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { validateConfig, type RunConfig } from '../core/config';
 import type { EvalResult, StepMetrics } from '../core/trainerTypes';
 import type { MaskFrame } from '../ui/maskHistory';
-import { decodeHistory, encodeHistory, type History, type HistoryJson } from './history';
+import {
+  bundleNumber as toNumber,
+  checkEvals,
+  checkHistoryJson,
+  checkSteps,
+  RunBundleError,
+} from './bundleSchema';
+import { decodeHistory, encodeHistory, type History } from './history';
 import { encodeGif } from './gif';
 import { encodePng, sheet, type RgbaImage } from './png';
 
@@ -84,12 +91,7 @@ export interface RunBundle {
 }
 
 /** A bundle that cannot be written or read; the message names the file and what is wrong. */
-export class RunBundleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunBundleError';
-  }
-}
+export { RunBundleError };
 
 /** Fixed zip timestamp, so the same run gives the same bytes. */
 const ZIP_TIME = new Date(1980, 0, 1);
@@ -182,14 +184,6 @@ export function buildRunBundle(input: RunBundleInput): Uint8Array {
   return zipSync(files, { level: 6, mtime: ZIP_TIME });
 }
 
-/** Parses a value written by `num` / `jsonNumbers` back to a number. */
-function toNumber(v: unknown, where: string): number {
-  if (typeof v === 'number') return v;
-  if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') return Number(v);
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  throw new RunBundleError(`${where}: expected a number, got ${JSON.stringify(v)}`);
-}
-
 function parseCsv(text: string, file: string, columns: readonly string[]): number[][] {
   const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
   if (lines[0] !== columns.join(','))
@@ -212,7 +206,9 @@ function parseJson(bytes: Uint8Array, file: string): unknown {
 
 function metricsFromJson(raw: unknown): StepMetrics[] {
   if (!Array.isArray(raw)) throw new RunBundleError('metrics.json: expected an array of step metrics');
-  return raw.map((r: Record<string, unknown>, i) => {
+  const metrics = raw.map((r: Record<string, unknown>, i) => {
+    if (r === null || typeof r !== 'object')
+      throw new RunBundleError(`metrics.json entry ${i}: expected an object; got ${JSON.stringify(r)}`);
     const at = (path: string): number => {
       const v = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], r);
       return toNumber(v, `metrics.json entry ${i} field ${path}`);
@@ -234,16 +230,15 @@ function metricsFromJson(raw: unknown): StepMetrics[] {
       msPerStep: at('msPerStep'),
     };
   });
+  checkSteps(
+    metrics.map((m) => m.step),
+    'metrics.json',
+  );
+  return metrics;
 }
 
 function readHistory(json: Uint8Array, bin: Uint8Array): History {
-  const raw = parseJson(json, 'history.json') as HistoryJson;
-  const fix = (xs: unknown[]) => xs.map((v, i) => toNumber(v, `history.json value ${i}`));
-  for (const f of raw.frames ?? []) {
-    f.lamEff = fix(f.lamEff);
-    f.objectKeptA = fix(f.objectKeptA);
-    f.objectKeptB = fix(f.objectKeptB);
-  }
+  const raw = checkHistoryJson(parseJson(json, 'history.json'));
   try {
     return decodeHistory(raw, bin);
   } catch (e) {
@@ -284,11 +279,13 @@ export function readRunBundle(zipBytes: Uint8Array): RunBundle {
   parseCsv(strFromU8(files['metrics.csv']), 'metrics.csv', METRICS_COLUMNS);
   const evalsText = strFromU8(files['evals.csv']);
   const old = evalsText.split(/\r?\n/, 1)[0] === EVALS_COLUMNS_V0.join(',');
-  const evals = parseCsv(evalsText, 'evals.csv', old ? EVALS_COLUMNS_V0 : EVALS_COLUMNS).map(
-    ([step, testAccQ, testAccK, objectKept]): EvalResult =>
-      objectKept !== undefined && Number.isFinite(objectKept)
-        ? { step, testAccQ, testAccK, objectKept }
-        : { step, testAccQ, testAccK },
+  const evals = checkEvals(
+    parseCsv(evalsText, 'evals.csv', old ? EVALS_COLUMNS_V0 : EVALS_COLUMNS).map(
+      ([step, testAccQ, testAccK, objectKept]): EvalResult =>
+        objectKept !== undefined && Number.isFinite(objectKept)
+          ? { step, testAccQ, testAccK, objectKept }
+          : { step, testAccQ, testAccK },
+    ),
   );
   const meta = run.meta && typeof run.meta === 'object' ? (run.meta as Record<string, unknown>) : {};
   const weights = Object.keys(files)

@@ -9,6 +9,7 @@
  */
 import type { RunConfig } from '../core/config';
 import type { EvalResult, ProbeResult, StepMetrics } from '../core/trainerTypes';
+import { checkHistoryJson } from '../export/bundleSchema';
 import { decodeHistory, encodeHistory, type History, type HistoryJson } from '../export/history';
 import type { MaskFrame } from '../ui/maskHistory';
 
@@ -130,8 +131,9 @@ export function assembleRun(
     sorted.flatMap((c) => unpackMetrics(c.bytes[0] ?? new Uint8Array(0), `chunk ${c.part.seq}`)),
   );
   const evals = increasing(sorted.flatMap((c) => c.part.evals));
+  // Stored by this app, but checked like an imported file: a bad probe must not reach a canvas.
   const images = decodeHistory(
-    { version: 1, frames: [], probes: head.part.probes },
+    checkHistoryJson({ version: 1, frames: [], probes: head.part.probes }, 'saved run (probe images)'),
     head.bytes[0] ?? new Uint8Array(0),
   ).images;
   const frames: MaskFrame[] = [];

@@ -351,6 +351,29 @@ describe('Mixer bundle (SAMix^P)', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
 
+    it('refuses weights holding NaN (a diverged run), naming the weight, and allocates nothing', () => {
+      const manifest = edit(() => undefined);
+      const [first, second] = specs(manifest);
+      const w = bundle.weights.slice();
+      new DataView(w.buffer).setFloat32((first.shape.reduce((a, b) => a * b, 1) + 2) * 4, NaN, true);
+      const before = tf.memory().numTensors;
+      let err: (Error & { field?: string }) | null = null;
+      try {
+        readMixerBundle(manifest, w);
+      } catch (e) {
+        err = e as Error & { field?: string };
+      }
+      expect(err?.field).toBe(second.name);
+      expect(err?.message).toBe(
+        `mixer bundle: weights.bin: ${second.name} holds NaN at index 2: the Mixer was exported from a diverged run; export it again from a healthy run`,
+      );
+      expect(() => new PretrainedMixer({ manifest: manifest as never, weights: w }, DS, OPTS)).toThrow(
+        /holds NaN/,
+      );
+      expect(tf.memory().numTensors).toBe(before);
+      expect(() => readMixerBundle(manifest, bundle.weights)).not.toThrow();
+    });
+
     it('names the file for a non-zip, a zip without weights.bin, and bad manifest JSON', () => {
       expect(() => unpackMixerBundle(new Uint8Array([1, 2, 3]), 'x.zip')).toThrow(
         /x\.zip is not a Mixer bundle: expected a zip/,

@@ -239,7 +239,25 @@ export function readMixerBundle(manifest: unknown, weights: Uint8Array): MixerBu
       fail(e.field, `${e.message} (manifest.json and weights.bin do not match)`);
     throw e;
   }
+  checkFinite(m.weightSpecs, weights);
   return { manifest: m, weights };
+}
+
+/** Refuses weights holding NaN or ±Infinity, naming the first weight that does (a diverged export). */
+function checkFinite(specs: MixerManifest['weightSpecs'], weights: Uint8Array): void {
+  const aligned = weights.byteOffset % 4 === 0 ? weights : weights.slice();
+  const values = new Float32Array(aligned.buffer, aligned.byteOffset, Math.floor(aligned.byteLength / 4));
+  let at = 0;
+  for (const spec of specs) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    for (let i = at; i < at + n; i++)
+      if (!Number.isFinite(values[i]))
+        fail(
+          spec.name,
+          `weights.bin: ${spec.name} holds ${values[i]} at index ${i - at}: the Mixer was exported from a diverged run; export it again from a healthy run`,
+        );
+    at += n;
+  }
 }
 
 /**
