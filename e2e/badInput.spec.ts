@@ -1,5 +1,14 @@
 import { expect, test } from '@playwright/test';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG } from '../src/core/config';
+import { buildRunBundle } from '../src/export/runBundle';
+import type { MaskFrame } from '../src/ui/maskHistory';
 import { Playground } from './app';
+
+/** Tiny shapes so software backends finish in seconds. */
+const TINY = '#batch=8&width=4&steps=400&evalEvery=1000&testSize=32';
 
 test('an unknown ?backend= value shows a note and falls back to automatic selection', async ({ page }) => {
   const app = new Playground(page);
@@ -11,5 +20,153 @@ test('an unknown ?backend= value shows a note and falls back to automatic select
   // Automatic selection still gives a working backend.
   await expect(app.backend).toContainText(/Backend: (webgpu|webgl|wasm|cpu)/, { timeout: 60_000 });
   await expect(page.getByRole('button', { name: 'Start' })).toBeEnabled();
+  expect(app.errors).toEqual([]);
+});
+
+/** A one-pair run bundle whose history has a probe of `side`×`side` pixels (0 and −4 are refused). */
+function bundleWithProbe(side: number): Buffer {
+  const img = new Float32Array(48).fill(0.5);
+  const frame: MaskFrame = {
+    step: 2,
+    pairKey: '0-1',
+    masks: [new Uint8Array(16)],
+    mixed: [new Uint8Array(48)],
+    lamEff: [0.5],
+    objectKeptA: [0.8],
+    objectKeptB: [0.4],
+  };
+  const pair = { indexA: 0, indexB: 1, labelA: 0, labelB: 1, lam: 0.5, lamEff: 0.5 };
+  const probe = {
+    step: 2,
+    width: 4,
+    height: 4,
+    channels: 3,
+    pairs: [
+      {
+        ...pair,
+        imageA: img,
+        imageB: img,
+        mixed: img,
+        mask: new Float32Array(16),
+        objectKeptA: 0.8,
+        objectKeptB: 0.4,
+      },
+    ],
+  };
+  const files = unzipSync(
+    buildRunBundle({
+      config: { ...DEFAULT_CONFIG, steps: 2 },
+      metrics: [],
+      evals: [{ step: 2, testAccQ: 0.3, testAccK: 0.25 }],
+      history: { frames: [frame], images: new Map([['0-1', probe]]) },
+      media: false,
+    }),
+  );
+  const h = JSON.parse(strFromU8(files['history.json'])) as {
+    probes: Array<{ width: number; height: number }>;
+  };
+  Object.assign(h.probes[0], { width: side, height: side });
+  files['history.json'] = strToU8(JSON.stringify(h));
+  return Buffer.from(zipSync(files));
+}
+
+test('a run bundle with a 0×0 or −4×−4 probe is refused naming the field; the page and the run go on', async ({
+  page,
+}) => {
+  const app = new Playground(page);
+  await app.open('?backend=wasm', TINY);
+  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
+  await app.button('Start').click();
+  await app.waitForStep(2);
+  for (const side of [0, -4]) {
+    await page
+      .getByLabel('Import run bundle')
+      .setInputFiles({ name: `bad${side}.zip`, mimeType: 'application/zip', buffer: bundleWithProbe(side) });
+    await expect(page.getByRole('alert').filter({ hasText: `probes[0].width` })).toContainText(
+      `expected a whole number from 1 to 256; got ${side}`,
+    );
+  }
+  // Nothing was saved, nothing is being viewed, and training goes on.
+  await expect(page.getByRole('note').filter({ hasText: 'Viewing a saved run' })).toHaveCount(0);
+  const before = await app.stepCount();
+  await expect.poll(() => app.stepCount(), { timeout: 60_000 }).toBeGreaterThan(before);
+  await expect(page.getByRole('region', { name: 'Masks' })).toBeVisible();
+});
+
+test('a render error in one panel is named in its place; the page and the run go on; Try again redraws it', async ({
+  page,
+}) => {
+  const app = new Playground(page);
+  await app.open('?backend=wasm', TINY);
+  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
+  await app.button('Start').click();
+  await app.waitForStep(2);
+  await page.evaluate(() => ((globalThis as { __samixPanelFault?: string }).__samixPanelFault = 'Masks'));
+  const failed = page.getByRole('region', { name: 'Masks (failed)' });
+  await expect(failed).toContainText('The Masks panel could not be drawn: injected render fault in Masks');
+  const before = await app.stepCount();
+  await expect.poll(() => app.stepCount(), { timeout: 60_000 }).toBeGreaterThan(before);
+  await expect(page.getByRole('region', { name: 'Loss components' })).toBeVisible();
+  await page.evaluate(() => delete (globalThis as { __samixPanelFault?: string }).__samixPanelFault);
+  await failed.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByRole('region', { name: 'Masks' })).toBeVisible();
+  await expect(failed).toHaveCount(0);
+});
+
+test('batch 1024 × width 128 is refused at Start with what would fit; the worker then trains a valid run', async ({
+  page,
+}) => {
+  const app = new Playground(page);
+  await app.open('?backend=wasm', '#batch=1024&width=128&steps=3&evalEvery=1000&testSize=32');
+  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
+  await app.button('Start').click();
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'batch 1024 × width 128 needs about' }),
+  ).toContainText(/on wasm .*: use batch ≤ \d+ at width 128/);
+  // The same page and worker, a size that fits: Start trains.
+  await app.openAdvanced();
+  await page.getByLabel('Batch', { exact: true }).fill('8');
+  await page.getByLabel('Width W', { exact: true }).fill('4');
+  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
+  await app.button('Start').click();
+  await app.waitForStep(2);
+});
+
+test('a worker crash before any run leaves a usable page: Start trains', async ({ page }) => {
+  const app = new Playground(page);
+  await app.open('?backend=wasm', TINY);
+  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
+  await page.evaluate(() => window.__samix!.injectFault('crash'));
+  await expect(page.getByRole('button', { name: 'Start' })).toBeEnabled({ timeout: 30_000 });
+  await expect(app.backend).toContainText('Backend: wasm', { timeout: 30_000 });
+  await app.button('Start').click();
+  await app.waitForStep(2);
+});
+
+test('the page is served with a CSP, nosniff and no referrer, the same as public/_headers, and runs under them', async ({
+  page,
+}) => {
+  const app = new Playground(page);
+  const res = await page.goto(`/?backend=wasm${TINY}`);
+  const headers = res!.headers();
+  const shipped = Object.fromEntries(
+    readFileSync(join(import.meta.dirname, '../public/_headers'), 'utf8')
+      .split('\n')
+      .filter((l) => /^\s+[\w-]+: /.test(l))
+      .map((l) =>
+        l
+          .trim()
+          .split(/: (.*)/s)
+          .slice(0, 2),
+      ),
+  ) as Record<string, string>;
+  for (const name of ['Content-Security-Policy', 'X-Content-Type-Options', 'Referrer-Policy'])
+    expect(headers[name.toLowerCase()], name).toBe(shipped[name]);
+  expect(headers['content-security-policy']).toContain("object-src 'none'");
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  // Training, charts and masks work under the policy (a violation would be a console error).
+  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
+  await app.button('Start').click();
+  await app.waitForStep(3);
   expect(app.errors).toEqual([]);
 });

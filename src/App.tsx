@@ -24,6 +24,7 @@ import { Diagnostics } from './components/Diagnostics';
 import { ErrorBanner } from './components/ErrorBanner';
 import { MaskGallery } from './components/MaskGallery';
 import { RunControls } from './components/RunControls';
+import { PanelBoundary } from './components/PanelBoundary';
 import { RunRecovery } from './components/RunRecovery';
 import { StatusBar } from './components/StatusBar';
 import { ViewingBanner } from './components/ViewingBanner';
@@ -176,145 +177,175 @@ export function App() {
         onDismissError={trainer.dismissError}
         onDismissNotes={() => setNotes([])}
       />
-      <RunRecovery
-        trainer={trainer}
-        onConfig={(c) => {
-          setTouched(new Set(Object.keys(c)));
-          setConfig(c);
-        }}
-      />
-      <StatusBar trainer={trainer} budget={shown.steps} batch={shown.batch} scaled={scaledNote} />
-      {vb && <ViewingBanner bundle={vb} onBack={() => setViewing(null)} />}
+      <PanelBoundary name="Run recovery">
+        <RunRecovery
+          trainer={trainer}
+          onConfig={(c) => {
+            setTouched(new Set(Object.keys(c)));
+            setConfig(c);
+          }}
+        />
+      </PanelBoundary>
+      <PanelBoundary name="Status bar">
+        <StatusBar trainer={trainer} budget={shown.steps} batch={shown.batch} scaled={scaledNote} />
+      </PanelBoundary>
+      {vb && (
+        <PanelBoundary name="Viewing banner">
+          <ViewingBanner bundle={vb} onBack={() => setViewing(null)} />
+        </PanelBoundary>
+      )}
       <main className="grid">
         <div className="left">
           {!hidden.has('controls') && (
-            <RunControls
-              config={shown}
-              status={trainer.status}
-              hasRun={hasRun}
-              onChange={onChange}
-              onStart={onStart}
-              onPause={trainer.pause}
-              onResume={trainer.resume}
-              onStep={onStep}
-              onReset={resetRun}
-            />
+            <PanelBoundary name="Run controls">
+              <RunControls
+                config={shown}
+                status={trainer.status}
+                hasRun={hasRun}
+                onChange={onChange}
+                onStart={onStart}
+                onPause={trainer.pause}
+                onResume={trainer.resume}
+                onStep={onStep}
+                onReset={resetRun}
+              />
+            </PanelBoundary>
           )}
           {!hidden.has('pretrained') && (
-            <WarmStartPanel onOpen={openShipped} busy={trainer.status === 'running'} />
+            <PanelBoundary name="Pre-trained runs">
+              <WarmStartPanel onOpen={openShipped} busy={trainer.status === 'running'} />
+            </PanelBoundary>
           )}
           {!hidden.has('masks') && (
-            <MaskGallery
-              probe={shownProbe}
-              isHistory={frame !== undefined}
-              classes={trainer.dataset?.classes ?? NO_CLASSES}
-              onRepick={onRepick}
-              onPairs={repickProbes}
-              frames={frames}
-              frameIdx={frameIdx}
-              onSelectFrame={setFrameIdx}
-              batch={vb ? null : trainer.batchSamples}
-            />
+            <PanelBoundary name="Masks">
+              <MaskGallery
+                probe={shownProbe}
+                isHistory={frame !== undefined}
+                classes={trainer.dataset?.classes ?? NO_CLASSES}
+                onRepick={onRepick}
+                onPairs={repickProbes}
+                frames={frames}
+                frameIdx={frameIdx}
+                onSelectFrame={setFrameIdx}
+                batch={vb ? null : trainer.batchSamples}
+              />
+            </PanelBoundary>
           )}
           {!hidden.has('backend') && (
-            <BackendPanel
-              info={trainer.backend}
-              forced={forced}
-              onForce={setForced}
-              check={trainer.selfCheck}
-              onCheck={trainer.runSelfCheck}
-              busy={trainer.status === 'running'}
-            />
+            <PanelBoundary name="Backend">
+              <BackendPanel
+                info={trainer.backend}
+                forced={forced}
+                onForce={setForced}
+                check={trainer.selfCheck}
+                onCheck={trainer.runSelfCheck}
+                busy={trainer.status === 'running'}
+              />
+            </PanelBoundary>
           )}
           {!hidden.has('datasets') && (
-            <DatasetsPanelMemo
-              dataImport={trainer.dataImport}
-              dataLoad={trainer.dataLoad}
-              cached={trainer.cachedDatasets}
-              onImport={trainer.importData}
-              onDelete={trainer.deleteDataset}
-              onUse={onUseDataset}
-              inUse={shown.dataset}
-            />
+            <PanelBoundary name="Datasets">
+              <DatasetsPanelMemo
+                dataImport={trainer.dataImport}
+                dataLoad={trainer.dataLoad}
+                cached={trainer.cachedDatasets}
+                onImport={trainer.importData}
+                onDelete={trainer.deleteDataset}
+                onUse={onUseDataset}
+                inUse={shown.dataset}
+              />
+            </PanelBoundary>
           )}
         </div>
         <div className="right">
-          <LiveCharts
-            metrics={metrics}
-            evals={evals}
-            marks={marks}
-            ssl={runCfg.scenario === 'ssl'}
-            knnK={runCfg.knnK}
-            evalEvery={runCfg.evalEvery}
-            showLoss={!hidden.has('loss')}
-            showAccuracy={!hidden.has('accuracy')}
-            cursorStep={cursor}
-            onCursor={onCursor}
-          />
-          {!hidden.has('diagnostics') && (
-            <Diagnostics
+          <PanelBoundary name="Charts">
+            <LiveCharts
               metrics={metrics}
               evals={evals}
-              frames={frames}
-              alpha={effectiveAlpha(shown)}
-              margin={shown.maskMargin}
-              size={probeSize}
-              lams={probeLams}
-              version={version}
-              checkCollapse={LEARNED_METHODS.includes(shown.method)}
+              marks={marks}
+              ssl={runCfg.scenario === 'ssl'}
+              knnK={runCfg.knnK}
+              evalEvery={runCfg.evalEvery}
+              showLoss={!hidden.has('loss')}
+              showAccuracy={!hidden.has('accuracy')}
+              cursorStep={cursor}
+              onCursor={onCursor}
             />
+          </PanelBoundary>
+          {!hidden.has('diagnostics') && (
+            <PanelBoundary name="Mixup diagnostics">
+              <Diagnostics
+                metrics={metrics}
+                evals={evals}
+                frames={frames}
+                alpha={effectiveAlpha(shown)}
+                margin={shown.maskMargin}
+                size={probeSize}
+                lams={probeLams}
+                version={version}
+                checkCollapse={LEARNED_METHODS.includes(shown.method)}
+              />
+            </PanelBoundary>
           )}
           {!hidden.has('compare') && (
-            <ComparePanel
-              base={shown}
-              compare={trainer.compare}
-              classes={trainer.dataset?.classes ?? []}
-              initial={initial.compare}
-              running={!!trainer.compare && !trainer.compare.done && trainer.status === 'running'}
-              onRun={(entries) => {
-                setFrameIdx(null);
-                setViewing(null);
-                trainer.runCompare(entries);
-              }}
-              onStop={resetRun}
-            />
+            <PanelBoundary name="Compare">
+              <ComparePanel
+                base={shown}
+                compare={trainer.compare}
+                classes={trainer.dataset?.classes ?? []}
+                initial={initial.compare}
+                running={!!trainer.compare && !trainer.compare.done && trainer.status === 'running'}
+                onRun={(entries) => {
+                  setFrameIdx(null);
+                  setViewing(null);
+                  trainer.runCompare(entries);
+                }}
+                onStop={resetRun}
+              />
+            </PanelBoundary>
           )}
           {!hidden.has('export') && (
-            <ExportPanel
-              config={vb ? vb.config : shown}
-              metrics={metrics}
-              evals={evals}
-              frames={frames}
-              images={images}
-              trainCount={trainer.dataset?.trainCount ?? null}
-              fetchWeights={hasRun && !vb ? () => fetchRunWeights(trainer) : undefined}
-              onImport={async (file) => {
-                const r = await saved.importBundle(file);
-                if (r) {
-                  setFrameIdx(null);
-                  setViewing({ id: r.summary.id, bundle: r.bundle });
-                }
-              }}
-            />
+            <PanelBoundary name="Export">
+              <ExportPanel
+                config={vb ? vb.config : shown}
+                metrics={metrics}
+                evals={evals}
+                frames={frames}
+                images={images}
+                trainCount={trainer.dataset?.trainCount ?? null}
+                fetchWeights={hasRun && !vb ? () => fetchRunWeights(trainer) : undefined}
+                onImport={async (file) => {
+                  const r = await saved.importBundle(file);
+                  if (r) {
+                    setFrameIdx(null);
+                    setViewing({ id: r.summary.id, bundle: r.bundle });
+                  }
+                }}
+              />
+            </PanelBoundary>
           )}
           {!hidden.has('mixers') && (
-            <MixerBundlePanel
-              link={trainer}
-              config={shown}
-              runMethod={trainer.runConfig?.method}
-              hasRun={hasRun && !vb}
-              datasetName={trainer.dataset?.name ?? null}
-              step={trainer.step}
-              onChange={onChange}
-            />
+            <PanelBoundary name="Mixer bundles">
+              <MixerBundlePanel
+                link={trainer}
+                config={shown}
+                runMethod={trainer.runConfig?.method}
+                hasRun={hasRun && !vb}
+                datasetName={trainer.dataset?.name ?? null}
+                step={trainer.step}
+                onChange={onChange}
+              />
+            </PanelBoundary>
           )}
           {!hidden.has('runs') && (
-            <RunsPanel
-              saved={saved}
-              viewingId={viewing?.id ?? null}
-              onOpen={(id) => void openRun(id)}
-              onBackToLive={() => setViewing(null)}
-            />
+            <PanelBoundary name="Saved runs">
+              <RunsPanel
+                saved={saved}
+                viewingId={viewing?.id ?? null}
+                onOpen={(id) => void openRun(id)}
+                onBackToLive={() => setViewing(null)}
+              />
+            </PanelBoundary>
           )}
         </div>
       </main>

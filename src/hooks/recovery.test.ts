@@ -8,6 +8,7 @@ import {
   nextBackend,
   planRecovery,
   restartedFromScratch,
+  restartedIdle,
   restored,
   type Failure,
 } from './recovery';
@@ -93,6 +94,16 @@ describe('planRecovery', () => {
     const s = planRecovery(INITIAL_RECOVERY, fail('crash', 'wasm', 7), true);
     expect(restartedFromScratch(s, 'wasm', 'none saved yet').message).toBe(
       'The training worker crashed at step 7 (wasm) — no checkpoint to restore (none saved yet); restarted on wasm from step 0',
+    );
+  });
+
+  it('a crash before any run ends the recovery at once, saying nothing was in progress', () => {
+    const s = planRecovery(INITIAL_RECOVERY, fail('crash', 'wasm', 0), false);
+    expect(s.phase).toBe('restarting');
+    const idle = restartedIdle(s, 'wasm');
+    expect(idle.phase).toBe('idle');
+    expect(idle.message).toBe(
+      'The training worker crashed at step 0 (wasm) — restarted on wasm; no run was in progress',
     );
   });
 

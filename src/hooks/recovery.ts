@@ -154,6 +154,12 @@ export function restartedFromScratch(s: RecoveryState, backend: BackendName, why
   };
 }
 
+/** The worker failed before any run existed: the new one is ready and nothing needs restoring. */
+export function restartedIdle(s: RecoveryState, backend: BackendName): RecoveryState {
+  const what = s.failure ? describeFailure(s.failure) : 'Recovered';
+  return { ...s, phase: 'idle', message: `${what} — restarted on ${LABEL[backend]}; no run was in progress` };
+}
+
 /**
  * Drops what the page holds beyond `step` (metrics, evaluations, marks, mask frames) so the curves
  * continue cleanly from the restored checkpoint. Mutates `d` (the hook's ref) in place.

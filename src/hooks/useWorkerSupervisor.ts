@@ -21,6 +21,7 @@ import {
   dropAfter,
   planRecovery,
   restartedFromScratch,
+  restartedIdle,
   restored,
   type Failure,
   type RecoveryState,
@@ -170,7 +171,13 @@ export function useWorkerSupervisor(forcedBackend: BackendName | null): Supervis
         note: plan.message,
       }));
       const w = spawn(plan.target);
-      if (!w || !configRef.current) return;
+      if (!w) return;
+      if (!configRef.current) {
+        // Nothing to restore: the fresh worker is ready for a Start.
+        track(restartedIdle(recoveryRef.current, plan.target ?? 'wasm'));
+        setState((s) => ({ ...s, status: 'idle', step: 0, epoch: 0 }));
+        return;
+      }
       restoring = true;
       w.postMessage({
         type: 'restore',
