@@ -8,6 +8,7 @@
  *        --port P  --out-dir DIR  --skip-build  --json
  */
 import { BACKEND_NAMES } from '../core/config';
+import { flagTable, helpText, HelpRequest, oneOf, parseArgv, positive, UsageError } from './args';
 import { withPreviewPage } from './benchPage';
 import { SOAK_BROWSER_ARGS, ratioAfterWarmup, readSoakSample, type SoakSample } from './soakSample';
 
@@ -26,53 +27,67 @@ export interface SoakOptions {
 /** SAMix with a budget no soak reaches, small enough that wasm on two cores takes many steps. */
 export const SOAK_HASH = '#steps=1000000&batch=16&width=8&evalEvery=100&testSize=256';
 
+const SOAK_KEYS = [
+  'part',
+  'minutes',
+  'sample',
+  'warmup',
+  'backend',
+  'hash',
+  'port',
+  'outDir',
+  'skipBuild',
+  'json',
+] as const;
+const SOAK_TABLE = flagTable(SOAK_KEYS);
+const SOAK_HELP = helpText(
+  'npm run bench -- --part soak [options]: tensors, GPU bytes and JS heap of a long SAMix run in the built page',
+  [
+    ['--minutes N', 'how long to train (default 30)'],
+    ['--sample S', 'seconds between samples (default 10)'],
+    ['--warmup S', 'seconds before the first sample counts (default 60)'],
+    ['--backend B', `${BACKEND_NAMES.join(', ')} (default wasm)`],
+    ['--hash H', `the run's settings as a URL hash (default ${SOAK_HASH})`],
+    ['--port N', 'preview server port (default 4179)'],
+    ['--out-dir DIR', 'build folder (default dist-soak)'],
+    ['--skip-build', 'reuse the build in --out-dir'],
+    ['--json', 'print the figures as JSON'],
+  ],
+  SOAK_TABLE,
+);
+
+/** The soak's options. @throws UsageError (bad flag or value), HelpRequest (`--help`) */
+export function readSoakArgs(argv: string[]): SoakOptions {
+  const f = parseArgv(argv, SOAK_TABLE, { bare: new Set(['skipBuild', 'json']), help: SOAK_HELP });
+  const flag = (key: string, raw: string | undefined): boolean =>
+    raw === undefined ? false : oneOf(`--${key}`, raw, ['true', 'false']) === 'true';
+  if (f.hash !== undefined && !f.hash.startsWith('#'))
+    throw new UsageError(`--hash must start with "#"; got ${JSON.stringify(f.hash)}`);
+  if (f.outDir === '') throw new UsageError('--out-dir needs a folder');
+  return {
+    minutes: f.minutes === undefined ? 30 : positive('--minutes', f.minutes, false),
+    sampleSeconds: f.sample === undefined ? 10 : positive('--sample', f.sample, false),
+    warmupSeconds: f.warmup === undefined ? 60 : positive('--warmup', f.warmup, false),
+    backend: f.backend === undefined ? 'wasm' : oneOf('--backend', f.backend, BACKEND_NAMES),
+    hash: f.hash ?? SOAK_HASH,
+    port: f.port === undefined ? 4179 : positive('--port', f.port, true),
+    outDir: f.outDir ?? 'dist-soak',
+    skipBuild: flag('skip-build', f.skipBuild),
+    json: flag('json', f.json),
+  };
+}
+
 function parseSoakArgs(argv: string[]): SoakOptions {
-  const o: SoakOptions = {
-    minutes: 30,
-    sampleSeconds: 10,
-    warmupSeconds: 60,
-    backend: 'wasm',
-    hash: SOAK_HASH,
-    port: 4179,
-    outDir: 'dist-soak',
-    skipBuild: false,
-    json: false,
-  };
-  const fail = (m: string): never => {
-    console.error(`bench --part soak: ${m}`);
-    process.exit(2);
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const v = argv[i + 1] ?? '';
-    const num = (): number =>
-      Number.isFinite(Number(v)) && Number(v) > 0
-        ? Number(v)
-        : fail(`${flag} takes a positive number; got "${v}"`);
-    if (flag === '--part') {
-      i++;
-      continue;
+  try {
+    return readSoakArgs(argv);
+  } catch (e) {
+    if (e instanceof HelpRequest) {
+      process.stdout.write(`${e.message}\n`);
+      process.exit(0);
     }
-    if (flag === '--skip-build') o.skipBuild = true;
-    else if (flag === '--json') o.json = true;
-    else if (flag === '--minutes') o.minutes = num();
-    else if (flag === '--sample') o.sampleSeconds = num();
-    else if (flag === '--warmup') o.warmupSeconds = num();
-    else if (flag === '--port') o.port = num();
-    else if (flag === '--out-dir') o.outDir = v || fail('--out-dir needs a folder');
-    else if (flag === '--hash')
-      o.hash = v.startsWith('#') ? v : fail(`--hash must start with "#"; got "${v}"`);
-    else if (flag === '--backend')
-      o.backend = (BACKEND_NAMES as readonly string[]).includes(v)
-        ? v
-        : fail(`--backend takes ${BACKEND_NAMES.join(', ')}; got "${v}"`);
-    else
-      fail(
-        `unknown flag "${flag}"; allowed: --minutes --sample --warmup --backend --hash --port --out-dir --skip-build --json`,
-      );
-    if (!['--skip-build', '--json'].includes(flag)) i++;
+    console.error(`bench --part soak: ${(e as Error).message}`);
+    process.exit(2);
   }
-  return o;
 }
 
 const MB = 1024 ** 2;
