@@ -1,9 +1,11 @@
 /**
  * Keeps expensive panels off the critical path of each worker message: `useThrottled` hands a value
- * on at most every `ms` milliseconds, never in the task of the message that changed it, and on an
- * animation frame (so the deferred panels that changed together are laid out and painted together).
+ * on at most every `ms` milliseconds, never in the task of the message that changed it, as a React
+ * transition: the redraw is rendered in slices that yield to the browser between them (so a chart
+ * with many lines never holds the main thread for long), and a newer value interrupts an older
+ * redraw instead of queueing behind it.
  */
-import { useEffect, useRef, useState } from 'react';
+import { startTransition, useEffect, useRef, useState } from 'react';
 
 export function useThrottled<T>(value: T, ms: number): T {
   const [shown, setShown] = useState(value);
@@ -11,19 +13,11 @@ export function useThrottled<T>(value: T, ms: number): T {
   useEffect(() => {
     if (Object.is(value, shown)) return;
     const wait = Math.max(0, last.current + ms - performance.now());
-    let frame = 0;
-    // After the wait, the update lands on the next animation frame, where the other deferred panels'
-    // updates land too: one layout and paint for all of them instead of one each.
     const id = setTimeout(() => {
-      frame = requestAnimationFrame(() => {
-        last.current = performance.now();
-        setShown(() => value);
-      });
+      last.current = performance.now();
+      startTransition(() => setShown(() => value));
     }, wait);
-    return () => {
-      clearTimeout(id);
-      cancelAnimationFrame(frame);
-    };
+    return () => clearTimeout(id);
   }, [value, shown, ms]);
   return shown;
 }
