@@ -88,7 +88,7 @@ test('landmarks, tooltips with defaults, keyboard (space, →), progress bar and
   for (const name of ['Run controls', 'Masks', 'Loss components', 'Accuracy', 'Mixup diagnostics'])
     await expect(page.getByRole('region', { name })).toBeVisible();
 
-  // Every setting says what it does and its spec default.
+  // Every setting says what it does and its default.
   const fields = page.getByRole('region', { name: 'Run controls' }).locator('label.field');
   expect(await fields.count()).toBeGreaterThan(10);
   for (const title of await fields.evaluateAll((ls) => ls.map((l) => l.getAttribute('title') ?? '')))

@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { Playground } from './app';
 
 /**
- * Device loss and worker crash recovery (issue 8): each fault is triggered through the test hook
+ * Device loss and worker crash recovery : each fault is triggered through the test hook
  * (the real mechanism where the browser has one: device.destroy(), WEBGL_lose_context), and the app
  * must restart the worker on the right backend, restore the last checkpoint and keep training.
  * Tiny shapes (batch 4, width 4) and a checkpoint every 5 steps.

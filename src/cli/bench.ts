@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: speed and memory figures measured side by side in one run (never as tests).
  *
- *   node part:    every method in one Node process on wasm: median ms/step at the §9 defaults as a
+ *   node part:    every method in one Node process on wasm: median ms/step at the default recipe as a
  *                 ratio to ERM and achieved GFLOP/s; kernels per step (ERM, SAMix, SAMix^P) in
  *                 the wasm graph and in the webgl/webgpu graph; where a SAMix step's time goes;
  *                 tensor count over 500 steps (see benchNode.ts).

@@ -1,5 +1,5 @@
 /**
- * SAMix^P in `npm run bench` (issue 6): the step time of a samixp run as a ratio to ERM and to online
+ * SAMix^P in `npm run bench` : the step time of a samixp run as a ratio to ERM and to online
  * SAMix, measured side by side in one Node process on wasm (the three trainers step in turn, so load
  * from other processes hits all of them alike), and the kernels of one step of each (tf.profile,
  * the wasm graph). Goal: SAMix^P ≤ 1.3× ERM — it adds one frozen forward to the Mixer's stage and one

@@ -55,7 +55,7 @@ async function stepMs(
   }
 }
 
-/** SSL SAMix vs plain MoCo on the current backend (queue: the §9.3 4096 rounded up to the batch). */
+/** SSL SAMix vs plain MoCo on the current backend (queue: the default 4096 rounded up to the batch, docs/ssl.md). */
 export async function runSslBench(a: SslBenchArgs, data: ImageDataset): Promise<SslBenchRow> {
   const queueSize = Math.ceil(4096 / a.batch) * a.batch;
   const mocoMs = await stepMs('erm', a, queueSize, data);

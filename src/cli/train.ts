@@ -47,7 +47,7 @@ interface CliOptions {
   epochs?: number;
   data?: string;
   logEvery: number;
-  /** SAMix^P / issue 7 exports (runExportsCli.ts). */
+  /** SAMix^P exports (runExportsCli.ts). */
   saveMixer?: string;
   saveWeights?: string;
 }

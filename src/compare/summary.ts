@@ -17,7 +17,7 @@ export function meanStd(values: number[]): MeanStd {
   return { mean, std: Math.sqrt(ss / (n - 1)), n };
 }
 
-/** Whether a run of `method` with `config` trains the clean-image CE term (spec §7.10). */
+/** Whether a run of `method` with `config` trains the clean-image CE term (docs/method.md). */
 export function hasCleanCE(method: MethodName, config: Pick<RunConfig, 'cleanCE'>): boolean {
   return method === 'erm' || LEARNED_METHODS.includes(method) || config.cleanCE;
 }

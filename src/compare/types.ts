@@ -1,5 +1,5 @@
 /**
- * Types of a method comparison (issue 7): several methods, optionally several seeds, one shared
+ * Types of a method comparison : several methods, optionally several seeds, one shared
  * configuration, run as a queue. Pure types: no TF.js, no DOM, so the worker, the UI and the
  * headless `npm run compare` share them.
  */
@@ -111,7 +111,7 @@ export interface CompareMeta {
   dataset: string;
   steps: number;
   batch: number;
-  /** The apples-to-apples switch (clean-image CE for hand-crafted baselines, spec §7.10). */
+  /** The apples-to-apples switch (clean-image CE for hand-crafted baselines; docs/method.md). */
   cleanCE: boolean;
   seeds: number;
 }

@@ -67,7 +67,7 @@ export function BackendPanel({ info, forced, onForce, check, onCheck, busy }: Pr
             type="button"
             disabled={!info || busy || (check !== null && !check.done)}
             onClick={onCheck}
-            title="Runs the engine's correctness checks on this backend: the spec's loss values, Mixer invariants, same-seed determinism, no tensor growth, and agreement of the first steps with the cpu backend. Stops the current run."
+            title="Runs the engine's correctness checks on this backend: the worked loss values (docs/method.md), Mixer invariants, same-seed determinism, no tensor growth, and agreement of the first steps with the cpu backend. Stops the current run."
           >
             Check this backend
           </button>

@@ -1,5 +1,5 @@
 /**
- * SAMix^P Mixer bundles (spec §6, §9.4): export the current SAMix/AutoMix run's momentum encoder (to
+ * SAMix^P Mixer bundles (docs/samixp.md): export the current SAMix/AutoMix run's momentum encoder (to
  * the Mixer's stage) + Mixer as a bundle — downloaded as one zip and stored in the browser under a
  * name — import a bundle file, list the stored ones, and pick one for a `samixp` run (sets the method
  * and `mixerBundle`). Also downloads the run's classifier weights in the tfjs format. Talks to the

@@ -1,5 +1,5 @@
 /**
- * Training augmentation as tensor ops (spec §2.3): RandomCrop(H×W, padding 4) + horizontal flip
+ * Training augmentation as tensor ops (docs/method.md): RandomCrop(H×W, padding 4) + horizontal flip
  * (when the dataset allows flips). The random parameters — one crop offset pair and one flip bit per
  * image — come from the run's `Rng`, so augmentation is reproducible and needs no readback.
  *

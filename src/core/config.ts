@@ -1,5 +1,5 @@
 /**
- * The run configuration: one typed object with documented defaults (spec §9.2), and the single
+ * The run configuration: one typed object with documented defaults (docs/method.md), and the single
  * validator every source of configuration goes through (controls, URL, imported bundles, the
  * headless command). Pure TypeScript: no TF.js, so the UI may import it.
  */

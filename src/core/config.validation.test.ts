@@ -15,7 +15,7 @@ import {
   type RunConfig,
 } from './config';
 
-/** Spec ranges (samix-spec §9.2), written out: a changed range must change this table too. */
+/** The fields' ranges, written out: a changed range must change this table too. */
 const LITERAL: Array<[keyof RunConfig, unknown, string]> = [
   ['batch', 1, 'batch must be an integer in [2, 1024]; got 1'],
   ['batch', '1025', 'batch must be an integer in [2, 1024]; got "1025"'],
@@ -46,7 +46,7 @@ const LITERAL: Array<[keyof RunConfig, unknown, string]> = [
   ['cleanCE', 2, 'cleanCE must be true or false; got 2'],
 ];
 
-describe('validator: literal spec ranges', () => {
+describe('validator: literal ranges', () => {
   it.each(LITERAL)('%s = %j → %s', (field, raw, message) => {
     const r = checkField(field, raw);
     expect(r).toEqual({ ok: false, issue: { field, message } });

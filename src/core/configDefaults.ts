@@ -1,5 +1,5 @@
 /**
- * The run configuration's fields and their documented defaults (spec §9.2, §9.3): the method,
+ * The run configuration's fields and their documented defaults (docs/method.md, docs/ssl.md): the method,
  * dataset, backend, optimiser and scenario names, the `RunConfig` type, `DEFAULT_CONFIG`, the SSL
  * scenario's defaults, and the helpers that resolve "0 / empty = the default" settings. Pure
  * TypeScript: no TF.js. Import it through config.ts, which re-exports everything here.
@@ -32,13 +32,13 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 export const MIXER_OPTIMIZERS = ['adam', 'sgd'] as const;
 export type MixerOptimizer = (typeof MIXER_OPTIMIZERS)[number];
 
-/** Mixer learning rate per optimiser when `mixerLr` is 0 (spec §9.2: SGD 0.1, or Adam 1e-3). */
+/** Mixer learning rate per optimiser when `mixerLr` is 0 (SGD 0.1, or Adam 1e-3; docs/method.md). */
 export const DEFAULT_MIXER_LR: Record<MixerOptimizer, number> = { adam: 1e-3, sgd: 0.1 };
 
 export const MASK_LOSS_MODES = ['l1', 'l1+var'] as const;
 export type MaskLossMode = (typeof MASK_LOSS_MODES)[number];
 
-/** Supervised (labels) or self-supervised (MoCo v2 style, label-free; spec §5, §9.3). */
+/** Supervised (labels) or self-supervised (MoCo v2 style, label-free; docs/ssl.md). */
 export const SCENARIO_NAMES = ['sl', 'ssl'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -48,7 +48,7 @@ export const SSL_METHODS: readonly MethodName[] = ['erm', 'mixup', 'cutmix', 'sa
 /** Methods whose mask comes from a trained Mixer (they have a Mixer objective and an EMA encoder). */
 export const LEARNED_METHODS: readonly MethodName[] = ['automix', 'samix'];
 
-/** α of Beta(α, α) per method, from the OpenMixup CIFAR tables (spec §9.2). */
+/** α of Beta(α, α) per method, from the OpenMixup CIFAR tables (docs/method.md). */
 export const DEFAULT_ALPHA: Record<MethodName, number> = {
   erm: 1,
   mixup: 1,
@@ -90,7 +90,7 @@ export interface RunConfig {
   alpha: number;
   /** η of the η-balanced Mixer loss: ℓ_local + η·ℓ_global. */
   eta: number;
-  /** Which global term (spec §4.2), or the code-faithful plain mixup CE (§4.3). */
+  /** Which global term (docs/method.md), or the code-faithful plain mixup CE. */
   etaMode: EtaMode;
   /** Weight of the mask loss; 0 = the default (effectiveMaskLossWeight: 0.3 with SAMix's maskFit, else 0.1). */
   maskLossWeight: number;
@@ -122,7 +122,7 @@ export interface RunConfig {
   emaWarmupFrac: number;
   /** Encoder stage (1-based, of 4) whose momentum-encoder output the Mixer reads. */
   mixerStage: number;
-  /** Give hand-crafted baselines the clean-image CE term online SAMix has (spec §7.10). */
+  /** Give hand-crafted baselines the clean-image CE term online SAMix has (docs/method.md). */
   cleanCE: boolean;
   /** Training images used (0 = all). */
   trainSize: number;

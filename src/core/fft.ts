@@ -1,5 +1,5 @@
 /**
- * A tiny 2-D discrete Fourier transform on the host, for FMix's low-frequency masks (spec §7.5).
+ * A tiny 2-D discrete Fourier transform on the host, for FMix's low-frequency masks (docs/method.md).
  * Direct separable DFT with precomputed twiddles: O(H·W·(H + W)), ≈ 65 k complex multiply-adds for
  * 32×32 — cheaper than a device round trip. Plain TypeScript, float64, no TF.js.
  */

@@ -1,6 +1,6 @@
 /**
  * The training step's losses as custom-gradient ops (the same math as losses.ts, which stays the
- * reference and is what the spec tests check): one forward outside the gradient tape, and the
+ * reference and is what the worked-table tests check): one forward outside the gradient tape, and the
  * gradient with respect to the logits written out —
  *   soft-target CE:  ∂/∂z = (softmax(z) − t)/N,  t = λ·e_a + (1 − λ)·e_b;
  *   η-balanced loss: ∂/∂z = ∂local + η·∂global per row (see `etaLossOp`), same-class rows softmax − e_a.

@@ -24,12 +24,12 @@ function parts(logits: number[][], yA: number[], yB: number[], lam: number, eta:
   });
 }
 
-// Spec §4.4: z = [2, 1, 0, −1], i = 0, j = 1, λ = 0.7.
+// docs/method.md: z = [2, 1, 0, −1], i = 0, j = 1, λ = 0.7.
 const Z = [[2, 1, 0, -1]];
 const LOCAL = 0.613262;
 const MCE = 0.74019;
 
-describe('etaBalancedLoss: the §4.4 table (spec §10 item 18)', () => {
+describe('etaBalancedLoss: the worked table (docs/method.md)', () => {
   it('rest (A): global = ℓ_rest, η = 0.5 and η = 1', () => {
     const a = parts(Z, [0], [1], 0.7, 0.5, 'rest');
     near(a.local, LOCAL, 1e-6);
@@ -92,7 +92,7 @@ describe('etaBalancedLoss: the §4.4 table (spec §10 item 18)', () => {
   });
 });
 
-describe('same-class rows (decision 2, spec §10 item 19)', () => {
+describe('same-class rows', () => {
   const z = [[0.5, -0.5, 1.0]];
   it.each(['decoupled', 'rest', 'fullCE', 'codeFaithful'] as const)(
     '%s: local 0, global = total = plain CE',
@@ -204,7 +204,7 @@ describe('mixupCE, crossEntropy, accuracy', () => {
     near(c, expectedPer, 1e-6);
   });
 
-  it('equals the soft-target CE with λ·onehot(y) + (1 − λ)·onehot(y[σ]) (spec §10 item 25)', () => {
+  it('equals the soft-target CE with λ·onehot(y) + (1 − λ)·onehot(y[σ]) ', () => {
     const [mix, soft] = tf.tidy(() => {
       const l = tf.tensor2d(logits);
       const ya = tf.tensor1d(yA, 'int32');
@@ -229,7 +229,7 @@ describe('mixupCE, crossEntropy, accuracy', () => {
   });
 });
 
-describe('SSL losses (spec §5.4, §10 item 20)', () => {
+describe('SSL losses (docs/ssl.md)', () => {
   const run = (T: number) =>
     tf.tidy(() => {
       const r = sslEtaLoss(tf.tensor1d([1]), tf.tensor1d([0]), tf.tensor2d([[-1]]), 0.6, T, 0.5);

@@ -1,5 +1,5 @@
 /**
- * Classification and contrastive losses (spec §4, §5.4): the η-balanced mixup loss of SAMix
+ * Classification and contrastive losses (docs/method.md and docs/ssl.md): the η-balanced mixup loss of SAMix
  * (Li et al., "Boosting Discriminative Visual Representation Learning with Scenario-Agnostic Mixup",
  * arXiv 2111.15454; OpenMixup `heads/cls_mixup_head.py`, `losses/cross_entropy_loss.py`,
  * `selfsup/moco_samix.py`), the plain mixup cross-entropy, InfoNCE, and accuracy.
@@ -27,7 +27,7 @@ export interface EtaLossParts {
 export interface EtaLossOptions {
   /** η, weight of the global term. */
   eta: number;
-  /** Which global term (spec §4.2), or the code-faithful plain mixup CE (§4.3). */
+  /** Which global term (docs/method.md), or the code-faithful plain mixup CE. */
   global: EtaMode;
 }
 
@@ -69,7 +69,7 @@ export function accuracy(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
 
 /**
  * Plain mixup cross-entropy: mean over rows of λ·CE(z, y_a) + (1 − λ)·CE(z, y_b), which equals the
- * soft-target CE with target λ·onehot(y_a) + (1 − λ)·onehot(y_b) (spec §7, §10 item 25).
+ * soft-target CE with target λ·onehot(y_a) + (1 − λ)·onehot(y_b) (docs/method.md).
  * @param logits `[N, C]`
  * @param yA `[N]` int32 labels of the un-shuffled images (weight λ)
  * @param yB `[N]` int32 labels of the shuffled images, y[σ] (weight 1 − λ)
@@ -89,7 +89,7 @@ export function mixupCE(
 }
 
 /**
- * The η-balanced mixup loss of the Mixer (spec §4.2, product decisions 1–2). For a row with mixed
+ * The η-balanced mixup loss of the Mixer (docs/method.md, docs/decisions.md). For a row with mixed
  * classes i = y_a, j = y_b (i ≠ j), rest R = all other classes:
  *
  * - local  = λ·softplus(z_j − z_i) + (1 − λ)·softplus(z_i − z_j)   (two-way CE over {i, j})
@@ -103,7 +103,7 @@ export function mixupCE(
  * Same-class rows (i = j) have no local term: local 0, and the plain CE is added to `global` and to
  * `total` unscaled by η. All three values are means over all N rows.
  *
- * `codeFaithful` (spec §4.3): total = the plain mixup CE (what OpenMixup's released SL code
+ * `codeFaithful` (docs/method.md): total = the plain mixup CE (what OpenMixup's released SL code
  * minimises); reported as the exact decomposition local = ℓ_local, global = ℓ_rest, so
  * local + global = total (same-class rows: 0 + CE).
  *
@@ -171,7 +171,7 @@ export function infoNCE(pos: tf.Tensor1D, neg: tf.Tensor2D, T: number): tf.Scala
 }
 
 /**
- * The SSL η-balanced Mixer loss (spec §5.4, product decision 3), instances in place of classes:
+ * The SSL η-balanced Mixer loss (docs/ssl.md), instances in place of classes:
  * - local  ("BCE"):     λ·ℓ(s_a, s_b) + (1 − λ)·ℓ(s_b, s_a)   (two-way softmax between the sources)
  * - global ("infoNCE"): λ·ℓ(s_a, s_neg) + (1 − λ)·ℓ(s_b, s_neg) (the other positive is not a negative)
  * - total = local + η·global

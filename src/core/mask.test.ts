@@ -18,7 +18,7 @@ const scalar = (t: tf.Tensor): number => read(t)[0];
 /** Per-sample means of ch0 = 1 − m. */
 const ch0Means = (m: tf.Tensor4D): number[] => read(tf.tidy(() => tf.mean(tf.sub(1, m), [1, 2, 3])));
 
-// Spec §10 item 9: channel-1 masks [[0.2, 0.4], [0.6, 0.8]] and [[0, 0], [1, 1]].
+// A hand-computed case: channel-1 masks [[0.2, 0.4], [0.6, 0.8]] and [[0, 0], [1, 1]].
 const HAND = [0.2, 0.4, 0.6, 0.8, 0, 0, 1, 1];
 const hand = (): tf.Tensor4D => tf.tensor4d(HAND, [2, 2, 2, 1]);
 
@@ -78,7 +78,7 @@ describe('mixWithMask', () => {
   });
 });
 
-describe('mask loss (spec §3.6, §10 items 9 and 11)', () => {
+describe('mask loss (docs/method.md)', () => {
   it('hand case: m̄ = 0.5, L1 = 0.1, Var = 0.15, L1 − 2Var = −0.2, L1 alone 0.1, margin 0 → 0.2', () => {
     const m = hand();
     const p = maskLossParts(m, 0.3, 0.1);
@@ -121,7 +121,7 @@ describe('mask loss (spec §3.6, §10 items 9 and 11)', () => {
   });
 });
 
-describe('mask loss drives free mask logits (spec §10 item 10)', () => {
+describe('mask loss drives free mask logits', () => {
   /** Plain gradient descent on logits z, m = sigmoid(z); returns the final m values. */
   function descend(
     init: number[],
@@ -177,7 +177,7 @@ describe('mask loss drives free mask logits (spec §10 item 10)', () => {
   });
 });
 
-describe('lamMarginFallback (spec §2.1 step 5, §10 item 12)', () => {
+describe('lamMarginFallback (docs/method.md)', () => {
   it('λ_bb = 0.05 or 0.95 gives a constant mask with ch0 ≡ λ_bb', () => {
     const m = hand();
     for (const lam of [0.05, 0.95, 0.08, 0.92]) {
@@ -201,7 +201,7 @@ describe('lamMarginFallback (spec §2.1 step 5, §10 item 12)', () => {
   });
 });
 
-describe('maskAdjust (spec §2.5, §10 item 13)', () => {
+describe('maskAdjust (docs/method.md)', () => {
   it('reproduces the hand-computed rescaling in both branches', () => {
     const m = tf.tensor4d([0.2, 0.4, 0.6, 0.8], [1, 2, 2, 1]); // ch0 = [0.8, 0.6, 0.4, 0.2], μ = 0.5
     // μ > λ = 0.3: ch0 ← ch0·0.3/0.5

@@ -1,5 +1,5 @@
 /**
- * Mask algebra shared by every mixing method (spec §1, §2.5, §3.6; OpenMixup
+ * Mask algebra shared by every mixing method (docs/method.md; OpenMixup
  * `classifiers/automix.py` `mask_adjust` / `lam_margin`, `heads/pmix_block.py` `mask_loss`).
  *
  * Convention: `m` is the weight of the SHUFFLED image x[σ], `[N, H, W, 1]` in [0, 1]; channel 0 of
@@ -35,7 +35,7 @@ export function mixWithMask(
   });
 }
 
-/** The two unweighted parts of the mask loss (spec §3.6). */
+/** The two unweighted parts of the mask loss (docs/method.md). */
 export interface MaskLossParts {
   /** max(|mean(ch0) − λ| − ε, 0), with the batch-global mean. */
   l1: tf.Scalar;
@@ -44,7 +44,7 @@ export interface MaskLossParts {
 }
 
 /**
- * L1 and variance terms of the Mixer's mask loss, batch-global (spec §3.6, §10 items 9, 11).
+ * L1 and variance terms of the Mixer's mask loss, batch-global (docs/method.md).
  * @param m `[N, H, W, 1]` weight of x[σ] (so ch0 = 1 − m)
  * @param lam λ the mask was asked for (weight of x)
  * @param margin ε of the L1 term (zero gradient while |mean(ch0) − λ| ≤ ε)
@@ -76,12 +76,12 @@ export function maskLoss(m: tf.Tensor4D, lam: number, o: MaskLossOptions): tf.Sc
   });
 }
 
-/** Threshold below which a sample counts as already at λ (spec §2.5). */
+/** Threshold below which a sample counts as already at λ (docs/method.md). */
 const ADJUST_EPS = 1e-8;
 
 /**
  * Rescales the samples whose |mean(ch0) − λ| exceeds `threshold` so that their mean(ch0) is λ
- * (spec §2.5); the others are returned bit-identical.
+ * (docs/method.md); the others are returned bit-identical.
  */
 function rescaleMask(m: tf.Tensor4D, lam: number, threshold: number): tf.Tensor4D {
   return tf.tidy(() => {
@@ -99,7 +99,7 @@ function rescaleMask(m: tf.Tensor4D, lam: number, threshold: number): tf.Tensor4
 }
 
 /**
- * `mask_adjust` (spec §2.5, with the bug fix of decision 4: pass λ_bb): per sample, rescales ch0 =
+ * `mask_adjust` (docs/method.md: pass λ_bb, not OpenMixup's λ_mb): per sample, rescales ch0 =
  * 1 − m so that its mean is exactly λ; values stay in [0, 1]; samples already within 1e-8 of λ are
  * untouched. Returns a new tensor (m is not disposed).
  * @param m `[N, H, W, 1]` weight of x[σ]
@@ -109,7 +109,7 @@ export function maskAdjust(m: tf.Tensor4D, lam: number): tf.Tensor4D {
 }
 
 /**
- * SSL `mask_adjust = "auto"` (spec §5.5): rescales (as `maskAdjust`) only the samples whose
+ * SSL `mask_adjust = "auto"` (docs/ssl.md): rescales (as `maskAdjust`) only the samples whose
  * |mean(ch0) − λ| > `margin`; the others are returned unchanged. Returns a new tensor.
  * @param m `[N, H, W, 1]` weight of x[σ]
  */
@@ -118,7 +118,7 @@ export function maskAdjustIfFar(m: tf.Tensor4D, lam: number, margin: number): tf
 }
 
 /**
- * `lam_margin` fallback (spec §2.1 step 5): when λ ≤ margin or λ ≥ 1 − margin the backbone uses
+ * `lam_margin` fallback (docs/method.md): when λ ≤ margin or λ ≥ 1 − margin the backbone uses
  * plain Mixup, i.e. the constant mask m = 1 − λ (ch0 ≡ λ). A negative margin disables it.
  *
  * Ownership: always returns a NEW tensor (a constant fill, or a clone sharing m's data); the caller

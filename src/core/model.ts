@@ -1,5 +1,5 @@
 /**
- * The networks of one supervised run (spec §1): the online classifier q (ResNet-mini f_q + heads
+ * The networks of one supervised run (docs/method.md): the online classifier q (ResNet-mini f_q + heads
  * g_q^mix, g_q^one), and for the learned methods (AutoMix, SAMix) the momentum classifier k — a
  * frozen (non-trainable), bit-exact copy of q that only the EMA changes — and the Mixer M_φ on k's
  * stage `mixerStage`.

@@ -1,5 +1,5 @@
 /**
- * The run's one seeded generator (spec decision 6). Everything random — data order, weight init, λ,
+ * The run's one seeded generator. Everything random — data order, weight init, λ,
  * permutations, boxes, FMix spectra, augmentation parameters — is drawn from an `Rng`, so the same
  * seed on the same backend reproduces a run bit for bit. The state is four 32-bit words (sfc32) and
  * can be saved and restored for checkpoints. Pure TypeScript (no TF.js).

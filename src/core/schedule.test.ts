@@ -6,8 +6,8 @@ const near = (actual: number, expected: number, tol: number): void => {
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(tol);
 };
 
-describe('lamRescale (spec §3.2, §10 item 7)', () => {
-  it('reproduces the §3.2 table to its 4 printed decimals', () => {
+describe('lamRescale (docs/method.md)', () => {
+  it('reproduces the λ-rescale table to its 4 printed decimals', () => {
     const lams = [0.1, 0.25, 0.5, 0.75, 0.9];
     const table: Record<number, number[]> = {
       0: [0.244, 0.4375, 0.5, 0.5625, 0.756],
@@ -51,7 +51,7 @@ describe('lamRescale (spec §3.2, §10 item 7)', () => {
   });
 });
 
-describe('momentumAt (spec §2.4, §10 item 15)', () => {
+describe('momentumAt (docs/method.md)', () => {
   const o = { base: 0.999, end: 0.999999, warmupFrac: 0.1 };
 
   it('is constant during the warm-up', () => {
@@ -94,7 +94,7 @@ describe('cosineLr', () => {
   });
 });
 
-describe('Beta(2, 2) draws of the run generator (spec §10 item 17)', () => {
+describe('Beta(2, 2) draws of the run generator', () => {
   it('have mean ½, variance 1/20 and P(λ ≤ 0.08) ≈ 0.01818', () => {
     const rng = new Rng(2024);
     const n = 200_000;

@@ -1,7 +1,7 @@
 /**
- * Pure schedules of the training step: the Mixer's λ rescale (spec §3.2, OpenMixup
- * `PixelMixBlock.rescale_lam_mult`), the EMA momentum schedule of the momentum encoder (spec §2.4,
- * OpenMixup `CosineScheduleHook`) and the per-iteration cosine learning rate (spec §2.3, mmcv
+ * Pure schedules of the training step: the Mixer's λ rescale (docs/method.md, OpenMixup
+ * `PixelMixBlock.rescale_lam_mult`), the EMA momentum schedule of the momentum encoder (docs/method.md,
+ * OpenMixup `CosineScheduleHook`) and the per-iteration cosine learning rate (docs/method.md, mmcv
  * `CosineAnnealing`). No TF.js: plain numbers in, plain numbers out.
  */
 
@@ -9,7 +9,7 @@
 export const LAM_RESCALE_K_MAX = 10;
 
 /**
- * The λ rescale f_k of the Mixer's λ encoding (spec §3.2):
+ * The λ rescale f_k of the Mixer's λ encoding (docs/method.md):
  * f_k(λ) = ((4/3)λ³ − 2λ² + k'λ) / (k' − 2/3) with k' = k + 1.
  *
  * f(0) = 0, f(½) = ½, f(1) = 1, f(1 − λ) = 1 − f(λ), monotone; it pulls λ towards ½ (more for
@@ -34,7 +34,7 @@ export interface MomentumSchedule {
 }
 
 /**
- * EMA momentum at iteration `step` of `totalSteps` (spec §2.4):
+ * EMA momentum at iteration `step` of `totalSteps` (docs/method.md):
  * t < warmupFrac·T → base; otherwise end − (end − base)·(cos(π t/T) + 1)/2.
  * The cosine uses t/T (not the time since the warm-up), so the momentum jumps very slightly at the
  * end of the warm-up, as in OpenMixup. `step` is clamped to [0, T]; T ≤ 0 gives `end`.

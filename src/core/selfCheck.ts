@@ -3,8 +3,8 @@
  * worker runs it on the user's WebGPU/WebGL/wasm/cpu; the unit tests run it on wasm and cpu; the e2e
  * suite on wasm, cpu and WebGPU). Each check returns a verdict with the numbers behind it:
  *
- * - the spec's hand-computed loss values (§4.4 η-balanced loss, §10 item 9 mask loss),
- * - Mixer invariants (§10 items 1–2): mask strictly in (0, 1), attention rows summing to 1,
+ * - hand-computed loss values (the η-balanced loss's worked table in docs/method.md, a mask-loss case),
+ * - Mixer invariants: mask strictly in (0, 1), attention rows summing to 1,
  * - per method: bit-for-bit determinism of two runs with the same seed, no tensor growth per step,
  *   and agreement of the first steps' losses with the same steps on a reference backend (cpu).
  */
@@ -45,7 +45,7 @@ async function scalars(ts: tf.Scalar[]): Promise<number[]> {
   return values;
 }
 
-/** Spec §4.4: z = [2, 1, 0, −1], i = 0, j = 1, λ = 0.7. */
+/** docs/method.md: z = [2, 1, 0, −1], i = 0, j = 1, λ = 0.7. */
 async function etaTable(): Promise<CheckResult> {
   const logits = tf.tensor2d([[2, 1, 0, -1]]);
   const yA = tf.tensor1d([0], 'int32');
@@ -58,13 +58,13 @@ async function etaTable(): Promise<CheckResult> {
   const want = [0.613262, 0.241174, 0.733849, 0.126928, 0.74019, 1.353451];
   const ok = got.every((g, i) => Math.abs(g - want[i]) < 1e-5);
   return {
-    name: 'η-balanced loss equals the spec §4.4 table',
+    name: 'η-balanced loss equals its worked table',
     ok,
     detail: `got ${got.map(fmt).join(', ')}${ok ? '' : `; want ${want.join(', ')}`}`,
   };
 }
 
-/** Spec §10 item 9: N = 2 masks on 2×2, λ = 0.3, margin 0.1. */
+/** A hand-computed case: N = 2 masks on 2×2, λ = 0.3, margin 0.1. */
 async function maskTable(): Promise<CheckResult> {
   const m = tf.tensor4d([0.2, 0.4, 0.6, 0.8, 0, 0, 1, 1], [2, 2, 2, 1]);
   const got = await scalars([
@@ -76,13 +76,13 @@ async function maskTable(): Promise<CheckResult> {
   const want = [-0.2, 0.1, 0.2];
   const ok = got.every((g, i) => Math.abs(g - want[i]) < 1e-6);
   return {
-    name: 'mask loss equals the spec §10 hand case',
+    name: 'mask loss equals the hand-computed case',
     ok,
     detail: `L1+Var ${fmt(got[0])}, L1 ${fmt(got[1])}, L1 margin 0 ${fmt(got[2])}${ok ? '' : `; want ${want.join(', ')}`}`,
   };
 }
 
-/** Spec §10 items 1–2 on a random SAMix Mixer with non-trivial weights. */
+/** Mixer invariants on a random SAMix Mixer with non-trivial weights. */
 async function mixerInvariants(): Promise<CheckResult> {
   const rng = new Rng(17);
   const params = buildMixer(rng, 'samix', 8);

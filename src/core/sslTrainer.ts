@@ -1,5 +1,5 @@
 /**
- * The self-supervised trainer (spec §5, §9.3): MoCo v2 with a FIFO key queue, plus MoCo + Mixup /
+ * The self-supervised trainer (docs/ssl.md): MoCo v2 with a FIFO key queue, plus MoCo + Mixup /
  * CutMix and SSL SAMix (`method` 'erm' | 'mixup' | 'cutmix' | 'samix'). Same public surface as the
  * supervised `Trainer` (step → PendingStep, read, evaluate, probe, setLive, flopsPerStep, …), so the
  * worker loop and the headless command drive either.

@@ -1,5 +1,5 @@
 /**
- * The two augmented "views" of an image for the self-supervised scenario (MoCo v2 recipe, spec §9.3):
+ * The two augmented "views" of an image for the self-supervised scenario (MoCo v2 recipe, docs/ssl.md):
  * random resized crop (area scale 0.2–1, aspect 3/4–4/3) with horizontal flip, colour jitter
  * (brightness 0.4, contrast 0.4, saturation 0.4, hue 0.1) with probability 0.8 and grayscale with
  * probability 0.2, no blur. Grayscale datasets (MNIST-like): crop scale 0.3–1 plus a small affine
@@ -43,7 +43,7 @@ const SHAPES_COLOUR = {
 };
 
 /**
- * The views of spec §9.3 for a dataset: the CIFAR recipe on RGB (with full colour randomisation on
+ * The views of docs/ssl.md for a dataset: the CIFAR recipe on RGB (with full colour randomisation on
  * `shapes`), the MNIST-like one on grayscale.
  */
 export function viewOptionsFor(ds: { name?: string; channels: number; flip: boolean }): ViewOptions {

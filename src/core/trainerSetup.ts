@@ -26,7 +26,7 @@ import type { PretrainedMixer } from './weights/mixerBundle';
 import type { MixerBundle } from './weights/mixerManifest';
 import { pretrainedFor } from './weights/runExports';
 
-/** SGD momentum of both optimisers (spec §2.3). */
+/** SGD momentum of both optimisers (docs/method.md). */
 export const SGD_MOMENTUM = 0.9;
 
 export interface TrainerOptions {

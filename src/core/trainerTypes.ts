@@ -2,7 +2,7 @@
  * What a trainer reports and what the worker loop and the headless command consume. Pure types.
  */
 
-/** Loss components of one step (spec §2.1, §4). Zero where a method has no such term. */
+/** Loss components of one step (docs/method.md). Zero where a method has no such term. */
 export interface StepLosses {
   /** Everything the optimisers minimised this step. */
   total: number;

@@ -1,5 +1,5 @@
 /**
- * The decompression and decoding bombs of issue 17, at full size, through the app's real entry
+ * The decompression and decoding bombs a user might feed, at full size, through the app's real entry
  * points (the headless loader and the worker's import, each in a fresh Node process): every one is
  * refused with a message naming the file and the limit, and the process's peak memory (VmHWM)
  * stays under 512 MiB. The bombs are generated here (a few MB on disk), never committed.

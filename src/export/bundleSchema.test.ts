@@ -1,5 +1,5 @@
 /**
- * Imported run bundles are checked field by field (bundleSchema.ts): each bad document of issue 17
+ * Imported run bundles are checked field by field (bundleSchema.ts): each bad document a user might feed
  * is refused with a message naming the file and the field, before anything is drawn from it.
  */
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';

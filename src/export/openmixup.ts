@@ -1,6 +1,6 @@
 /**
  * Export of a run configuration as an OpenMixup config file (Westlake-AI/openmixup, the reference
- * implementation of SAMix; spec §2.3, §2.4, §3, §4.3, §7, §12), so a browser experiment can be
+ * implementation of SAMix; docs/method.md), so a browser experiment can be
  * re-run at scale: `AutoMixup` + `PixelMixBlock` for AutoMix/SAMix, `MixUpClassification` for the
  * hand-crafted baselines. Every setting of the run either lands in an OpenMixup field or is listed
  * in `unmapped` (also written as a comment block at the top of the file). The file is
@@ -46,12 +46,12 @@ export interface OpenMixupExport {
   unmapped: string[];
 }
 
-/** SGD momentum of both of the playground's optimisers (spec §2.3). */
+/** SGD momentum of both of the playground's optimisers (docs/method.md). */
 const SGD_MOMENTUM = 0.9;
 
 /** Whether the η-balanced Mixer objective of this run is what OpenMixup's `head_mix_k` computes. */
 function etaMapped(cfg: RunConfig): boolean {
-  // ℓ_local + ℓ_rest is exactly the plain mixup CE (spec §4.2), so rest with η = 1 maps too
+  // ℓ_local + ℓ_rest is exactly the plain mixup CE (docs/method.md), so rest with η = 1 maps too
   return cfg.etaMode === 'codeFaithful' || (cfg.etaMode === 'rest' && cfg.eta === 1);
 }
 

@@ -69,7 +69,7 @@ model = dict(
         frozen=False),
     head_one=${head('ClsHead', false)},
     head_mix=${head('ClsMixupHead', false)},
-    # Mixer objective. neg_weight = eta: with the softmax soft CE below it is a no-op (spec 4.3);
+    # Mixer objective. neg_weight = eta: with the softmax soft CE below it is a no-op (docs/method.md);
     # it only weights the negative classes with use_sigmoid=True (BCE)
     head_mix_k=${head('ClsMixupHead', true, ` neg_weight=${py(cfg.eta)},`)},
     head_weights=dict(head_mix_q=1, head_one_q=1, head_mix_k=1, head_one_k=1),

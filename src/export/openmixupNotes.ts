@@ -30,11 +30,11 @@ export const NOTE = {
   evalEvery: (steps: number, e: number): string =>
     `evalEvery=${steps} steps: OpenMixup validates every ${e} epoch(s)`,
   eta: (mode: string, eta: number): string =>
-    `Mixer objective etaMode=${mode} with eta=${eta} has no OpenMixup equivalent: head_mix_k trains the Mixer with the plain mixup CE and neg_weight=eta does not change it (spec 4.3); etaMode=codeFaithful compares like with like`,
+    `Mixer objective etaMode=${mode} with eta=${eta} has no OpenMixup equivalent: head_mix_k trains the Mixer with the plain mixup CE and neg_weight=eta does not change it (docs/method.md); etaMode=codeFaithful compares like with like`,
   maskAdjust: (p: number): string =>
-    `maskAdjust=${p}: OpenMixup's AutoMixup rescales the backbone mask with lam_mb (spec 2.5); the playground uses lam_bb`,
+    `maskAdjust=${p}: OpenMixup's AutoMixup rescales the backbone mask with lam_mb (docs/method.md); the playground uses lam_bb`,
   mixerAdam: (adamLr: number, sgdLr: number): string =>
-    `mixerOptimizer=adam (lr ${adamLr}): OpenMixup's mix_block shares the SGD optimizer, so this config gives it SGD with lr ${sgdLr}, the reference value (spec 9.2); at OpenMixup's hundreds of epochs SGD leaves the attention's init saddle`,
+    `mixerOptimizer=adam (lr ${adamLr}): OpenMixup's mix_block shares the SGD optimizer, so this config gives it SGD with lr ${sgdLr}, the reference value (docs/method.md); at OpenMixup's hundreds of epochs SGD leaves the attention's init saddle`,
   upsample: (stage: number, f: number, px: number): string =>
     `Mixer upsampling: OpenMixup scales the stage-${stage} mask by ${f}, which does not give ${px} px; the playground resizes to the image size`,
   mixerLocal:

@@ -44,7 +44,7 @@ export function parseUrlState(search: string, hash: string): UrlState {
     }
   }
   const params = new URLSearchParams(hash.replace(/^#/, ''));
-  // Unset fields take the scenario's defaults (SSL: spec §9.3 lr, momentum); see scenarioDefaults.
+  // Unset fields take the scenario's defaults (SSL: docs/ssl.md lr, momentum); see scenarioDefaults.
   const config: RunConfig = scenarioDefaults(params.get('scenario') === 'ssl' ? 'ssl' : 'sl');
   const hidden = new Set<string>();
   let compare: string | null = null;

@@ -1,5 +1,5 @@
 /**
- * The one message protocol between the page and the training worker (style rules R3, §8):
+ * The one message protocol between the page and the training worker (docs/testing.md):
  * discriminated unions on `type` in both directions, a payload per variant, `runId` on every
  * run-scoped message (the page drops stale ones after a reset), batched metrics, transferable image
  * buffers, errors as data. Types and constants only: both sides import this file, so it must not

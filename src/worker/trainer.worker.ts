@@ -30,7 +30,7 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
-// Threads only pay off with more than two cores and cross-origin isolation (browser-stack §7.1).
+// Threads only pay off with more than two cores and cross-origin isolation (with two cores the threads compete with the page).
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', self.crossOriginIsolated && navigator.hardwareConcurrency > 2);
 
 const post = (msg: FromWorker, transfer: Transferable[] = []): void => self.postMessage(msg, transfer);

@@ -1,7 +1,7 @@
 /**
  * AutoMix (Liu et al., "AutoMix: Unveiling the Power of Mixup for Stronger Classifiers", ECCV 2022,
  * arXiv 2103.13027; OpenMixup `classifiers/automix.py` with the v1 Mix Block of
- * `heads/pmix_block.py`; spec §3.7, §7.9): the mask is learned online by a Mixer trained with the
+ * `heads/pmix_block.py`; docs/method.md): the mask is learned online by a Mixer trained with the
  * plain mixup CE through the momentum encoder and the L1 mask loss. Descriptor only: the trainer
  * builds and runs the Mixer.
  */

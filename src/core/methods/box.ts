@@ -1,6 +1,6 @@
 /**
- * Rectangular boxes shared by the box-pasting baselines (CutMix, ResizeMix, SaliencyMix; spec §7.3,
- * §7.6, §7.7; OpenMixup `augments/cutmix.py` `rand_bbox`): a box of a given size centred at a
+ * Rectangular boxes shared by the box-pasting baselines (CutMix, ResizeMix, SaliencyMix; docs/method.md,
+ * docs/method.md; OpenMixup `augments/cutmix.py` `rand_bbox`): a box of a given size centred at a
  * pixel, clipped to the image, and its `[N, H, W, 1]` indicator mask.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -7,7 +7,7 @@ import { cutmixBox, cutmixMask } from './cutmix';
 
 beforeAll(() => initTestBackend());
 
-describe('CutMix box (spec §7.3, §10 item 22)', () => {
+describe('CutMix box (docs/method.md)', () => {
   it('32×32, λ = 0.75, centre (16, 16): a 16×16 box and λ = 0.75', () => {
     const r = cutmixBox(32, 32, 0.75, 16, 16);
     expect(r.box).toEqual({ y1: 8, y2: 24, x1: 8, x2: 24 });

@@ -1,6 +1,6 @@
 /**
  * CutMix (Yun et al., "CutMix: Regularization Strategy to Train Strong Classifiers with Localizable
- * Features", ICCV 2019; OpenMixup `augments/cutmix.py`; spec §7.3): paste x[σ] into a random box of
+ * Features", ICCV 2019; OpenMixup `augments/cutmix.py`; docs/method.md): paste x[σ] into a random box of
  * side int(W·√(1 − λ)) × int(H·√(1 − λ)), clipped to the image, and recompute λ = 1 − area/(H·W).
  * Avoiding σ(n) = n is the caller's business.
  */
@@ -8,7 +8,7 @@ import { boxArea, boxMask, centredBox, cutmixSize, type Box } from './box';
 import type { MaskContext, MaskResult, MixMethod } from './types';
 
 /**
- * The CutMix box for a given centre and its recomputed λ (pure; spec §10 item 22).
+ * The CutMix box for a given centre and its recomputed λ (pure).
  * @param cy centre row in [0, H)
  * @param cx centre column in [0, W)
  */

@@ -1,5 +1,5 @@
 /**
- * ERM ("Vanilla", spec §7.1): plain cross-entropy on un-mixed images. No mask.
+ * ERM ("Vanilla", docs/method.md): plain cross-entropy on un-mixed images. No mask.
  */
 import type { MixMethod } from './types';
 

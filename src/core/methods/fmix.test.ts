@@ -23,7 +23,7 @@ function smoothness(v: ArrayLike<number>, h: number, w: number): number {
   return same / pairs;
 }
 
-describe('FMix (spec §7.5, §10 item 24)', () => {
+describe('FMix (docs/method.md)', () => {
   it('the mask is binary with mean ⌈λHW⌉/HW or ⌊λHW⌋/HW, and both roundings occur', () => {
     const seen = new Set<number>();
     for (let s = 0; s < 16; s++) {

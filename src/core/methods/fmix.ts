@@ -1,6 +1,6 @@
 /**
  * FMix (Harris et al., "FMix: Enhancing Mixed Sample Data Augmentation", arXiv 2002.12047; OpenMixup
- * `augments/fmix.py`; spec §7.5): a binary mask obtained by thresholding a random low-frequency
+ * `augments/fmix.py`; docs/method.md): a binary mask obtained by thresholding a random low-frequency
  * image. The spectrum has magnitude scale 1 / max(f, 1/max(H, W))^δ (δ = 3) with Gaussian real and
  * imaginary parts; the inverse 2-D DFT gives a smooth real image, min-max normalised; its top
  * ⌈λHW⌉ or ⌊λHW⌋ pixels (fair coin) become 1. One mask for the whole batch.

@@ -8,7 +8,7 @@ import { mixupMask } from './mixup';
 
 beforeAll(() => initTestBackend());
 
-describe('ManifoldMix (spec §7.4, §10 item 26)', () => {
+describe('ManifoldMix (docs/method.md)', () => {
   it('layer 0 (the input) equals Mixup on the input', () => {
     const rng = new Rng(8);
     const x = tf.tensor4d(rng.normalArray(3 * 4 * 4 * 3, 1), [3, 4, 4, 3]);

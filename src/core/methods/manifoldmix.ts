@@ -1,7 +1,7 @@
 /**
  * ManifoldMix (Verma et al., "Manifold Mixup: Better Representations by Interpolating Hidden
  * States", ICML 2019; OpenMixup `classifiers/mixup_classification.py` `_manifoldmix` and
- * `backbones/resnet_mmcls.py` `ResNet_Mix_CIFAR`; spec §7.4): pick a layer l ∈ {0, 1, 2} uniformly;
+ * `backbones/resnet_mmcls.py` `ResNet_Mix_CIFAR`; docs/method.md): pick a layer l ∈ {0, 1, 2} uniformly;
  * l = 0 mixes the input images (= Mixup), l = k ≥ 1 mixes the output of residual stage k with
  * h ← λ·h + (1 − λ)·h[σ], then the forward continues. The trainer owns the forward pass.
  */

@@ -8,7 +8,7 @@ import { mixupMask } from './mixup';
 
 beforeAll(() => initTestBackend());
 
-describe('Mixup (spec §7.2, §10 item 25)', () => {
+describe('Mixup (docs/method.md)', () => {
   it('mask m ≡ 1 − λ gives x̃ = λx + (1 − λ)x[σ] elementwise', () => {
     const rng = new Rng(21);
     const x = tf.tensor4d(rng.normalArray(4 * 3 * 3 * 2, 1), [4, 3, 3, 2]);

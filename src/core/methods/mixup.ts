@@ -1,6 +1,6 @@
 /**
  * Mixup (Zhang et al., "mixup: Beyond Empirical Risk Minimization", ICLR 2018; OpenMixup
- * `augments/mixup.py`; spec §7.2): x̃ = λ·x + (1 − λ)·x[σ], i.e. the constant mask m = 1 − λ.
+ * `augments/mixup.py`; docs/method.md): x̃ = λ·x + (1 − λ)·x[σ], i.e. the constant mask m = 1 − λ.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MaskContext, MaskResult, MixMethod } from './types';

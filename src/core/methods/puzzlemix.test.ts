@@ -14,7 +14,7 @@ function saliency(h: number, w: number, hot: Array<[number, number, number, numb
   return s;
 }
 
-describe('PuzzleMix (simplified) (spec §7.8)', () => {
+describe('PuzzleMix (simplified) (docs/method.md)', () => {
   it('b = 2^U{1..4}, halved until it fits the image', () => {
     const rng = new Rng(3);
     const seen = new Set<number>();

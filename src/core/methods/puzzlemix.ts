@@ -1,6 +1,6 @@
 /**
  * PuzzleMix, simplified (Kim et al., "Puzzle Mix: Exploiting Saliency and Local Statistics for
- * Optimal Mixup", ICML 2020; OpenMixup `augments/puzzlemix.py`; spec §7.8).
+ * Optimal Mixup", ICML 2020; OpenMixup `augments/puzzlemix.py`; docs/method.md).
  *
  * What is kept: the input-gradient saliency of the current model (`ctx.inputSaliency`), the random
  * block grid b × b with b = 2^U{1..4}, block-pooled saliency, a mask made of whole blocks whose area

@@ -11,7 +11,7 @@ function batch(n: number, h: number, w: number, c: number): tf.Tensor4D {
   return tf.tensor4d(rng.normalArray(n * h * w * c, 1), [n, h, w, c]);
 }
 
-describe('ResizeMix (spec §7.7, §10 item 23)', () => {
+describe('ResizeMix (docs/method.md)', () => {
   it('τ = 0.5 on 32×32 gives a 16×16 box and λ = 0.75', () => {
     const r = resizemixBox(32, 32, 0.5, 16, 16);
     expect(r.box).toEqual({ y1: 8, y2: 24, x1: 8, x2: 24 });

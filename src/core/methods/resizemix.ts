@@ -1,6 +1,6 @@
 /**
  * ResizeMix (Qin et al., "ResizeMix: Mixing Data with Preserved Object Information and True
- * Labels", arXiv 2012.11101; OpenMixup `augments/resizemix.py`; spec §7.7): the WHOLE image x[σ] is
+ * Labels", arXiv 2012.11101; OpenMixup `augments/resizemix.py`; docs/method.md): the WHOLE image x[σ] is
  * shrunk (nearest neighbour) by τ and pasted into x at a random box of int(H·τ) × int(W·τ) (centre
  * uniform, box clipped, x[σ] resized to the clipped box); λ = 1 − area/(H·W).
  * τ = the caller's λ ~ Beta(α, α), redrawn uniformly in [0.1, 0.8] when outside (`use_alpha`).

@@ -57,7 +57,7 @@ function randomImages(n: number, h: number, w: number, c: number, seed: number):
   return tf.tensor4d(new Rng(seed).normalArray(n * h * w * c, 1), [n, h, w, c]);
 }
 
-describe('SaliencyMix (approx.) (spec §7.6)', () => {
+describe('SaliencyMix (approx.) (docs/method.md)', () => {
   it('gradientSaliency matches the host reference (RGB and grey)', () => {
     for (const c of [3, 1]) {
       const img = randomImages(1, 8, 7, c, 10 + c);

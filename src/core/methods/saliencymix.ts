@@ -1,6 +1,6 @@
 /**
  * SaliencyMix, approximated (Uddin et al., "SaliencyMix: A Saliency Guided Data Augmentation
- * Strategy for Better Regularization", ICLR 2021; OpenMixup `augments/saliencymix.py`; spec §7.6):
+ * Strategy for Better Regularization", ICLR 2021; OpenMixup `augments/saliencymix.py`; docs/method.md):
  * a CutMix-sized box centred on the arg-max of a saliency map of one source image, x[σ][0]; the same
  * box for the whole batch; λ = 1 − area/(H·W).
  *

@@ -1,7 +1,7 @@
 /**
  * SAMix (Li et al., "Boosting Discriminative Visual Representation Learning with Scenario-Agnostic
  * Mixup", arXiv 2111.15454; OpenMixup `classifiers/automix.py` + `heads/pmix_block.py` with the SAMix
- * options; spec §2–§4): a label-free Mixer with λ-aware mixing attention learns the mask online,
+ * options; docs/method.md): a label-free Mixer with λ-aware mixing attention learns the mask online,
  * trained with the η-balanced mixup loss and the L1 − 2·Var mask loss. Descriptor only: the trainer
  * builds and runs the Mixer.
  */

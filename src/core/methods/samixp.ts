@@ -1,5 +1,5 @@
 /**
- * SAMix^P (spec §6, §9.4; Li et al., arXiv 2111.15454 v3): the mask comes from a PRE-TRAINED SAMix
+ * SAMix^P (docs/samixp.md; Li et al., arXiv 2111.15454 v3): the mask comes from a PRE-TRAINED SAMix
  * (or AutoMix) Mixer reading its own frozen momentum encoder, both loaded from a Mixer bundle and run
  * in inference mode; only a fresh classifier is trained — no Mixer objective, no EMA, no momentum
  * encoder on mixed images. Per step: one frozen forward to the Mixer's stage + one Mixer pass.

@@ -1,5 +1,5 @@
 /**
- * Adam for the Mixer (spec §9.2: "separate SGD … (or Adam 1e-3 as fallback)"), PyTorch semantics
+ * Adam for the Mixer (docs/method.md: "separate SGD … (or Adam 1e-3 as fallback)"), PyTorch semantics
  * with coupled L2 weight decay:
  *   d = g + wd·θ;  m ← β1·m + (1−β1)·d;  v ← β2·v + (1−β2)·d²
  *   θ ← θ − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε)

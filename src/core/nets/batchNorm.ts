@@ -1,5 +1,5 @@
 /**
- * Batch normalisation with PyTorch semantics (spec §9.5): ε = 1e-5; moving statistics updated with
+ * Batch normalisation with PyTorch semantics (docs/method.md): ε = 1e-5; moving statistics updated with
  * PyTorch momentum 0.1 (TF/Keras momentum 0.9) and the *unbiased* batch variance, as
  * `torch.nn.BatchNorm2d` does.
  *

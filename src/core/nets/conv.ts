@@ -2,7 +2,7 @@
  * A trainable 2-D convolution for every TF.js backend.
  *
  * TF.js 4.22's wasm backend has no `Conv2DBackpropFilter` kernel, and the Node `cpu` kernel for it is
- * extremely slow (browser-stack §3, §5). On those two backends `conv2d` is a `tf.customGrad` op whose
+ * extremely slow. On those two backends `conv2d` is a `tf.customGrad` op whose
  * forward is the native `tf.conv2d` and whose gradients use kernels wasm has:
  *
  * - filter gradient, two interchangeable strategies (`ConvMode`):

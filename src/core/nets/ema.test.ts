@@ -7,7 +7,7 @@ import { emaCopy, emaPairs, emaUpdate } from './ema';
 import { bnParams, cloneParams, constantVariable, disposeParams } from './params';
 import { buildResNet } from './resnet';
 
-describe('EMA of the momentum encoder (spec §2.4, §10 item 15)', () => {
+describe('EMA of the momentum encoder (docs/method.md)', () => {
   beforeAll(() => initTestBackend());
 
   it('θ_k = 1, θ_q = 0, m = 0.9 gives 0.9; m = 1 keeps θ_k; m = 0 copies θ_q', () => {

@@ -1,8 +1,8 @@
 /**
- * Momentum ("k") encoder bookkeeping (spec §2.4): θ_k ← m·θ_k + (1 − m)·θ_q after every optimiser
+ * Momentum ("k") encoder bookkeeping (docs/method.md): θ_k ← m·θ_k + (1 − m)·θ_q after every optimiser
  * step, θ_k initialised as a bit-exact copy of θ_q.
  *
- * Choice (spec §2.1 notes, §11.8): like OpenMixup (PyTorch `.parameters()`), the EMA covers the
+ * Choice (docs/method.md): like OpenMixup (PyTorch `.parameters()`), the EMA covers the
  * TRAINABLE parameters only — conv/FC weights and biases, BN γ/β. The BN moving statistics of the k
  * network are not averaged; they are updated by k's own train-mode forwards (the Z forward and the
  * x_mb forward of the Mixer objective), exactly as in the reference code.

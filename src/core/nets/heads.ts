@@ -1,5 +1,5 @@
 /**
- * Linear classifier heads (GAP → FC) on the last encoder stage (spec §1): `mix` is trained on mixed
+ * Linear classifier heads (GAP → FC) on the last encoder stage (docs/method.md): `mix` is trained on mixed
  * batches with the mixup CE, `one` on clean images with the one-hot CE. OpenMixup initialises them
  * N(0, 0.01²), bias 0.
  */

@@ -26,7 +26,7 @@ function features(seed: number): tf.Tensor4D {
   return tf.tensor4d(rng.normalArray(N * 4 * 4 * C, 1), [N, 4, 4, C]);
 }
 
-describe('Mixer (spec §10 items 1–6, 8)', () => {
+describe('Mixer', () => {
   beforeAll(() => initTestBackend());
 
   it('gives m of shape [N,H,W,1] strictly inside (0,1) whose two channels sum to 1 (item 1)', () => {

@@ -1,5 +1,5 @@
 /**
- * The Mixer M_φ (spec §3; OpenMixup `PixelMixBlock`, Li et al., "Boosting Discriminative Visual
+ * The Mixer M_φ (docs/method.md; OpenMixup `PixelMixBlock`, Li et al., "Boosting Discriminative Visual
  * Representation Learning with Scenario-Agnostic Mixup", arXiv 2111.15454; AutoMix v1: Liu et al.,
  * arXiv 2103.13027). It maps stage-l features Z `[N, h, w, C]` of the momentum encoder, a mixing ratio
  * λ and a permutation σ to the mask m `[N, H, W, 1]` — the weight of the *shuffled* image x[σ].
@@ -106,7 +106,7 @@ function sources(input: MixerInput): [tf.Tensor4D, tf.Tensor4D] {
 }
 
 /**
- * SAMix λ encoding (spec §3.1): λ̂ = f_k(λ); Z_a = Z_a_src·(1 + λ̂), Z_b = Z_b_src·(2 − λ̂).
+ * SAMix λ encoding (docs/method.md): λ̂ = f_k(λ); Z_a = Z_a_src·(1 + λ̂), Z_b = Z_b_src·(2 − λ̂).
  * @param zaSrc `[N, h, w, C]` un-shuffled features; @param zbSrc `[N, h, w, C]` shuffled features
  * @returns [Z_a, Z_b], same shapes
  */

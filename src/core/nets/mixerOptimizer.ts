@@ -1,5 +1,5 @@
 /**
- * The Mixer's optimiser from the run configuration (spec §9.2): Adam (default) or SGD with
+ * The Mixer's optimiser from the run configuration (docs/method.md): Adam (default) or SGD with
  * momentum 0.9, both with the run's weight decay, over the given (flat) variables.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -9,7 +9,7 @@ import { Sgd } from './sgd';
 
 export type { FlatOptimizer };
 
-/** SGD momentum of both optimisers (spec §2.3). */
+/** SGD momentum of both optimisers (docs/method.md). */
 export const MIXER_SGD_MOMENTUM = 0.9;
 
 export function makeMixerOptimizer(

@@ -3,8 +3,8 @@
  *
  * A network's parameters are a plain object tree whose leaves are `tf.Variable`s (other leaves —
  * strings, numbers — are structure, e.g. the Mixer kind). Every initial value is drawn from the
- * run's `Rng` (spec decision 6) and turned into a variable inside `tf.tidy`, so the initial tensor
- * does not outlive the variable (browser-stack §4). Variables get TF.js's automatic unique names;
+ * run's `Rng` (one seeded generator per run) and turned into a variable inside `tf.tidy`, so the initial tensor
+ * does not outlive the variable. Variables get TF.js's automatic unique names;
  * a parameter's stable name is its path in the tree (`blocks.2.conv1`), see `namedVariables`.
  */
 import * as tf from '@tensorflow/tfjs';

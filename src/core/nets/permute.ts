@@ -33,7 +33,7 @@ export function permuteRows<T extends tf.Tensor>(h: T, perm: Int32Array): T {
 }
 
 /**
- * Feature mixing of ManifoldMix (spec §7.4): λ·h + (1 − λ)·h[σ], differentiable on wasm.
+ * Feature mixing of ManifoldMix (docs/method.md): λ·h + (1 − λ)·h[σ], differentiable on wasm.
  * Same values as `mixFeatures` in methods/manifoldmix.ts.
  * @param h `[N, ...]`
  * @returns same shape as h

@@ -8,7 +8,7 @@ import { cloneParams, countParams, disposeParams, namedVariables, trainableVaria
 import { mixRows, permuteRows } from './permute';
 import { buildResNet, resnetForward, stageSize } from './resnet';
 
-describe('ResNet-mini (spec §9.1)', () => {
+describe('ResNet-mini (docs/method.md)', () => {
   beforeAll(() => initTestBackend());
 
   it('has ≈ 0.31 M parameters at W = 16 (conv 306 k, BN 1.4 k) and creates no stray tensors', () => {

@@ -1,10 +1,10 @@
 /**
- * "ResNet-mini" (spec §9.1): a CIFAR-style ResNet with a 3×3 stem conv (stride 1, W channels) + BN +
+ * "ResNet-mini" (docs/method.md): a CIFAR-style ResNet with a 3×3 stem conv (stride 1, W channels) + BN +
  * ReLU, four stages of one BasicBlock each (widths W/2W/4W/8W, strides 1/2/2/2) and global average
  * pooling. Grids: 32 px → 32/16/8/4, 28 px → 28/14/7/4, 64 px → 64/32/16/8. 1 or 3 input channels.
  *
  * The forward can stop early (the momentum encoder only needs the Mixer's stage) and can mix hidden
- * features after a stage (ManifoldMix, spec §7.4: stage 0 = the input).
+ * features after a stage (ManifoldMix, docs/method.md: stage 0 = the input).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random';

@@ -1,5 +1,5 @@
 /**
- * SGD with momentum and weight decay, PyTorch semantics (spec §2.3):
+ * SGD with momentum and weight decay, PyTorch semantics (docs/method.md):
  *   d = g + wd·θ;  buf ← μ·buf + d;  θ ← θ − lr·buf        (buf starts at 0, μ = 0.9)
  *
  * Own implementation rather than `tf.train.momentum` so that the learning rate can change every

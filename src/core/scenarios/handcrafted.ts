@@ -1,9 +1,9 @@
 /**
- * The step of the hand-crafted methods (spec §7): ERM, the pixel methods (a mask from
+ * The step of the hand-crafted methods (docs/method.md): ERM, the pixel methods (a mask from
  * `METHODS[name].makeMask`, applied by `mixWithMask` unless the method returns its own mixed batch)
  * and ManifoldMix (hidden features mixed inside the forward at a layer from `pickManifoldLayer`,
  * 0 = the input). One optimiser, one closure over θ_q and the heads the method trains: `mix` on the
- * mixed batch, `one` on clean images (ERM, or any baseline with `cleanCE`, spec §7.10).
+ * mixed batch, `one` on clean images (ERM, or any baseline with `cleanCE`, docs/method.md).
  *
  * Random draws, in order: batch (indices, augmentation), λ ~ Beta(α, α), σ, then whatever the method
  * draws itself (box, spectrum, layer). ERM draws nothing after the batch.

@@ -1,5 +1,5 @@
 /**
- * The terms of a learned (SAMix / AutoMix) supervised step, spec §2.1–§2.2: the random draws, the
+ * The terms of a learned (SAMix / AutoMix) supervised step, docs/method.md: the random draws, the
  * backbone's mask and mixed batch (no gradient path to φ), the Mixer's masks, the Mixer objective
  * (closure A, varList φ) and the online classifier's objective (closure B, varList θ_q ∪ g_q).
  * supervised.ts runs them in order; they are re-exported from there.
@@ -49,7 +49,7 @@ export function permuteLabels(labels: Int32Array, perm: Int32Array): Int32Array 
   return Int32Array.from(perm, (j) => labels[j]);
 }
 
-/** Identity forward, zero gradient (TF.js has no stop-gradient op; spec §2.2). */
+/** Identity forward, zero gradient (TF.js has no stop-gradient op; docs/method.md). */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const t = args[0] as tf.Tensor;
@@ -151,7 +151,7 @@ export function mixerObjective(
   section('momentum');
   const logits = classify(model.k!, xMb, 'mix', { training: true, bnUpdates: bn.k }); // [N, classes]
   section('loss');
-  // AutoMix trains its Mixer with the plain mixup CE (spec §7.9): the code-faithful mode.
+  // AutoMix trains its Mixer with the plain mixup CE (docs/method.md): the code-faithful mode.
   const global = cfg.method === 'automix' ? 'codeFaithful' : cfg.etaMode;
   const eta = etaLossOp(logits, y, yMb, d.lamMb, { eta: cfg.eta, global });
   return { eta, mask, l1, variance, rawBb };

@@ -1,5 +1,5 @@
 /**
- * One self-supervised step (spec §5.2–§5.4; OpenMixup `selfsup/moco_samix.py` `MoCoSAMix`, MoCo v2):
+ * One self-supervised step (docs/ssl.md; OpenMixup `selfsup/moco_samix.py` `MoCoSAMix`, MoCo v2):
  *
  *  1. two views x¹, x² of the batch (sslViews.ts); λ_mb, λ_bb ~ Beta(α, α), σ_mb, σ_bb, the key
  *     shuffles — all from the run generator, in this order
@@ -16,7 +16,7 @@
  *  5. BN statistics, EMA k ← q, enqueue k² (after the step; FIFO)
  *
  * x_bb = (1 − m)⊙x¹ + m⊙x²[σ] — view 1 of n with view 2 of σ(n) — so its positives are the OTHER
- * view of each source: k²_n (weight λ) and k¹_σ(n) (weight 1 − λ) (spec §5.3, §10 item 21).
+ * view of each source: k²_n (weight λ) and k¹_σ(n) (weight 1 − λ) (docs/ssl.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import { permuteLabels } from './learnedTerms';
@@ -97,7 +97,7 @@ export function crossViewMix(a: tf.Tensor4D, b: tf.Tensor4D, perm: Int32Array, m
 }
 
 /**
- * Contrastive loss of a mixed embedding with its two cross-view positives (spec §5.4 L_bb):
+ * Contrastive loss of a mixed embedding with its two cross-view positives (docs/ssl.md L_bb):
  * λ·InfoNCE(z·k²_n, z·Queue) + (1 − λ)·InfoNCE(z·k¹_σ(n), z·Queue).
  */
 export function mixedContrastive(
@@ -115,7 +115,7 @@ export function mixedContrastive(
   });
 }
 
-/** s_a = z·k²_n, s_b = z·k¹_σ(n), s_neg = z·Queue (spec §5.3). */
+/** s_a = z·k²_n, s_b = z·k¹_σ(n), s_neg = z·Queue (docs/ssl.md). */
 export function crossViewSims(
   z: tf.Tensor2D,
   k1: tf.Tensor2D,

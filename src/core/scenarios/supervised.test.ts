@@ -33,7 +33,7 @@ function gradMass(grads: tf.NamedTensorMap, vars: tf.Variable[]): number {
   );
 }
 
-describe('online SAMix step: gradient routing (spec §2.2, §10 item 14)', () => {
+describe('online SAMix step: gradient routing (docs/method.md)', () => {
   let trainer: Trainer;
   beforeAll(async () => {
     await initTestBackend();

@@ -1,5 +1,5 @@
 /**
- * The online supervised step of AutoMix / SAMix (spec §2.1–§2.2; OpenMixup `classifiers/automix.py`
+ * The online supervised step of AutoMix / SAMix (docs/method.md; OpenMixup `classifiers/automix.py`
  * `AutoMixup`; Li et al., arXiv 2111.15454), in the exact order of the reference:
  *
  *  1. λ_mb, λ_bb ~ Beta(α, α) (this order), σ_mb, σ_bb = permutations, the mask_adjust coin
@@ -7,7 +7,7 @@
  *  3. mask_bb = Mixer(Z, λ_bb, σ_bb) with no gradient path to φ (stop-gradient'ed), from φ before its
  *     update; SAMix computes it in the same Mixer op as mask_mb (nets/mixerOp.ts: one batch of 2N,
  *     value-net BN statistics per pass, only the mb pass differentiable)
- *  4. mask_adjust on mask_bb with λ_bb (bug fix, decision 4), 5. lam_margin fallback
+ *  4. mask_adjust on mask_bb with λ_bb (docs/method.md: departures), 5. lam_margin fallback
  *  6–8. closure A, varList = φ: mask_mb = Mixer(Z, λ_mb, σ_mb); L_mask = w·MaskLoss(mask_mb, λ_mb);
  *       L_k = η-loss(g_k^mix(f_k(x_mb)), y, y[σ_mb], λ_mb) — gradient flows THROUGH k's activations
  *       into φ; k's variables are non-trainable and in no variable list
@@ -17,7 +17,7 @@
  * BN moving statistics are applied after the gradients, in forward order (k: Z then x_mb; Mixer: mb
  * then bb; q: x_bb then x), as PyTorch would have updated them.
  *
- * Cost (issue 9): the networks run on views of their flat storage (nets/flat.ts) created outside the
+ * Cost : the networks run on views of their flat storage (nets/flat.ts) created outside the
  * closures; the classifiers and the Mixer are hand-differentiated ops (nets/fused.ts, mixerOp.ts), the
  * losses too (lossOps.ts); f_q sees x_bb and x in ONE forward with per-batch BN statistics.
  * The terms of steps 1–8 are in learnedTerms.ts (re-exported here); SAMix's browser switches

@@ -1,6 +1,6 @@
 /**
  * Label-free training, labelled monitoring: the weighted kNN classifier of the SSL literature
- * (Wu et al. 2018, "instance discrimination"; spec §9.3: cosine similarity, k = 200, τ = 0.1).
+ * (Wu et al. 2018, "instance discrimination"; docs/ssl.md: cosine similarity, k = 200, τ = 0.1).
  * A test feature votes with its k most similar memory-bank features, each neighbour adding
  * exp(s/τ) to its class; the prediction is the class with the largest vote. Features are
  * L2-normalised, so the similarity is the cosine.

@@ -1,5 +1,5 @@
 /**
- * The networks of a self-supervised run (spec §5.1, §9.3): the online encoder f_q (ResNet-mini) with
+ * The networks of a self-supervised run (docs/ssl.md): the online encoder f_q (ResNet-mini) with
  * its projector h_q (GAP → FC 8W→hidden → ReLU → FC hidden→dim, L2-normalised), the momentum copies
  * f_k, h_k (EMA of the online ones, never in a variable list), and for SAMix the Mixer M_φ on the k
  * encoder's stage `mixerStage`.

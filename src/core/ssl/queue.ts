@@ -1,5 +1,5 @@
 /**
- * MoCo's FIFO queue of keys (spec §5.1): a ring buffer of K L2-normalised keys `[K, D]` held in ONE
+ * MoCo's FIFO queue of keys (docs/ssl.md): a ring buffer of K L2-normalised keys `[K, D]` held in ONE
  * variable. The keys of a batch enter at the pointer and overwrite the oldest ones; the pointer moves
  * by the batch size modulo K (K is a multiple of the batch, so a batch never wraps). Enqueueing is
  * one `assign` of a concatenation: no variable is created per step, nothing is read back.

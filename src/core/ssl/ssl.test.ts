@@ -96,7 +96,7 @@ describe('cross-view positives', () => {
     tf.dispose([a, b, m, x]);
   });
 
-  it('spec §10 item 20 through the step path (s_a = 1, s_b = 0, one negative −1, λ = 0.6)', () => {
+  it('the SSL local/global hand case through the step path (s_a = 1, s_b = 0, one negative −1, λ = 0.6)', () => {
     const z = tf.tensor2d([[1, 0]]);
     const k2 = tf.tensor2d([[1, 0]]); // s_a = z·k²[0] = 1
     const k1 = tf.tensor2d([[0, 1]]); // s_b = z·k¹[σ(0)] = 0
@@ -186,7 +186,7 @@ describe('SSL configuration', () => {
     ).toBe(4096);
   });
 
-  it('fills unset fields with the SSL defaults of spec §9.3; explicit values win', () => {
+  it('fills unset fields with the SSL defaults of docs/ssl.md; explicit values win', () => {
     const { config } = validateConfig({ scenario: 'ssl' });
     expect([config.lr, config.emaBase, config.emaEnd]).toEqual([0.06, 0.99, 0.99]);
     expect(config.mixerOptimizer).toBe('sgd'); // Adam kept SSL masks near-constant (README)

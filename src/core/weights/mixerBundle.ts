@@ -1,5 +1,5 @@
 /**
- * SAMix^P (spec §6, §9.4): the Mixer bundle written from any SAMix/AutoMix run — SL or SSL — and the
+ * SAMix^P (docs/samixp.md): the Mixer bundle written from any SAMix/AutoMix run — SL or SSL — and the
  * frozen pair loaded back from it.
  *
  * `exportMixerBundle` takes the model PIECES (the momentum encoder's tree, the Mixer's tree, the run's
@@ -89,7 +89,7 @@ export interface TargetImages {
   std: readonly number[];
 }
 
-/** How the backbone mask is finished (spec §6: lam_margin fallback, optional mask_adjust). */
+/** How the backbone mask is finished (docs/samixp.md: lam_margin fallback, optional mask_adjust). */
 export interface PretrainedOptions {
   lamMargin: number;
   /** Probability of re-normalising the mask mean to λ (one coin per step from the run generator). */

@@ -1,5 +1,5 @@
 /**
- * The SAMix^P Mixer bundle's manifest (spec §6, §9.4): format `samix-mixer`, version 1. A bundle is
+ * The SAMix^P Mixer bundle's manifest (docs/samixp.md): format `samix-mixer`, version 1. A bundle is
  * this JSON plus `weights.bin` in the tfjs weights format: the momentum encoder f_k up to the Mixer's
  * stage (with its BN moving statistics) under `encoder.*` and the Mixer under `mixer.*`.
  *

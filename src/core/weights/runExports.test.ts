@@ -11,7 +11,7 @@ import { treeFromNamed } from './tfjsWeights';
 const BASE: RunConfig = { ...DEFAULT_CONFIG, batch: 8, width: 4, steps: 20, testSize: 16 };
 const DS = tinyDataset({ size: 16, channels: 3 });
 
-describe('classifier weights in the tfjs format (issue 7)', () => {
+describe('classifier weights in the tfjs format', () => {
   beforeAll(() => initTestBackend());
 
   it.each(['samix', 'mixup'] as const)(

@@ -1,7 +1,7 @@
 /**
  * What a supervised run exports in the tfjs format, from its model and facts (the trainer's one-line
  * methods call these): the SAMix^P Mixer bundle (learned methods) and the online classifier's weights
- * (issue 7: a model.json-style manifest + weights.bin).
+ * (a model.json-style manifest + weights.bin).
  */
 import { mixerSwitches, type RunConfig } from '../config';
 import type { ImageDataset } from '../../data/types';

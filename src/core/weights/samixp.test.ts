@@ -49,7 +49,7 @@ describe('method samixp (SAMix^P)', () => {
     t.dispose();
   });
 
-  it('counts the frozen forward and the Mixer pass in its FLOPs: ≈ 1.27× ERM at the §9 defaults', () => {
+  it('counts the frozen forward and the Mixer pass in its FLOPs: ≈ 1.27× ERM at the default recipe', () => {
     const d = { height: 32, width: 32, channels: 3, classes: 10 };
     const cfg = { ...DEFAULT_CONFIG, batch: 64, width: 16 };
     const p = stepFlops({ ...cfg, method: 'samixp' }, d);
