@@ -44,6 +44,19 @@ const NO_SPARSE: ReadonlySet<string> = new Set();
 /** From step 0 to a round number past the last step, so the ticks fall on round steps. */
 const X_DOMAIN: [number, 'auto'] = [0, 'auto'];
 
+/**
+ * Props objects kept identical from one redraw to the next: recharts registers every axis and line in
+ * its store from effects, so a new `tick`, `label` or `dot` object at each redraw would re-register
+ * them all and re-render the chart synchronously several times per new row.
+ */
+const AXIS_TICK = { fontSize: 10 };
+const dotStyles = new Map<string, { r: number; fill: string; stroke: string }>();
+function dotStyle(color: string): { r: number; fill: string; stroke: string } {
+  let d = dotStyles.get(color);
+  if (!d) dotStyles.set(color, (d = { r: 2.5, fill: color, stroke: color }));
+  return d;
+}
+
 /** Series with at most this many points also get a dot per point (a lone evaluation shows). */
 export const MAX_DOTS = 60;
 
@@ -79,6 +92,12 @@ function LinePlotImpl(p: Props) {
     () => [yDomain?.[0] ?? 'auto', yDomain?.[1] ?? 'auto'],
     [yDomain],
   );
+  // Which dense series are still short enough for dots: the only thing the lines take from the data,
+  // so the Line elements stay the same objects while it does not change.
+  const dottedKeys = series
+    .filter((s) => !sparse.has(s.key) && dotted(data, `${s.key}_raw`))
+    .map((s) => s.key)
+    .join(',');
   const lines = useMemo(
     () =>
       series.flatMap((s) => {
@@ -91,14 +110,14 @@ function LinePlotImpl(p: Props) {
               name={s.label}
               stroke={s.color}
               strokeWidth={1.6}
-              dot={{ r: 2.5, fill: s.color, stroke: s.color }}
+              dot={dotStyle(s.color)}
               activeDot={false}
               connectNulls
               isAnimationActive={false}
             />,
           ];
         }
-        const dots = dotted(data, `${s.key}_raw`);
+        const dots = dottedKeys.split(',').includes(s.key);
         const raw = (
           <Line
             key={`${s.key}_raw`}
@@ -108,7 +127,7 @@ function LinePlotImpl(p: Props) {
             stroke={s.color}
             strokeOpacity={smoothed ? 0.22 : 1}
             strokeWidth={smoothed ? 1 : 1.6}
-            dot={dots ? { r: 2.5, fill: s.color, stroke: s.color } : false}
+            dot={dots ? dotStyle(s.color) : false}
             activeDot={false}
             connectNulls={false}
             isAnimationActive={false}
@@ -131,7 +150,32 @@ function LinePlotImpl(p: Props) {
           />,
         ];
       }),
-    [series, sparse, smoothed, data],
+    [series, sparse, smoothed, dottedKeys],
+  );
+  const xLabel = p.xLabel ?? 'step';
+  const xAxisLabel = useMemo(
+    () => ({ value: xLabel, position: 'insideBottom' as const, offset: -10, fontSize: 10 }),
+    [xLabel],
+  );
+  const yAxisLabel = useMemo(
+    () =>
+      p.yLabel
+        ? { value: p.yLabel, angle: -90, position: 'insideLeft' as const, offset: 12, fontSize: 10 }
+        : undefined,
+    [p.yLabel],
+  );
+  const markLines = useMemo(
+    () =>
+      p.marks.map((m) => (
+        <ReferenceLine
+          key={`${m.step}-${m.label}`}
+          x={m.step}
+          stroke="#9ca3af"
+          strokeDasharray="3 3"
+          label={{ value: m.label, position: 'insideTopRight', fontSize: 9 }}
+        />
+      )),
+    [p.marks],
   );
 
   const move = useCallback(
@@ -157,32 +201,20 @@ function LinePlotImpl(p: Props) {
             domain={X_DOMAIN}
             allowDecimals={false}
             tickFormatter={fmtStep}
-            tick={{ fontSize: 10 }}
-            label={{ value: p.xLabel ?? 'step', position: 'insideBottom', offset: -10, fontSize: 10 }}
+            tick={AXIS_TICK}
+            label={xAxisLabel}
           />
           <YAxis
             scale={logY ? 'log' : 'auto'}
             domain={domain}
             allowDataOverflow={logY}
             tickFormatter={fmtTick}
-            tick={{ fontSize: 10 }}
+            tick={AXIS_TICK}
             width={52}
-            label={
-              p.yLabel
-                ? { value: p.yLabel, angle: -90, position: 'insideLeft', offset: 12, fontSize: 10 }
-                : undefined
-            }
+            label={yAxisLabel}
           />
           {lines}
-          {p.marks.map((m) => (
-            <ReferenceLine
-              key={`${m.step}-${m.label}`}
-              x={m.step}
-              stroke="#9ca3af"
-              strokeDasharray="3 3"
-              label={{ value: m.label, position: 'insideTopRight', fontSize: 9 }}
-            />
-          ))}
+          {markLines}
           {cursorRow && <ReferenceLine x={cursorRow.step as number} stroke="#111827" />}
         </LineChart>
       </ResponsiveContainer>

@@ -38,6 +38,7 @@ interface Props {
 }
 
 const MARGIN = { left: 4, right: 8, top: 6, bottom: 16 };
+const AXIS_TICK = { fontSize: 10 };
 const X_TICKS = [0, 0.5, 1];
 const X_DOMAIN: [number, number] = [0, 1];
 
@@ -57,6 +58,15 @@ function UnitPlotImpl({
   const barRows = useMemo(() => bars.map((b) => ({ x: b.x, bar: b.height })), [bars]);
   const lineData = useMemo(() => lines.map((l) => l.points.map(([x, y]) => ({ x, y }))), [lines]);
   const dotData = useMemo(() => dots.map(([x, y]) => ({ x, y })), [dots]);
+  // Stable label objects: recharts re-registers an axis whose props change (see LinePlot.tsx).
+  const xTitle = useMemo(
+    () => ({ value: xLabel, position: 'insideBottom' as const, offset: -8, fontSize: 10 }),
+    [xLabel],
+  );
+  const yTitle = useMemo(
+    () => ({ value: yLabel, angle: -90, position: 'insideLeft' as const, offset: 10, fontSize: 10 }),
+    [yLabel],
+  );
   return (
     <div className="unit-plot" role="img" aria-label={label}>
       <ResponsiveContainer width="100%" height={height}>
@@ -67,18 +77,18 @@ function UnitPlotImpl({
             type="number"
             domain={X_DOMAIN}
             ticks={X_TICKS}
-            tick={{ fontSize: 10 }}
+            tick={AXIS_TICK}
             allowDataOverflow
-            label={{ value: xLabel, position: 'insideBottom', offset: -8, fontSize: 10 }}
+            label={xTitle}
           />
           <YAxis
             type="number"
             domain={[0, top]}
             allowDataOverflow
             tickFormatter={fmtTick}
-            tick={{ fontSize: 10 }}
+            tick={AXIS_TICK}
             width={40}
-            label={{ value: yLabel, angle: -90, position: 'insideLeft', offset: 10, fontSize: 10 }}
+            label={yTitle}
           />
           {bars.length > 0 && <Bar dataKey="bar" fill={barColor} isAnimationActive={false} />}
           {lines.map((l, i) => (

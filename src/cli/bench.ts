@@ -112,7 +112,7 @@ async function main(): Promise<void> {
         ),
       );
       console.log(
-        `\n## Kernels per training step (tf.profile: every registered kernel one step runs. The issue-9 budget, ERM ≤ 300 and SAMix ≤ 900, is the webgl/webgpu-graph total; in brackets the same without Reshape/Identity, which move no data on wasm/webgpu but can run a shader on webgl)\n`,
+        `\n## Kernels per training step (tf.profile: every registered kernel one step runs. The kernel budget (docs/performance.md), ERM ≤ 300 and SAMix ≤ 900, is the webgl/webgpu-graph total; in brackets the same without Reshape/Identity, which move no data on wasm/webgpu but can run a shader on webgl)\n`,
       );
       console.log(
         table(

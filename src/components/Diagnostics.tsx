@@ -76,11 +76,14 @@ function frameStats(f: MaskFrame, size: { width: number; height: number }): Fram
   return out;
 }
 
+const DIAGNOSTICS_REDRAW_MS = 1000;
+
 function DiagnosticsImpl(props: Props) {
   const { alpha, margin, size, lams, checkCollapse } = props;
-  // Recomputed in a task of their own, after the message that brought a new probe.
-  const metrics = useThrottled(props.metrics, 0);
-  const frames = useThrottled(props.frames, 0);
+  // Distributions and slow trends: redrawn once a second, in a task of their own (a redraw per
+  // worker message kept the main thread busy; `npm run bench -- --part ui`).
+  const metrics = useThrottled(props.metrics, DIAGNOSTICS_REDRAW_MS);
+  const frames = useThrottled(props.frames, DIAGNOSTICS_REDRAW_MS);
   const hist = useMemo(() => {
     const h = histogram(
       metrics.map((m) => m.lamBb),

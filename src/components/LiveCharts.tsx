@@ -120,7 +120,15 @@ export function LiveCharts({
     return rows.sort((a, b) => a.step - b.step);
   }, [metrics, evals]);
   const accSeries = useMemo(() => (ssl ? sslAccSeries(knnK) : ACC_SERIES), [ssl, knnK]);
-  const lossSeries = useMemo(() => present(ssl ? SSL_LOSS_SERIES : LOSS_SERIES, lossRows), [ssl, lossRows]);
+  // The same array while the same series are present, so the chart's lines are not rebuilt per row.
+  const allLoss = ssl ? SSL_LOSS_SERIES : LOSS_SERIES;
+  const presentKeys = present(allLoss, lossRows)
+    .map((s) => s.key)
+    .join(',');
+  const lossSeries = useMemo(
+    () => allLoss.filter((s) => presentKeys.split(',').includes(s.key)),
+    [allLoss, presentKeys],
+  );
   const evalHint =
     evals.length === 0 && metrics.length > 0
       ? `${ssl ? 'kNN accuracy (labels used for monitoring only)' : 'Test accuracy'} appears after the first evaluation at step ${evalEvery}.`
