@@ -49,7 +49,7 @@ export default defineConfig({
   worker: {
     format: 'es',
     rolldownOptions: {
-      // Oxc's compressor breaks the emscripten factory that threaded wasm serialises (browser-stack §7.1).
+      // Oxc's compressor breaks the emscripten factory that threaded wasm serialises.
       output: { minify: { compress: false, mangle: true }, comments: false },
     },
   },
