@@ -1,10 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { strFromU8, strToU8, zipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_CONFIG } from '../src/core/config';
-import { buildRunBundle } from '../src/export/runBundle';
-import type { MaskFrame } from '../src/ui/maskHistory';
+import { onePairBundleFiles } from '../src/testing/bundleFixtures';
 import { Playground } from './app';
 
 /** Tiny shapes so software backends finish in seconds. */
@@ -23,45 +21,17 @@ test('an unknown ?backend= value shows a note and falls back to automatic select
   expect(app.errors).toEqual([]);
 });
 
+/** The page on wasm with a tiny SAMix run started and two steps taken. */
+async function trainTiny(app: Playground): Promise<void> {
+  await app.open('?backend=wasm', TINY);
+  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
+  await app.button('Start').click();
+  await app.waitForStep(2);
+}
+
 /** A one-pair run bundle whose history has a probe of `side`×`side` pixels (0 and −4 are refused). */
 function bundleWithProbe(side: number): Buffer {
-  const img = new Float32Array(48).fill(0.5);
-  const frame: MaskFrame = {
-    step: 2,
-    pairKey: '0-1',
-    masks: [new Uint8Array(16)],
-    mixed: [new Uint8Array(48)],
-    lamEff: [0.5],
-    objectKeptA: [0.8],
-    objectKeptB: [0.4],
-  };
-  const pair = { indexA: 0, indexB: 1, labelA: 0, labelB: 1, lam: 0.5, lamEff: 0.5 };
-  const probe = {
-    step: 2,
-    width: 4,
-    height: 4,
-    channels: 3,
-    pairs: [
-      {
-        ...pair,
-        imageA: img,
-        imageB: img,
-        mixed: img,
-        mask: new Float32Array(16),
-        objectKeptA: 0.8,
-        objectKeptB: 0.4,
-      },
-    ],
-  };
-  const files = unzipSync(
-    buildRunBundle({
-      config: { ...DEFAULT_CONFIG, steps: 2 },
-      metrics: [],
-      evals: [{ step: 2, testAccQ: 0.3, testAccK: 0.25 }],
-      history: { frames: [frame], images: new Map([['0-1', probe]]) },
-      media: false,
-    }),
-  );
+  const files = onePairBundleFiles();
   const h = JSON.parse(strFromU8(files['history.json'])) as {
     probes: Array<{ width: number; height: number }>;
   };
@@ -74,10 +44,7 @@ test('a run bundle with a 0×0 or −4×−4 probe is refused naming the field; 
   page,
 }) => {
   const app = new Playground(page);
-  await app.open('?backend=wasm', TINY);
-  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
-  await app.button('Start').click();
-  await app.waitForStep(2);
+  await trainTiny(app);
   for (const side of [0, -4]) {
     await page
       .getByLabel('Import run bundle')
@@ -97,10 +64,7 @@ test('a render error in one panel is named in its place; the page and the run go
   page,
 }) => {
   const app = new Playground(page);
-  await app.open('?backend=wasm', TINY);
-  await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
-  await app.button('Start').click();
-  await app.waitForStep(2);
+  await trainTiny(app);
   await page.evaluate(() => ((globalThis as { __samixPanelFault?: string }).__samixPanelFault = 'Masks'));
   const failed = page.getByRole('region', { name: 'Masks (failed)' });
   await expect(failed).toContainText('The Masks panel could not be drawn: injected render fault in Masks');

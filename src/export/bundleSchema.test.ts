@@ -2,13 +2,12 @@
  * Imported run bundles are checked field by field (bundleSchema.ts): each bad document a user might feed
  * is refused with a message naming the file and the field, before anything is drawn from it.
  */
-import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { strFromU8, strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../core/config';
-import type { ProbeResult, StepMetrics } from '../core/trainerTypes';
-import type { MaskFrame } from '../ui/maskHistory';
+import type { StepMetrics } from '../core/trainerTypes';
+import { onePairBundleFiles } from '../testing/bundleFixtures';
 import { bundleNumber, checkEvals, checkHistoryJson } from './bundleSchema';
-import { buildRunBundle, readRunBundle } from './runBundle';
+import { readRunBundle } from './runBundle';
 
 const metrics: StepMetrics[] = [1, 2].map((step) => ({
   step,
@@ -22,48 +21,7 @@ const metrics: StepMetrics[] = [1, 2].map((step) => ({
 }));
 
 /** A valid bundle with a one-pair 4×4 RGB history, as zip entries to edit. */
-function bundleFiles(): Record<string, Uint8Array> {
-  const frame: MaskFrame = {
-    step: 2,
-    pairKey: '0-1',
-    masks: [new Uint8Array(16)],
-    mixed: [new Uint8Array(48)],
-    lamEff: [0.5],
-    objectKeptA: [0.8],
-    objectKeptB: [0.4],
-  };
-  const img = new Float32Array(48).fill(0.5);
-  const probe: ProbeResult = {
-    step: 2,
-    width: 4,
-    height: 4,
-    channels: 3,
-    pairs: [
-      {
-        indexA: 0,
-        indexB: 1,
-        labelA: 0,
-        labelB: 1,
-        lam: 0.5,
-        lamEff: 0.5,
-        imageA: img,
-        imageB: img,
-        mixed: img,
-        mask: new Float32Array(16),
-        objectKeptA: 0.8,
-        objectKeptB: 0.4,
-      },
-    ],
-  };
-  const zip = buildRunBundle({
-    config: { ...DEFAULT_CONFIG, steps: 2 },
-    metrics,
-    evals: [{ step: 2, testAccQ: 0.3, testAccK: 0.25, objectKept: 1.2 }],
-    history: { frames: [frame], images: new Map([['0-1', probe]]) },
-    media: false,
-  });
-  return unzipSync(zip);
-}
+const bundleFiles = (): Record<string, Uint8Array> => onePairBundleFiles(metrics);
 
 function withEdit(file: string, edit: (text: string) => string): Uint8Array {
   const files = bundleFiles();
