@@ -200,6 +200,7 @@ function LinePlotImpl(p: Props) {
             type="number"
             domain={X_DOMAIN}
             allowDecimals={false}
+            interval={0}
             tickFormatter={fmtStep}
             tick={AXIS_TICK}
             label={xAxisLabel}
@@ -208,6 +209,7 @@ function LinePlotImpl(p: Props) {
             scale={logY ? 'log' : 'auto'}
             domain={domain}
             allowDataOverflow={logY}
+            interval={0}
             tickFormatter={fmtTick}
             tick={AXIS_TICK}
             width={52}

@@ -76,9 +76,12 @@ export function unit(s: Scale, v: number): number {
   return (v - s.lo) / (s.hi - s.lo || 1);
 }
 
+/** One formatter for every label: `toLocaleString` builds a new one per call (per tick, per redraw). */
+const WHOLE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 /** A step as an axis label: an integer with thousands separators (1,000 and 12,400; never 1e+3). */
 export function fmtStep(v: number): string {
-  return Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '';
+  return Number.isFinite(v) ? WHOLE.format(Math.round(v)) : '';
 }
 
 /** Short value tick label: plain digits with separators from 1,000 up, a few significant digits below. */
@@ -86,7 +89,7 @@ export function fmtTick(v: number): string {
   if (!Number.isFinite(v)) return '';
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (a >= 1000) return WHOLE.format(Math.round(v));
   if (a < 1e-3) return v.toExponential(0);
   if (a >= 100) return v.toFixed(0);
   return String(Number(v.toPrecision(2)));
