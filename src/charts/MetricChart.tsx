@@ -88,7 +88,7 @@ function DataTable({ title, series, rows }: { title: string; series: SeriesDef[]
 }
 
 /** The legend as plain HTML (recharts' legend measures itself on every redraw). */
-const ChartLegend = memo(function ChartLegend({ series }: { series: SeriesDef[] }) {
+export const ChartLegend = memo(function ChartLegend({ series }: { series: SeriesDef[] }) {
   return (
     <ul className="chart-legend">
       {series.map((s) => (

@@ -5,11 +5,12 @@
  */
 import { memo, useMemo } from 'react';
 import { LinePlot, type PlotRow } from '../charts/LinePlot';
+import { ChartLegend } from '../charts/MetricChart';
 import { useThrottled } from '../charts/throttle';
 import { UnitPlot, type UnitLine } from '../charts/UnitPlot';
 import type { EvalResult, StepMetrics } from '../core/trainerTypes';
 import { COLLAPSE_GRACE_STEPS, betaPdf, collapseWarning, histogram, maskStats } from '../ui/diagnostics';
-import type { MaskFrame } from '../ui/maskHistory';
+import type { MaskFrame } from '../export/maskHistory';
 
 interface Props {
   metrics: StepMetrics[];
@@ -238,14 +239,7 @@ function DiagnosticsImpl(props: Props) {
             height={160}
             yLabel="mask statistic"
           />
-          <ul className="chart-legend">
-            {STAT_SERIES.map((s) => (
-              <li key={s.key}>
-                <i style={{ background: s.color }} />
-                {s.label}
-              </li>
-            ))}
-          </ul>
+          <ChartLegend series={STAT_SERIES} />
         </figure>
         {keptRows.length > 0 && (
           <figure data-testid="object-kept">
