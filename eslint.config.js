@@ -13,6 +13,29 @@ const upward = (dirs) =>
     message: `This layer must not import ${d}/.`,
   }));
 
+/** Source folders from the bottom up; the page (hooks, components, charts, ui) and cli, worker sit on top. */
+const LAYERS = ['lib', 'data', 'core', 'compare', 'export', 'storage'];
+const ABOVE_ALL = ['ui', 'hooks', 'components', 'charts', 'worker', 'cli', 'testing'];
+
+function layerRules() {
+  return LAYERS.map((layer, i) => ({
+    files: [`src/${layer}/**/*.ts`],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...upward([...LAYERS.slice(i + 1), ...ABOVE_ALL]),
+            ...(layer === 'core' || layer === 'data' ? [] : [noTf]),
+            { group: ['react', 'react-dom', 'recharts'], message: `${layer}/ is UI-free.` },
+          ],
+        },
+      ],
+    },
+  }));
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -34,20 +57,9 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
-  {
-    files: ['src/core/**/*.ts', 'src/data/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            ...upward(['worker', 'hooks', 'components', 'charts']),
-            { group: ['react', 'react-dom', 'recharts'], message: 'core/data are UI-free.' },
-          ],
-        },
-      ],
-    },
-  },
+  // The layers, lowest first (docs/architecture.md): each may import only the ones before it. Tests
+  // may cross layers (a test of the configuration checks every place that reads one).
+  ...layerRules(),
   {
     files: [
       'src/hooks/**/*.{ts,tsx}',
@@ -60,7 +72,19 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': ['error', { patterns: [noTf] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noTf,
+            {
+              group: ['**/worker/*', '../worker/*', '../../worker/*'],
+              allowTypeImports: true,
+              message: 'Page code talks to the worker through messages: import its types only.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

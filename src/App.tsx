@@ -37,7 +37,7 @@ import { useScaledConfig } from './hooks/useScaledConfig';
 import { useShownProbe } from './hooks/useShownProbe';
 import { useTestApi } from './hooks/useTestApi';
 import { useTrainer } from './hooks/useTrainer';
-import { nearestFrame } from './ui/maskHistory';
+import { nearestFrame } from './export/maskHistory';
 import { backendToSearch, configToHash, parseUrlState } from './ui/urlState';
 
 const NO_CLASSES: string[] = [];

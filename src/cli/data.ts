@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
-import { Rng } from '../core/random';
+import { Rng } from '../lib/random';
 import { FASHION_CLASSES, MNIST_CLASSES, type DataIndex, type DataIndexEntry } from '../data/catalog';
 import { maybeGunzip } from '../data/gzip';
 import { idxToDataset } from '../data/idx';

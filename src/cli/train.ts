@@ -38,7 +38,7 @@ import {
 import { checkOutputPath, PendingFile } from './outputs';
 import { checkExportFlags, createSlTrainer, writeRunExports } from './runExportsCli';
 import { memoryRefusal } from '../core/memoryEstimate';
-import { dataGeometry } from '../data/geometry';
+import { dataGeometry } from '../core/geometry';
 
 /** Options that are not RunConfig fields. */
 interface CliOptions {

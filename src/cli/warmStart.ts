@@ -28,7 +28,7 @@ import { Trainer } from '../core/trainer';
 import type { EvalResult, ProbeResult, StepMetrics } from '../core/trainerTypes';
 import { generateShapes } from '../data/shapes';
 import { buildRunBundle } from '../export/runBundle';
-import { pairKeyOf, toFrame, type MaskFrame } from '../ui/maskHistory';
+import { pairKeyOf, toFrame, type MaskFrame } from '../export/maskHistory';
 import { parseMethodList } from '../compare/plan';
 import { WARM_START_CHECKPOINT, type WarmStartEntry } from '../ui/warmStarts';
 import { flagTable, helpText, parseArgv, positive, runCommand, UsageError } from './args';

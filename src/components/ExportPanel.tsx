@@ -11,7 +11,7 @@ import type { EvalResult, ProbeResult, StepMetrics } from '../core/trainerTypes'
 import { toOpenMixupConfig } from '../export/openmixup';
 import { buildRunBundle } from '../export/runBundle';
 import { download } from '../ui/download';
-import type { MaskFrame } from '../ui/maskHistory';
+import type { MaskFrame } from '../export/maskHistory';
 
 interface Props {
   config: RunConfig;

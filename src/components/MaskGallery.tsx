@@ -5,7 +5,7 @@
  */
 import { memo, useCallback, useMemo, useState } from 'react';
 import type { BatchSamples, ProbePair, ProbeResult } from '../core/trainerTypes';
-import type { MaskFrame } from '../ui/maskHistory';
+import type { MaskFrame } from '../export/maskHistory';
 import { useThrottled } from '../charts/throttle';
 import { imageToRgba, maskColor, maskToRgba } from '../ui/pixels';
 import { LiveBatch } from './LiveBatch';

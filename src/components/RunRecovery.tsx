@@ -9,7 +9,7 @@ import type { RunConfig } from '../core/config';
 import type { RunBundle } from '../export/runBundle';
 import type { TrainerApi } from '../hooks/useTrainer';
 import { RunStore } from '../ui/runStore';
-import { CheckpointStore, type CheckpointRun } from '../worker/checkpointStore';
+import { CheckpointStore, type CheckpointRun } from '../storage/checkpointStore';
 
 interface Props {
   trainer: TrainerApi;

@@ -4,7 +4,7 @@
  * the charts' cursor, and hovering a chart selects the nearest frame.
  */
 import { memo, useEffect, useState } from 'react';
-import type { MaskFrame } from '../ui/maskHistory';
+import type { MaskFrame } from '../export/maskHistory';
 
 interface Props {
   frames: MaskFrame[];

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTestBackend } from '../testing/tf';
 import { applyAugment, drawAugment } from './augment';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 import { ResidentData } from './residentData';
 import { tinyDataset } from './testDatasets';
 

@@ -10,7 +10,7 @@
  * wasm CropAndResize ignores x1 for un-flipped boxes, so it is not used.)
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from './random';
+import type { Rng } from '../lib/random';
 
 /** Padding of the random crop, in pixels. */
 export const CROP_PADDING = 4;

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseConfig } from './config';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 import { Trainer } from './trainer';
 import type { ImageDataset } from '../data/types';
 

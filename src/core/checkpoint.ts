@@ -9,7 +9,7 @@
  * rejected with a message naming the part that is damaged. Pure TypeScript (no TF.js): the page
  * may import it; `Trainer.snapshot()/restore()` convert tensors.
  */
-import { crc32 } from '../data/crc32';
+import { crc32 } from '../lib/crc32';
 import { parseConfig, type RunConfig } from './config';
 
 export const CHECKPOINT_FORMAT = 'samix-checkpoint';

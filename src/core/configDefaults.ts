@@ -4,6 +4,7 @@
  * scenario's defaults, and the helpers that resolve "0 / empty = the default" settings. Pure
  * TypeScript: no TF.js. Import it through config.ts, which re-exports everything here.
  */
+import type { DatasetName } from '../data/catalog';
 
 export const METHOD_NAMES = [
   'erm',
@@ -23,8 +24,8 @@ export type MethodName = (typeof METHOD_NAMES)[number];
 export const ETA_MODES = ['decoupled', 'rest', 'fullCE', 'codeFaithful'] as const;
 export type EtaMode = (typeof ETA_MODES)[number];
 
-export const DATASET_NAMES = ['shapes', 'mnist', 'fashion-mnist', 'cifar10', 'folder', 'idx'] as const;
-export type DatasetName = (typeof DATASET_NAMES)[number];
+// The dataset names belong to the data layer (src/data/catalog.ts); the configuration re-exports them.
+export { DATASET_NAMES, type DatasetName } from '../data/catalog';
 
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];

@@ -13,7 +13,7 @@ import { makeCifarBatch, makeIdx } from '../data/testFixtures';
 import type { ImageDataset } from '../data/types';
 import { initTestBackend } from '../testing/tf';
 import { applyAugment, drawAugment } from './augment';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 import { ResidentData } from './residentData';
 import { tinyDataset } from './testDatasets';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fft2, fftfreq, ifft2 } from './fft';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 
 const near = (actual: number, expected: number, tol: number): void => {
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(tol);

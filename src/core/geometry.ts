@@ -2,9 +2,9 @@
  * The shape of a dataset as the memory pre-flight (core/memoryEstimate.ts) sees it: image size,
  * classes and the image counts a run of `cfg` keeps (trainSize / testSize, 0 = all).
  */
-import type { RunConfig } from '../core/configDefaults';
-import type { DataGeometry } from '../core/memoryEstimate';
-import type { ImageDataset } from './types';
+import type { RunConfig } from './configDefaults';
+import type { DataGeometry } from './memoryEstimate';
+import type { ImageDataset } from '../data/types';
 
 const kept = (limit: number, count: number): number => (limit > 0 ? Math.min(limit, count) : count);
 

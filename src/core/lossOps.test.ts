@@ -6,7 +6,7 @@ import { etaLossOp, maskLossOp, mixWithMaskOp, softTargetCE } from './lossOps';
 import { maskLoss, maskLossParts, mixWithMask } from './mask';
 import { accuracy, crossEntropy, etaBalancedLoss, mixupCE } from './losses';
 import { flushSaves } from './nets/saves';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 
 const N = 6;
 const K = 5;

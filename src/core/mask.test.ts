@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeak, initTestBackend } from '../testing/tf';
 import { lamMarginFallback, maskAdjust, maskAdjustIfFar, maskLoss, maskLossParts, mixWithMask } from './mask';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 
 beforeAll(() => initTestBackend());
 

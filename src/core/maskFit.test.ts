@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeak, initTestBackend } from '../testing/tf';
 import { fitLogits, fitLogitsGrad, fitMaskMean, fitShift } from './maskFit';
 import { setFusedGraph, type FusedGraph } from './nets/kernels';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 
 /** Masks with per-sample levels and spatial contrast: sigmoid of N(μ_n, s²) logits, `[3, 8, 8, 1]`. */
 function masks(seed: number, spread = 3, levels = [-2, 0.5, 4]): tf.Tensor4D {

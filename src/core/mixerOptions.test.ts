@@ -8,7 +8,7 @@ import { initTestBackend } from '../testing/tf';
 import { DEFAULT_CONFIG, type RunConfig } from './config';
 import { buildMixer, mixerForward, type MixerOptions, type SamixMixerParams } from './nets/mixer';
 import { disposeParams } from './nets/params';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 import { tinyDataset } from './testDatasets';
 import { Trainer } from './trainer';
 import { PretrainedMixer } from './weights/mixerBundle';

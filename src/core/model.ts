@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LEARNED_METHODS, type RunConfig } from './config';
 import type { ImageDataset } from '../data/types';
 import { METHODS } from './methods/registry';
-import type { Rng } from './random';
+import type { Rng } from '../lib/random';
 import type { BnRecord } from './nets/batchNorm';
 import { emaPairs, type EmaPair } from './nets/ema';
 import type { FlatNet, Viewed } from './nets/flat';

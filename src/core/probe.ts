@@ -14,7 +14,7 @@ import { METHODS } from './methods/registry';
 import { stageFeatures, type SlModel } from './model';
 import { inputSaliency } from './scenarios/handcrafted';
 import { mixerForward } from './nets/mixer';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 import { meanObjectKept, OBJECT_KEPT_LAMS, objectKeptPairs, shareKept } from './objectKept';
 import type { MaskSource } from './methods/types';
 import type { ProbePair, ProbeResult } from './trainerTypes';

@@ -3,7 +3,7 @@
  * images are mixed at every logged step. Deterministic for a dataset and a seed; the two images of
  * a pair always come from different classes (where the dataset has more than one).
  */
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 import type { ImageDataset } from '../data/types';
 
 export function defaultProbePairs(data: ImageDataset, n: number, seed = 0): Array<[number, number]> {

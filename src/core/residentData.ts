@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset, ImageSplit } from '../data/types';
 import { cropFlipIndices, drawAugment } from './augment';
-import type { Rng } from './random';
+import type { Rng } from '../lib/random';
 
 /** Host-side normalisation of the first `count` images of a split → float32 HWC. */
 function normalise(split: ImageSplit, count: number, ds: ImageDataset): Float32Array {

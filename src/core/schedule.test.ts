@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 import { cosineLr, lamRescale, momentumAt } from './schedule';
 
 const near = (actual: number, expected: number, tol: number): void => {

@@ -14,7 +14,7 @@ import { etaBalancedLoss } from './losses';
 import { maskLoss } from './mask';
 import { buildMixer, mixerForward } from './nets/mixer';
 import { disposeParams } from './nets/params';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 import { tinyDataset } from './testDatasets';
 import { Trainer } from './trainer';
 import type { CheckResult, StepMetrics } from './trainerTypes';

@@ -23,7 +23,7 @@ import { makeMixerOptimizer, type FlatOptimizer } from './nets/mixerOptimizer';
 import { trainableVariables } from './nets/params';
 import { Sgd } from './nets/sgd';
 import { probeModel } from './probe';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 import { ResidentData } from './residentData';
 import { readPendingSteps } from './pendingStep';
 import {

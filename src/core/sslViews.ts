@@ -11,7 +11,7 @@
  * maps. Unlike torchvision the jitter runs in a fixed order (brightness, contrast, saturation, hue).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from './random';
+import type { Rng } from '../lib/random';
 
 export interface ViewOptions {
   /** Range of the crop's area as a fraction of the image. */

@@ -5,7 +5,7 @@
  */
 import type { ImageDataset, ImageSplit } from '../data/types';
 import { DEFAULT_CONFIG, type RunConfig } from './config';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 
 export interface TinyDatasetOptions {
   size?: number;

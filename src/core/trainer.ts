@@ -22,7 +22,7 @@ import type { EmaPair } from './nets/ema';
 import { flushFusedSaves } from './nets/fused';
 import { readPendingSteps, type PendingStep } from './pendingStep';
 import { probeModel, probeObjectKept } from './probe';
-import type { Rng } from './random';
+import type { Rng } from '../lib/random';
 import type { ResidentData } from './residentData';
 import { checkRestorable } from './stateChecks';
 import {

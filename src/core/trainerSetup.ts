@@ -19,7 +19,7 @@ import type { EmaPair } from './nets/ema';
 import { FlatNet } from './nets/flat';
 import { makeMixerOptimizer } from './nets/mixerOptimizer';
 import { Sgd } from './nets/sgd';
-import { Rng } from './random';
+import { Rng } from '../lib/random';
 import { ResidentData } from './residentData';
 import type { SlStateParts } from './trainerState';
 import type { PretrainedMixer } from './weights/mixerBundle';

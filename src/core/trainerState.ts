@@ -15,7 +15,7 @@ import type { RunConfig } from './config';
 import type { TrainNets } from './model';
 import { mixerSlotSize, type FlatOptimizer } from './nets/mixerOptimizer';
 import type { Sgd } from './nets/sgd';
-import type { Rng } from './random';
+import type { Rng } from '../lib/random';
 import type { ResidentData } from './residentData';
 
 /** What of a supervised trainer holds training state. */

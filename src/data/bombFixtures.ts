@@ -5,7 +5,7 @@
  * kilobytes per 16 MiB; the gzip and zlib wrappers carry the right checksums. Test-only, Node.
  */
 import { constants, crc32, deflateRawSync } from 'node:zlib';
-import { crc32 as crc32Bytes } from './crc32';
+import { crc32 as crc32Bytes } from '../lib/crc32';
 
 const SEGMENT = 16 * 2 ** 20;
 let segment: Buffer | null = null;

@@ -4,8 +4,11 @@
  * not there. Pure TypeScript (no TF.js, no DOM); the loaders live in the other `src/data` files.
  */
 
-import type { DatasetName } from '../core/config';
 import { SHAPE_CLASSES } from './shapeOutlines';
+
+/** Every dataset a run can name (the configuration's `dataset` field). */
+export const DATASET_NAMES = ['shapes', 'mnist', 'fashion-mnist', 'cifar10', 'folder', 'idx'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
 
 /** MNIST class names, indexed by label. */
 export const MNIST_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];

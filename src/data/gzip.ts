@@ -6,7 +6,7 @@
  * the limit, before it fills memory). Anything else passes through untouched. Pure TypeScript.
  */
 
-import { crc32 } from './crc32';
+import { crc32 } from '../lib/crc32';
 import { inflateCapped } from './inflate';
 import { inflatedTooLarge, LIMITS } from './limits';
 import { DataError } from './types';

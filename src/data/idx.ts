@@ -4,7 +4,7 @@
  * dimensions and the raw data. Only dtype 0x08 (unsigned byte) is supported. Pure TypeScript.
  */
 
-import { Rng } from '../core/random';
+import { Rng } from '../lib/random';
 import { checkLabels } from './limits';
 import { channelStats } from './stats';
 import { DataError, type ImageDataset, type ImageSplit } from './types';

@@ -81,7 +81,7 @@ describe('decodePng', () => {
     expect(err.message).toMatch(/^cut\.png: truncated PNG/);
     const interlaced = png.slice();
     interlaced[8 + 8 + 12] = 1; // IHDR interlace byte (CRC now wrong too, so patch it after)
-    const { crc32 } = await import('./crc32');
+    const { crc32 } = await import('../lib/crc32');
     new DataView(interlaced.buffer).setUint32(8 + 8 + 13, crc32(interlaced, 12, 8 + 8 + 13));
     err = await dataErrorOf(() => decodePng(interlaced, 'adam7.png'));
     expect(err.message).toMatch(/^adam7\.png: interlaced/);

@@ -8,7 +8,7 @@
  * Pure TypeScript.
  */
 
-import { crc32 } from './crc32';
+import { crc32 } from '../lib/crc32';
 import { inflateCapped } from './inflate';
 import { checkImageSize } from './limits';
 import { DataError } from './types';

@@ -3,7 +3,7 @@
  * saturation, and the four background families (gradient, stripes, value noise, nearly flat) the
  * object is drawn on. Pure TypeScript (no TF.js, no DOM).
  */
-import type { Rng } from '../core/random';
+import type { Rng } from '../lib/random';
 
 /**
  * Difficulty knobs, tuned with the headless trainer (ERM, ResNet-mini width 16, batch 64, default

@@ -7,7 +7,7 @@
  * seed only drives order and initialisation. Pure TypeScript (no TF.js, no DOM).
  */
 
-import { Rng } from '../core/random';
+import { Rng } from '../lib/random';
 import { insideShape, SHAPE_CLASSES } from './shapeOutlines';
 import { drawBackground, luma, randomColour, STYLE, type Scratch } from './shapeStyle';
 import { channelStats } from './stats';

@@ -6,7 +6,7 @@
 
 import { zlibSync } from 'fflate';
 import { DataError } from './types';
-import { crc32 } from './crc32';
+import { crc32 } from '../lib/crc32';
 
 /** An IDX file: magic (0, 0, dtype 0x08, ndims), big-endian dims, then uint8 data. */
 export function makeIdx(dims: number[], data: Uint8Array, dtype = 0x08): Uint8Array {

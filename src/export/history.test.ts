@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../core/trainerTypes';
-import { toFrame, pairKeyOf } from '../ui/maskHistory';
+import { toFrame, pairKeyOf } from './maskHistory';
 import { decodeHistory, encodeHistory } from './history';
 
 function probe(step: number, v: number): ProbeResult {

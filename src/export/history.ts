@@ -4,7 +4,7 @@
  * quantised to bytes) concatenated in one binary file. Pure TypeScript, no DOM.
  */
 import type { ProbeResult } from '../core/trainerTypes';
-import { quantize, type MaskFrame } from '../ui/maskHistory';
+import { quantize, type MaskFrame } from './maskHistory';
 
 export interface HistoryJson {
   version: 1;

@@ -18,24 +18,12 @@ import {
   parseConfig,
   type RunConfig,
 } from '../core/config';
-import { dataMap, dataSection } from './openmixupData';
+import { dataMap, dataSection, type OpenMixupMeta } from './openmixupData';
+
+export type { OpenMixupMeta } from './openmixupData';
 import { baselineModel, learnedModel } from './openmixupModel';
 import { NOTE } from './openmixupNotes';
 import { py, pyComment } from './openmixupPy';
-
-/** What the run configuration alone does not say. */
-export interface OpenMixupMeta {
-  /** Training images of the dataset OpenMixup will read (default: the OpenMixup-side size, below). */
-  datasetSize?: { train: number };
-  /** Number of classes (default: the dataset catalog's). */
-  classes?: number;
-  /** GPUs the config is written for; the run's batch is split over them (default 1). */
-  gpus?: number;
-  /** Image side in pixels for `folder` / `idx` data (default 32). */
-  imageSize?: number;
-  /** Path of the config file in the command lines (default `config.py`). */
-  configPath?: string;
-}
 
 export interface OpenMixupExport {
   /** The config file. */

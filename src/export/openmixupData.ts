@@ -5,9 +5,22 @@
  */
 import { DATASET_CATALOG } from '../data/catalog';
 import type { DatasetName, RunConfig } from '../core/config';
-import type { OpenMixupMeta } from './openmixup';
 import { NOTE } from './openmixupNotes';
 import { pyList } from './openmixupPy';
+
+/** What the run configuration alone does not say. */
+export interface OpenMixupMeta {
+  /** Training images of the dataset OpenMixup will read (default: the OpenMixup-side size, below). */
+  datasetSize?: { train: number };
+  /** Number of classes (default: the dataset catalog's). */
+  classes?: number;
+  /** GPUs the config is written for; the run's batch is split over them (default 1). */
+  gpus?: number;
+  /** Image side in pixels for `folder` / `idx` data (default 32). */
+  imageSize?: number;
+  /** Path of the config file in the command lines (default `config.py`). */
+  configPath?: string;
+}
 
 /** How the run's dataset reaches OpenMixup. */
 export interface DataMap {

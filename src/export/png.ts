@@ -1,10 +1,10 @@
 /**
  * A PNG encoder for exported images (mask-history sheets): 8-bit RGBA, non-interlaced, filter 0 on
- * every row, zlib via fflate's `zlibSync`, chunk CRCs from `src/data/crc32.ts`. Plus `sheet`, which
+ * every row, zlib via fflate's `zlibSync`, chunk CRCs from `src/lib/crc32.ts`. Plus `sheet`, which
  * lays images out on a grid. Pure TypeScript.
  */
 import { zlibSync } from 'fflate';
-import { crc32 } from '../data/crc32';
+import { crc32 } from '../lib/crc32';
 
 /** An RGBA image, 8 bits per channel, row-major. */
 export interface RgbaImage {

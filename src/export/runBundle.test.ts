@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
 import type { EvalResult, StepMetrics } from '../core/trainerTypes';
 import { decodePng } from '../data/png';
-import type { MaskFrame } from '../ui/maskHistory';
+import type { MaskFrame } from './maskHistory';
 import {
   EVALS_COLUMNS,
   METRICS_COLUMNS,

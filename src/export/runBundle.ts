@@ -16,7 +16,7 @@
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { validateConfig, type RunConfig } from '../core/config';
 import type { EvalResult, StepMetrics } from '../core/trainerTypes';
-import type { MaskFrame } from '../ui/maskHistory';
+import type { MaskFrame } from './maskHistory';
 import {
   bundleNumber as toNumber,
   checkEvals,

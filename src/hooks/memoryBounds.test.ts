@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult, StepMetrics } from '../core/trainerTypes';
-import { MAX_FRAMES, MAX_HISTORY_BYTES, frameBytes } from '../ui/maskHistory';
+import { MAX_FRAMES, MAX_HISTORY_BYTES, frameBytes } from '../export/maskHistory';
 import { EMPTY, MAX_POINTS, applyMessage, emptyRunData, type TrainerState } from './trainerState';
 
 /** A long run's messages, applied the way useTrainer applies them: what the page holds stays bounded. */

@@ -9,7 +9,7 @@
  */
 import type { BackendName } from '../core/config';
 import type { BackendLossKind } from '../worker/protocol';
-import type { RunData } from './trainerState';
+import type { RunData } from './trainerStateTypes';
 
 /** The order backends are tried in, best first. */
 export const BACKEND_CHAIN: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];

@@ -5,7 +5,7 @@
  * hook stays small.
  */
 import type { Dispatch, SetStateAction } from 'react';
-import { appendFrame, pairKeyOf, toFrame } from '../ui/maskHistory';
+import { appendFrame, pairKeyOf, toFrame } from '../export/maskHistory';
 import { dropAfter } from './recovery';
 import type { FromWorker } from '../worker/protocol';
 import type { RunData, Traffic, TrainerState } from './trainerStateTypes';

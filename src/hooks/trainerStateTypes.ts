@@ -12,7 +12,7 @@ import type {
   ProbeResult,
   StepMetrics,
 } from '../core/trainerTypes';
-import type { MaskFrame } from '../ui/maskHistory';
+import type { MaskFrame } from '../export/maskHistory';
 import type { RunConfig } from '../core/config';
 import type { CachedDatasetSummary } from '../worker/datasetCache';
 import type {

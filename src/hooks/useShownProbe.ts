@@ -4,7 +4,7 @@
  */
 import { useMemo } from 'react';
 import type { ProbeResult } from '../core/trainerTypes';
-import { frameToProbe, type MaskFrame } from '../ui/maskHistory';
+import { frameToProbe, type MaskFrame } from '../export/maskHistory';
 
 export interface ShownProbe {
   /** The picked timeline frame, if any. */

@@ -2,7 +2,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import type { CheckpointData } from '../core/checkpoint';
 import { DEFAULT_CONFIG } from '../core/config';
-import { KvStore } from '../storage/kv';
+import { KvStore } from './kv';
 import { CheckpointStore, MAX_CHECKPOINT_RUNS } from './checkpointStore';
 
 /** A small synthetic checkpoint whose values encode its step. */

@@ -8,7 +8,7 @@
  */
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointData } from '../core/checkpoint';
 import type { RunConfig } from '../core/config';
-import { KvStore } from '../storage/kv';
+import { KvStore } from './kv';
 
 /** Runs whose checkpoints are kept (the oldest are dropped beyond this). */
 export const MAX_CHECKPOINT_RUNS = 3;

@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG } from '../core/config';
 import type { EvalResult } from '../core/trainerTypes';
 import { probeResult as probe, variedPoint as point } from '../testing/runPartsFixtures';
 import { decodeHistory, encodeHistory } from '../export/history';
-import { pairKeyOf, toFrame } from '../ui/maskHistory';
+import { pairKeyOf, toFrame } from '../export/maskHistory';
 import { assembleRun, encodeChunk, encodeHead, METRIC_WIDTH, packMetrics, unpackMetrics } from './runParts';
 
 const steps = (n: number, from = 1) => Array.from({ length: n }, (_, i) => i + from);

@@ -11,7 +11,7 @@ import type { RunConfig } from '../core/config';
 import type { EvalResult, ProbeResult, StepMetrics } from '../core/trainerTypes';
 import { checkHistoryJson } from '../export/bundleSchema';
 import { decodeHistory, encodeHistory, type History, type HistoryJson } from '../export/history';
-import type { MaskFrame } from '../ui/maskHistory';
+import type { MaskFrame } from '../export/maskHistory';
 
 /** What the page holds for a live run (the parts of RunData a saved run keeps). */
 export interface RunContent {

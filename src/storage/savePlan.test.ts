@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalResult, StepMetrics } from '../core/trainerTypes';
-import { toFrame, type MaskFrame } from '../ui/maskHistory';
+import { toFrame, type MaskFrame } from '../export/maskHistory';
 import { probeResult as probe, variedPoint as point } from '../testing/runPartsFixtures';
 import { after, MAX_CHUNKS, planSave } from './savePlan';
 

@@ -7,7 +7,7 @@ import { unzipSync } from 'fflate';
 import { DEFAULT_CONFIG } from '../core/config';
 import type { ProbeResult, StepMetrics } from '../core/trainerTypes';
 import { buildRunBundle } from '../export/runBundle';
-import type { MaskFrame } from '../ui/maskHistory';
+import type { MaskFrame } from '../export/maskHistory';
 
 export function onePairBundleFiles(metrics: StepMetrics[] = []): Record<string, Uint8Array> {
   const frame: MaskFrame = {

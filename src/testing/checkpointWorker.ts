@@ -10,7 +10,7 @@ import { SslTrainer } from '../core/sslTrainer';
 import { Trainer } from '../core/trainer';
 import type { StepMetrics } from '../core/trainerTypes';
 import type { ImageDataset } from '../data/types';
-import type { CheckpointStore } from '../worker/checkpointStore';
+import type { CheckpointStore } from '../storage/checkpointStore';
 import type { TrainerLike } from '../worker/handler';
 import type { FromWorker } from '../worker/protocol';
 import { ofType, startHandler, stubDeps } from './handlerHarness';

@@ -6,7 +6,7 @@ import type { EvalResult, ProbeResult, StepMetrics } from '../core/trainerTypes'
 import { buildRunBundle, readRunBundle } from '../export/runBundle';
 import { planSave, type SaveMark } from '../storage/savePlan';
 import { probeResult, variedPoint } from '../testing/runPartsFixtures';
-import { pairKeyOf, toFrame, type MaskFrame } from './maskHistory';
+import { pairKeyOf, toFrame, type MaskFrame } from '../export/maskHistory';
 import { RunStore, type RunDelta, type RunSummary } from './runStore';
 
 interface Live {

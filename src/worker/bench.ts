@@ -4,7 +4,7 @@
  * per step). Feeds `npm run bench`'s browser part and the closing notes' per-backend table.
  */
 import type { BenchRequest, BenchRow, Post } from './protocol';
-import type { HandlerDeps } from './handler';
+import type { HandlerDeps } from './handlerTypes';
 import { DataBench } from './benchData';
 
 function quantile(sorted: number[], q: number): number {

@@ -7,7 +7,7 @@ import type { CompareEntry } from '../compare/types';
 import { runComparison, type TrainerLikeForCompare } from '../compare/runner';
 import type { ProbeResult } from '../core/trainerTypes';
 import type { ImageDataset } from '../data/types';
-import type { HandlerDeps } from './handler';
+import type { HandlerDeps } from './handlerTypes';
 import { defaultProbePairs } from '../core/probePairs';
 import type { Post } from './protocol';
 

@@ -14,7 +14,7 @@ import {
 } from '../testing/checkpointWorker';
 import { ofType as of } from '../testing/handlerHarness';
 import { initTestBackend } from '../testing/tf';
-import { CheckpointStore } from './checkpointStore';
+import { CheckpointStore } from '../storage/checkpointStore';
 import { describeDivergence } from './divergence';
 import type { FromWorker } from './protocol';
 

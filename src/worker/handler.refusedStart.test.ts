@@ -10,7 +10,7 @@ import type { ImageDataset } from '../data/types';
 import { stepPoints } from '../testing/checkpointWorker';
 import { ofType, sleep, startHandler, StubTrainer, stubDeps, tinyImages } from '../testing/handlerHarness';
 import { initTestBackend } from '../testing/tf';
-import { CheckpointStore } from './checkpointStore';
+import { CheckpointStore } from '../storage/checkpointStore';
 import type { TrainerLike } from './handler';
 import type { StoredMixerSummary } from './mixerProtocol';
 import { RunBundles, type MixerStoreLike } from './mixerStore';

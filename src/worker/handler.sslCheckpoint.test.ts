@@ -7,7 +7,7 @@ import { tinyDataset } from '../core/testDatasets';
 import { crashAndResume, divergeAndRollBack } from '../testing/checkpointWorker';
 import { ofType as of } from '../testing/handlerHarness';
 import { initTestBackend } from '../testing/tf';
-import { CheckpointStore } from './checkpointStore';
+import { CheckpointStore } from '../storage/checkpointStore';
 
 const DS = tinyDataset();
 const CFG: RunConfig = {

@@ -9,7 +9,7 @@ import type { ImageDataset } from '../data/types';
 import type { BackendInfo, BackendLossKind, FaultKind, MemoryInfo } from './protocol';
 import type { CachedDatasetSummary } from './datasetCache';
 import type { ImportOptions, Progress, UserDataSource } from './userData';
-import type { CheckpointSink } from './checkpointStore';
+import type { CheckpointSink } from '../storage/checkpointStore';
 import type { MixerStoreLike } from './mixerStore';
 
 /** What the handler needs from a trainer (src/core/trainer.ts implements it). */

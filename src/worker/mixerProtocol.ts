@@ -10,7 +10,13 @@
  * Failures come back as `mixerFailed` with the request id and a message naming the field.
  */
 import type { MixerManifest } from '../core/weights/mixerManifest';
-import type { SerializedError } from './protocol';
+
+/** An error as it crosses the worker boundary (both protocols use it). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
 
 /** A stored bundle as the page lists it (no weights). */
 export interface StoredMixerSummary {

@@ -18,15 +18,12 @@ import type {
 import type { CompareEntry, CompareRunResult } from '../compare/types';
 import type { CachedDatasetSummary } from './datasetCache';
 import type { ImportOptions, UserDataSource } from './userData';
-import type { MixerFromWorker, MixerToWorker } from './mixerProtocol';
+import type { MixerFromWorker, MixerToWorker, SerializedError } from './mixerProtocol';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'error';
 
-export interface SerializedError {
-  name: string;
-  message: string;
-  stack?: string;
-}
+/** Errors cross the boundary in the shape the Mixer protocol defines. */
+export type { SerializedError } from './mixerProtocol';
 
 /** Why a preferred backend was not used. */
 export interface SkippedBackend {

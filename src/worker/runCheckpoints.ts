@@ -5,7 +5,7 @@
  * refused as a divergence, a storage failure is reported and training goes on.
  */
 import { findNonFinite, type CheckpointData } from '../core/checkpoint';
-import type { CheckpointSink } from './checkpointStore';
+import type { CheckpointSink } from '../storage/checkpointStore';
 import { DivergenceError, describeDivergence, type Divergence } from './divergence';
 import { serializeError, type Post } from './protocol';
 

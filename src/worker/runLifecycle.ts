@@ -6,7 +6,7 @@
  */
 import { decodeCheckpoint, type CheckpointData } from '../core/checkpoint';
 import { checkMemory } from '../core/memoryEstimate';
-import { dataGeometry } from '../data/geometry';
+import { dataGeometry } from '../core/geometry';
 import { LIVE_FIELDS, type RunConfig } from '../core/config';
 import { datasetInfo, progressFor } from './dataMessages';
 import type { ImageDataset } from '../data/types';

@@ -14,7 +14,7 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { SslTrainer } from '../core/sslTrainer';
 import { Trainer } from '../core/trainer';
 import { selectBackend } from './backend';
-import { lazyCheckpointStore } from './checkpointStore';
+import { lazyCheckpointStore } from '../storage/checkpointStore';
 import { DatasetCache } from './datasetCache';
 import { DatasetSource } from './datasets';
 import { DeviceWatch } from './deviceWatch';

@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fftfreq, ifft2 } from '../fft';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 import type { MaskContext, MaskResult, MixMethod } from './types';
 
 /** Spectral decay power δ (`decay_power`). */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeak, initTestBackend } from '../../testing/tf';
 import { mixWithMask } from '../mask';
-import { Rng } from '../random';
+import { Rng } from '../../lib/random';
 import { mixFeatures, pickManifoldLayer } from './manifoldmix';
 import { mixupMask } from './mixup';
 

@@ -6,7 +6,7 @@
  * h ← λ·h + (1 − λ)·h[σ], then the forward continues. The trainer owns the forward pass.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 import type { MixMethod } from './types';
 
 /** The mixing layer: 0 = input, k = output of residual stage k; uniform over {0, 1, 2}. */

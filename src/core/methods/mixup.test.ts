@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initTestBackend } from '../../testing/tf';
 import { mixupCE } from '../losses';
 import { mixWithMask } from '../mask';
-import { Rng } from '../random';
+import { Rng } from '../../lib/random';
 import { mixupMask } from './mixup';
 
 beforeAll(() => initTestBackend());

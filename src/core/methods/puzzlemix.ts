@@ -12,7 +12,7 @@
  * edges fall at ⌊i·H/b⌋ (blocks differ by at most one pixel) and λ_n is the exact pixel share.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 import type { MaskContext, MaskResult, MixMethod } from './types';
 
 /** Grid size b = 2^U{1..4}, halved until b ≤ min(H, W). */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeAll, expectNoLeak, initTestBackend } from '../../testing/tf';
 import { LEARNED_METHODS, METHOD_NAMES } from '../config';
-import { Rng } from '../random';
+import { Rng } from '../../lib/random';
 import { getMethod, METHODS } from './registry';
 import type { MaskContext, MaskResult, MixMethod } from './types';
 

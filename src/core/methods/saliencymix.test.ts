@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTestBackend } from '../../testing/tf';
-import { Rng } from '../random';
+import { Rng } from '../../lib/random';
 import { centredBox, cutmixSize } from './box';
 import { gradientSaliency, saliencyBoxMask, saliencymixMask } from './saliencymix';
 

@@ -7,7 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { MethodName } from '../config';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 
 export type MethodKind = 'none' | 'pixel' | 'feature' | 'learned';
 

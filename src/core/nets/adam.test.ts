@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeak, initTestBackend } from '../../testing/tf';
 import { maskLoss } from '../mask';
-import { Rng } from '../random';
+import { Rng } from '../../lib/random';
 import { Adam, ADAM_DEFAULTS } from './adam';
 import { buildMixer, mixerForward } from './mixer';
 import { trainableVariables } from './params';

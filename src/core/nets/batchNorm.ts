@@ -10,7 +10,8 @@
  * step (the k encoder, the Mixer's value net) is therefore updated twice, sequentially, like PyTorch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { flatBnOf, type FlatNet, type FlatStatsUpdate, type Viewed } from './flat';
+import { flatBnOf, type FlatNet, type Viewed } from './flat';
+import type { FlatStatsUpdate } from './flatStats';
 import type { BnParams } from './params';
 
 export const BN_EPSILON = 1e-5;

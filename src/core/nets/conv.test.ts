@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../random';
+import { Rng } from '../../lib/random';
 import { conv2d, setConvMode, type ConvPad } from './conv';
 
 type Case = { size: number; k: number; stride: number; pad: ConvPad; ci: number; co: number };

@@ -14,7 +14,7 @@
  * gradient and train-mode BN can record into the flat statistics.
  */
 import * as tf from '@tensorflow/tfjs';
-import { applyFlatStats } from './flatStats';
+import { applyFlatStats, type BnLayer, type FlatStatsUpdate } from './flatStats';
 import { splitVector } from './kernels';
 import { namedVariables, type BnParams } from './params';
 
@@ -55,24 +55,6 @@ interface LayoutEntry {
   shape: number[];
   size: number;
   mirror: tf.Variable;
-}
-
-interface BnLayer {
-  name: string;
-  bn: BnParams;
-  channels: number;
-  /** Offset of the layer's means in the statistics vector (its variances follow). */
-  offset: number;
-}
-
-/** A batch of moving-statistics updates for a contiguous range of one network's BN layers. */
-export interface FlatStatsUpdate {
-  /** First BN layer covered. */
-  first: number;
-  /** Statistics `[..groups, 2·ΣC]` of the covered layers: per layer its C means then C variances. */
-  stats: tf.Tensor;
-  /** Values per channel per group of every covered layer (unbiased-variance correction). */
-  counts: number[];
 }
 
 function isBnParams(node: unknown): node is BnParams {

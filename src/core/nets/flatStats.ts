@@ -3,7 +3,34 @@
  * train-mode forwards folded into the one `[2S]` statistics variable with a few whole-vector kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { FlatNet, FlatStatsUpdate } from './flat';
+import type { BnParams } from './params';
+
+/** One BatchNorm layer of a flat network and where its statistics sit. */
+export interface BnLayer {
+  name: string;
+  bn: BnParams;
+  channels: number;
+  /** Offset of the layer's means in the statistics vector (its variances follow). */
+  offset: number;
+}
+
+/** A batch of moving-statistics updates for a contiguous range of one network's BN layers. */
+export interface FlatStatsUpdate {
+  /** First BN layer covered. */
+  first: number;
+  /** Statistics `[..groups, 2·ΣC]` of the covered layers: per layer its C means then C variances. */
+  stats: tf.Tensor;
+  /** Values per channel per group of every covered layer (unbiased-variance correction). */
+  counts: number[];
+}
+
+/** What the statistics update needs of a flat network (`FlatNet` in flat.ts implements it). */
+export interface FlatStatsTarget {
+  readonly stats: tf.Variable<tf.Rank.R1> | null;
+  readonly bnLayers: readonly BnLayer[];
+  constant(key: string, make: () => Float32Array, shape: number[]): tf.Tensor;
+  markDirty(): void;
+}
 
 /**
  * Folds batch statistics into the moving statistics, record after record (PyTorch order):
@@ -11,7 +38,7 @@ import type { FlatNet, FlatStatsUpdate } from './flat';
  * unbiased (·n/(n − 1)). Does NOT dispose the records' tensors.
  * @param momentum μ (Keras convention, 0.9 = PyTorch momentum 0.1)
  */
-export function applyFlatStats(net: FlatNet<object>, updates: FlatStatsUpdate[], momentum: number): void {
+export function applyFlatStats(net: FlatStatsTarget, updates: FlatStatsUpdate[], momentum: number): void {
   if (!net.stats || updates.length === 0) return;
   const total = net.stats.size;
   if (updates.length > 1 && updates.every((u) => u.stats.rank === 1)) {
@@ -84,7 +111,7 @@ export function applyFlatStats(net: FlatNet<object>, updates: FlatStatsUpdate[],
  * of the sequential updates, summed over the stack — 3 kernels and a pad per partial record,
  * instead of 3–4 per record.
  */
-function applyStacked(net: FlatNet<object>, updates: FlatStatsUpdate[], momentum: number): void {
+function applyStacked(net: FlatStatsTarget, updates: FlatStatsUpdate[], momentum: number): void {
   const total = net.stats!.size;
   const spans = updates.map((u) => {
     const layers = net.bnLayers.slice(u.first, u.first + u.counts.length);

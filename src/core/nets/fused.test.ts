@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initTestBackend } from '../../testing/tf';
-import { Rng } from '../random';
+import { Rng } from '../../lib/random';
 import { applyBnUpdates, type BnRecord } from './batchNorm';
 import { setConvMode, type ConvMode } from './conv';
 import { FlatNet } from './flat';

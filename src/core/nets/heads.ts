@@ -4,7 +4,7 @@
  * N(0, 0.01²), bias 0.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 import type { Viewed } from './flat';
 import { denseParams, type DenseParams } from './params';
 

@@ -15,7 +15,7 @@
  * each mask's logits so that its mean is exactly 1 − λ (maskFit.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 import { fitMaskMean, mixerFitTarget } from '../maskFit';
 import { lamRescale } from '../schedule';
 import { batchNorm, type BnRecord } from './batchNorm';

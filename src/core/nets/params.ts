@@ -8,7 +8,7 @@
  * a parameter's stable name is its path in the tree (`blocks.2.conv1`), see `namedVariables`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 
 /** A parameter with its path in the tree. */
 export interface NamedVariable {

@@ -7,7 +7,7 @@
  * features after a stage (ManifoldMix, docs/method.md: stage 0 = the input).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 import { batchNorm, type BnRecord } from './batchNorm';
 import { conv2d } from './conv';
 import type { Viewed } from './flat';

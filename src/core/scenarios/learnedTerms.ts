@@ -20,7 +20,7 @@ import type { BnRecord } from '../nets/batchNorm';
 import { isTaping } from '../nets/kernels';
 import { mixerForward } from '../nets/mixer';
 import { samixMixerPasses, type MixerPass } from '../nets/mixerOp';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 import { markBackward, section } from '../perf';
 
 /** The random draws of a learned step (step 1). */

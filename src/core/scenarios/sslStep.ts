@@ -36,7 +36,7 @@ import { mixerForward } from '../nets/mixer';
 import type { FlatOptimizer } from '../nets/mixerOptimizer';
 import type { Sgd } from '../nets/sgd';
 import { section } from '../perf';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 import type { ResidentData } from '../residentData';
 import { cosineLr, momentumAt } from '../schedule';
 import { drawViews, sslView, type ViewOptions } from '../sslViews';

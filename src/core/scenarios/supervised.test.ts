@@ -4,7 +4,7 @@ import { initTestBackend } from '../../testing/tf';
 import { DEFAULT_CONFIG, type RunConfig } from '../config';
 import { classifierVariables, mixerVariables, stageFeatures } from '../model';
 import { namedVariables, trainableVariables } from '../nets/params';
-import { Rng } from '../random';
+import { Rng } from '../../lib/random';
 import { momentumAt } from '../schedule';
 import { tinyDataset } from '../testDatasets';
 import { Trainer } from '../trainer';

@@ -31,7 +31,7 @@ import { applyBnUpdates, discardBnUpdates, type BnRecord } from '../nets/batchNo
 import { emaUpdate, type EmaPair } from '../nets/ema';
 import type { Sgd } from '../nets/sgd';
 import type { FlatOptimizer } from '../nets/mixerOptimizer';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 import type { ResidentData } from '../residentData';
 import { section } from '../perf';
 import { cosineLr, momentumAt } from '../schedule';

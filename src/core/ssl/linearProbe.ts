@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '../losses';
 import { Sgd } from '../nets/sgd';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 
 export interface LinearProbeOptions {
   epochs: number;

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../config';
 import { resnetFlops, mixerFlops, type ImageDims } from '../flops';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 import type { BnRecord } from '../nets/batchNorm';
 import { emaPairs, type EmaPair } from '../nets/ema';
 import type { ClassifierNet } from '../model';

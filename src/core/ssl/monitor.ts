@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../config';
-import { Rng } from '../random';
+import { Rng } from '../../lib/random';
 import type { ResidentData } from '../residentData';
 import type { EvalResult } from '../trainerTypes';
 import { knnCorrect } from './knn';

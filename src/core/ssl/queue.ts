@@ -5,7 +5,7 @@
  * one `assign` of a concatenation: no variable is created per step, nothing is read back.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 
 export class KeyQueue {
   /** The keys `[K, D]` (the negatives of InfoNCE). */

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeAll, expectNoLeak, initTestBackend } from '../../testing/tf';
 import { DEFAULT_CONFIG, validateConfig } from '../config';
 import { sslEtaLoss } from '../losses';
-import { Rng } from '../random';
+import { Rng } from '../../lib/random';
 import { crossViewMix, crossViewSims, mixedContrastive } from '../scenarios/sslStep';
 import { knnCorrect, knnPredict } from './knn';
 import { linearProbe } from './linearProbe';

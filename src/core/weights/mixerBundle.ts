@@ -21,7 +21,7 @@ import type { Viewed } from '../nets/flat';
 import { disposeParams } from '../nets/params';
 import type { ResNetParams } from '../nets/resnet';
 import { disposeFolded, foldedForward, foldEncoder, type FoldedEncoder } from './frozenEncoder';
-import type { Rng } from '../random';
+import type { Rng } from '../../lib/random';
 import {
   channelMismatch,
   MIXER_FORMAT,
