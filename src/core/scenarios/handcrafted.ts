@@ -24,6 +24,7 @@ import { cosineLr } from '../schedule';
 import { packMetrics, sumScalars, type PackedKey } from './metrics';
 import { permuteLabels, type SlContext, type StepOutput } from './supervised';
 import { captureSample, disposeSample, type StepSample } from './batchSample';
+import { keepAll } from './keepAll';
 
 /**
  * PuzzleMix saliency of the current online model: sqrt(mean_c (∂CE/∂x)²), train-mode BN without
@@ -183,8 +184,4 @@ export function handcraftedStep(c: SlContext): StepOutput {
     if (sample?.x !== x) x.dispose(); // ERM and ManifoldMix show the clean batch: the sample owns it
     y.dispose();
   }
-}
-
-function keepAll(into: tf.Tensor[], ...ts: Array<tf.Scalar | undefined>): void {
-  for (const t of ts) if (t) into.push(tf.keep(t));
 }

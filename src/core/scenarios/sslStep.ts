@@ -45,6 +45,7 @@ import { embed, sslStageFeatures, type SslNets } from '../ssl/model';
 import type { KeyQueue } from '../ssl/queue';
 import { captureSample, type StepSample } from './batchSample';
 import { packMetrics, sumScalars, type PackedKey } from './metrics';
+import { keepAll } from './keepAll';
 
 /** Everything an SSL step reads and updates. */
 export interface SslContext {
@@ -127,11 +128,6 @@ export function crossViewSims(
     const k1s = tf.gather(k1, tf.tensor1d(perm, 'int32')) as tf.Tensor2D;
     return { sA: rowDot(z, k2), sB: rowDot(z, k1s), sNeg: queueSims(z, queue) };
   });
-}
-
-/** Keeps tensors alive past a gradient closure and remembers them for disposal. */
-function keepAll(into: tf.Tensor[], ...ts: tf.Tensor[]): void {
-  for (const t of ts) into.push(tf.keep(t));
 }
 
 /** One SSL step of `cfg.method` (see the file comment). `part` restricts the update to φ or to θ_q. */

@@ -12,7 +12,8 @@
  *       L_k = η-loss(g_k^mix(f_k(x_mb)), y, y[σ_mb], λ_mb) — gradient flows THROUGH k's activations
  *       into φ; k's variables are non-trainable and in no variable list
  *       closure B, varList = θ_q ∪ g_q: L_mix_q = mixup CE of g_q^mix(f_q(x_bb)); L_one_q = CE(g_q^one(f_q(x)))
- *  10. two SGD optimisers (encoder: cosine to 0; Mixer: cosine to mixerLrMin)
+ *  10. the encoder's SGD (cosine to 0) and the Mixer's optimiser (Adam by default, `mixerOptimizer`;
+ *      cosine to mixerLrMin)
  *  11. EMA k ← q with momentumAt(step)
  * BN moving statistics are applied after the gradients, in forward order (k: Z then x_mb; Mixer: mb
  * then bb; q: x_bb then x), as PyTorch would have updated them.
@@ -47,6 +48,7 @@ import {
   mixerObjective,
   permuteLabels,
 } from './learnedTerms';
+import { keepAll } from './keepAll';
 
 export * from './learnedTerms';
 
@@ -80,12 +82,6 @@ export interface StepOutput {
   lamBb: number;
   /** The first rows of the batch the classifier trained on (kept; the trainer owns them). */
   sample?: StepSample;
-}
-
-/** Keeps tensors alive past a gradient closure and remembers them for disposal. @returns the first */
-function keepAll<T extends tf.Tensor>(into: tf.Tensor[], ...ts: T[]): T {
-  for (const t of ts) into.push(tf.keep(t));
-  return ts[0];
 }
 
 /** One AutoMix/SAMix step (see the file comment). `part` restricts the update to φ or to θ_q (+EMA). */
