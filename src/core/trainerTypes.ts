@@ -24,6 +24,19 @@ export interface StepLosses {
   oneQ: number;
 }
 
+/** The loss components in their one order: metrics packing, CSV columns, bundles and stored runs. */
+export const LOSS_KEYS = [
+  'total',
+  'local',
+  'global',
+  'mixer',
+  'mask',
+  'maskL1',
+  'maskVar',
+  'mixQ',
+  'oneQ',
+] as const satisfies ReadonlyArray<keyof StepLosses>;
+
 export interface StepMetrics {
   step: number;
   epoch: number;

@@ -15,7 +15,7 @@
  */
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { validateConfig, type RunConfig } from '../core/config';
-import type { EvalResult, StepMetrics } from '../core/trainerTypes';
+import { LOSS_KEYS, type EvalResult, type StepMetrics } from '../core/trainerTypes';
 import type { MaskFrame } from './maskHistory';
 import {
   bundleNumber as toNumber,
@@ -40,9 +40,7 @@ const METRIC_FIELDS: Array<[string, (m: StepMetrics) => number]> = [
   ['lamMb', (m) => m.lamMb],
   ['lamBb', (m) => m.lamBb],
   ['maskMean', (m) => m.maskMean],
-  ...(['total', 'local', 'global', 'mixer', 'mask', 'maskL1', 'maskVar', 'mixQ', 'oneQ'] as const).map(
-    (k): [string, (m: StepMetrics) => number] => [k, (m) => m.loss[k]],
-  ),
+  ...LOSS_KEYS.map((k): [string, (m: StepMetrics) => number] => [k, (m) => m.loss[k]]),
   ['accTrain', (m) => m.acc.train],
   ['msPerStep', (m) => m.msPerStep],
 ];
@@ -214,10 +212,7 @@ function metricsFromJson(raw: unknown): StepMetrics[] {
       return toNumber(v, `metrics.json entry ${i} field ${path}`);
     };
     const loss = Object.fromEntries(
-      ['total', 'local', 'global', 'mixer', 'mask', 'maskL1', 'maskVar', 'mixQ', 'oneQ'].map((k) => [
-        k,
-        at(`loss.${k}`),
-      ]),
+      LOSS_KEYS.map((k) => [k, at(`loss.${k}`)]),
     ) as unknown as StepMetrics['loss'];
     return {
       step: at('step'),

@@ -8,7 +8,7 @@
  * Pure TypeScript, no DOM.
  */
 import type { RunConfig } from '../core/config';
-import type { EvalResult, ProbeResult, StepMetrics } from '../core/trainerTypes';
+import { LOSS_KEYS, type EvalResult, type ProbeResult, type StepMetrics } from '../core/trainerTypes';
 import { checkHistoryJson } from '../export/bundleSchema';
 import { decodeHistory, encodeHistory, type History, type HistoryJson } from '../export/history';
 import type { MaskFrame } from '../export/maskHistory';
@@ -40,7 +40,6 @@ export interface EncodedPart<P> {
   bytes: Uint8Array[];
 }
 
-const LOSS_KEYS = ['total', 'local', 'global', 'mixer', 'mask', 'maskL1', 'maskVar', 'mixQ', 'oneQ'] as const;
 /** Values per packed metric point: step, epoch, lamMb, lamBb, maskMean, 9 losses, accTrain, msPerStep. */
 export const METRIC_WIDTH = 7 + LOSS_KEYS.length;
 

@@ -4,23 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { skippedTerms } from '../stepTerms';
-import type { StepLosses, StepMetrics, StepPart } from '../trainerTypes';
+import { LOSS_KEYS, type StepLosses, type StepMetrics, type StepPart } from '../trainerTypes';
 
 /** Layout of the packed metrics vector. */
-export const PACKED_KEYS = [
-  'total',
-  'local',
-  'global',
-  'mixer',
-  'mask',
-  'maskL1',
-  'maskVar',
-  'mixQ',
-  'oneQ',
-  'acc',
-  'maskMean',
-  'lamEff',
-] as const;
+export const PACKED_KEYS = [...LOSS_KEYS, 'acc', 'maskMean', 'lamEff'] as const;
 export type PackedKey = (typeof PACKED_KEYS)[number];
 
 /** Stacks the given scalars in `PACKED_KEYS` order; missing entries become NaN. @returns `[K]` */
