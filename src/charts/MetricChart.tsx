@@ -8,7 +8,8 @@
  */
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { LinePlot } from './LinePlot';
-import { plotRows, toCsv } from './series';
+import { csvText } from '../lib/csv';
+import { plotRows } from './series';
 import { useThrottled } from './throttle';
 
 /** Charts redraw at most this often (metrics arrive every ~150-250 ms). */
@@ -46,7 +47,7 @@ interface Props {
 }
 
 function downloadCsv(name: string, series: SeriesDef[], rows: ChartRow[]): void {
-  const text = toCsv(
+  const text = csvText(
     ['step', ...series.map((s) => s.key)],
     rows.map((r) => [r.step, ...series.map((s) => r[s.key] ?? NaN)]),
   );

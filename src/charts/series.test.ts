@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downsampleIndices, smoothDebiased, toCsv } from './series';
+import { downsampleIndices, smoothDebiased } from './series';
 
 describe('debiased smoothing', () => {
   it('starts at the first value instead of being pulled towards zero', () => {
@@ -38,19 +38,5 @@ describe('downsampling', () => {
     expect(idx[idx.length - 1]).toBe(9_999);
     expect(idx).toContain(5_123);
     for (let i = 1; i < idx.length; i++) expect(idx[i]).toBeGreaterThan(idx[i - 1]);
-  });
-});
-
-describe('CSV', () => {
-  it('quotes text with commas and leaves non-finite numbers empty', () => {
-    expect(
-      toCsv(
-        ['step', 'note'],
-        [
-          [1, 'a,b'],
-          [NaN, 'x'],
-        ],
-      ),
-    ).toBe('step,note\n1,"a,b"\n,x\n');
   });
 });

@@ -59,22 +59,6 @@ export function downsampleIndices(n: number, max: number, key?: (i: number) => n
   return out;
 }
 
-/** CSV text of rows with a header, numbers printed in full precision. */
-export function toCsv(
-  header: readonly string[],
-  rows: ReadonlyArray<ReadonlyArray<number | string>>,
-): string {
-  const esc = (v: number | string): string =>
-    typeof v === 'number'
-      ? Number.isFinite(v)
-        ? String(v)
-        : ''
-      : /[",\n]/.test(v)
-        ? `"${v.replace(/"/g, '""')}"`
-        : v;
-  return [header.map(esc).join(','), ...rows.map((r) => r.map(esc).join(','))].join('\n') + '\n';
-}
-
 /** A chart row: the step and one value per series key (NaN or missing = no value). */
 export interface SeriesRow {
   step: number;

@@ -5,6 +5,7 @@
  */
 import { FIELD_RULES, LEARNED_METHODS, type MethodName, type RunConfig } from '../core/config';
 import type { CompareMeta, CompareRow, CompareRunResult, CompareSortKey, MeanStd } from './types';
+import { csvText } from '../lib/csv';
 
 /** Mean and sample standard deviation (n − 1) of the finite values; NaN where undefined. */
 export function meanStd(values: number[]): MeanStd {
@@ -149,11 +150,6 @@ export function toMarkdown(rows: CompareRow[], meta: CompareMeta): string {
   return [caption(meta), '', line(head), line(align), ...body].join('\n') + '\n';
 }
 
-/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
-function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
 /** Column names of {@link toCsv}, in order. */
 export const CSV_COLUMNS = [
   'method',
@@ -180,22 +176,19 @@ export const CSV_COLUMNS = [
  * [0, 1] at full precision; values that do not exist (NaN) are empty fields.
  */
 export function toCsv(rows: CompareRow[]): string {
-  const num = (v: number): string => (Number.isFinite(v) ? String(v) : '');
-  const lines = rows.map((r) =>
-    [
+  return csvText(
+    CSV_COLUMNS,
+    rows.map((r) => [
       r.label,
-      String(r.n),
-      String(r.failed),
-      ...[r.finalQ, r.finalK, r.bestQ, r.bestK, r.objectKept].flatMap((s) => [num(s.mean), num(s.std)]),
-      num(r.msPerStep),
-      num(r.ratioToErm),
-      num(r.examplesSeen),
-      String(r.cleanCE),
-    ]
-      .map(csvField)
-      .join(','),
+      r.n,
+      r.failed,
+      ...[r.finalQ, r.finalK, r.bestQ, r.bestK, r.objectKept].flatMap((s) => [s.mean, s.std]),
+      r.msPerStep,
+      r.ratioToErm,
+      r.examplesSeen,
+      r.cleanCE,
+    ]),
   );
-  return [CSV_COLUMNS.join(','), ...lines].join('\n') + '\n';
 }
 
 /** One field that differs between two configurations. */

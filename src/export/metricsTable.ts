@@ -5,6 +5,7 @@
  * (runBundle.ts) for re-import. Pure TypeScript.
  */
 import type { EvalResult, StepMetrics } from '../core/trainerTypes';
+import { csvText } from '../lib/csv';
 
 /** A column: its name in the export and how a row gets its value (NaN = empty). */
 interface Column {
@@ -68,10 +69,8 @@ export function exportRows(metrics: readonly StepMetrics[], evals: readonly Eval
 
 /** The rows as CSV: header line, one line per row, empty fields for missing values. */
 export function exportCsv(metrics: readonly StepMetrics[], evals: readonly EvalResult[]): string {
-  const lines = exportRows(metrics, evals).map((r) =>
-    EXPORT_COLUMNS.map((k) => (r[k] === null ? '' : String(r[k]))).join(','),
-  );
-  return [EXPORT_COLUMNS.join(','), ...lines].join('\n') + '\n';
+  const rows = exportRows(metrics, evals).map((r) => EXPORT_COLUMNS.map((k) => r[k]));
+  return csvText(EXPORT_COLUMNS, rows);
 }
 
 /** The rows as JSON: `{ columns, rows }`, null for missing values. */
