@@ -52,11 +52,25 @@ export function tinyImages(side = 1, testCount = 4): ImageDataset {
   };
 }
 
+/** A simulated latency inside a test double (a slow load, a slow backend); tests wait with `until`. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Waits (in 1 ms turns, at most ~2000) until `cond` holds. */
-export async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 2000 && !cond(); i++) await sleep(1);
+/**
+ * Waits until `cond` holds, checking after every macrotask turn, for at most `timeoutMs` of wall time
+ * (a generous bound on a loaded machine); returns quietly then, so the test's next expectation fails
+ * with its own message.
+ */
+export async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < end) await sleep(1);
+}
+
+/**
+ * Lets `n` macrotask turns pass: enough for a running loop (which yields once per step) to have
+ * taken several steps, so "nothing happened" can be asserted without a wall-clock wait.
+ */
+export async function turns(n = 20): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((r) => setTimeout(r, 0));
 }
 
 /** Handler deps for Node tests: backend `wasm`, `data` for every load and import, a clock ticking 10 per read. */

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
-import { StubTrainer, ofType, sleep, startHandler, stubDeps, tinyImages } from '../testing/handlerHarness';
+import {
+  StubTrainer,
+  ofType,
+  startHandler,
+  stubDeps,
+  tinyImages,
+  turns,
+  until,
+} from '../testing/handlerHarness';
 import { DeviceWatch, type BackendLoss } from './deviceWatch';
 import type { DeviceGuard } from './handler';
 import type { FromWorker } from './protocol';
@@ -32,11 +40,11 @@ describe('handler: backend loss', () => {
     const { out, trainer, send } = setup(watch);
     await send({ type: 'init', forced: null });
     await send({ type: 'start', runId: 3, config: cfg, autoRun: true });
-    await sleep(30);
+    await until(() => trainer.stepCount > 0);
     await send({ type: 'injectFault', kind: 'oom' });
-    await sleep(30);
+    await until(() => lost(out).length > 0);
     const held = trainer.stepCount;
-    await sleep(30);
+    await turns();
     expect(trainer.stepCount).toBe(held); // no step after the loss
     expect(held).toBeGreaterThan(0);
     expect(lost(out)).toEqual([
@@ -53,7 +61,7 @@ describe('handler: backend loss', () => {
     expect(out.some((m) => m.type === 'error')).toBe(false);
     // A resume on the lost backend is refused: the page restarts the worker instead.
     await send({ type: 'resume', runId: 3 });
-    await sleep(20);
+    await turns();
     expect(trainer.stepCount).toBe(held);
   });
 

@@ -8,7 +8,7 @@ import { Trainer } from '../core/trainer';
 import type { MixerBundle } from '../core/weights/mixerManifest';
 import type { ImageDataset } from '../data/types';
 import { stepPoints } from '../testing/checkpointWorker';
-import { ofType, sleep, startHandler, StubTrainer, stubDeps, tinyImages } from '../testing/handlerHarness';
+import { ofType, startHandler, StubTrainer, stubDeps, tinyImages, until } from '../testing/handlerHarness';
 import { initTestBackend } from '../testing/tf';
 import { CheckpointStore } from '../storage/checkpointStore';
 import type { TrainerLike } from './handler';
@@ -83,9 +83,8 @@ async function worker(store: MixerStoreLike, data: ImageDataset = RGB) {
 const lastStatus = (out: FromWorker[]) => ofType(out, 'status').slice(-1)[0];
 const errors = (out: FromWorker[]) => ofType(out, 'error').map((m) => [m.runId, m.error.message]);
 
-async function waitFor(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 3000 && !cond(); i++) await sleep(5);
-}
+/** Real (tiny) TF.js runs: a longer bound than the handler doubles need. */
+const waitFor = (cond: () => boolean): Promise<void> => until(cond, 15_000);
 
 describe('a refused start keeps the previous run', () => {
   const store = new MemoryStore();

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
 import type { StepPart } from '../core/trainerTypes';
-import { StubTrainer, sleep, startHandler, statuses, stubDeps, tinyImages } from '../testing/handlerHarness';
+import {
+  StubTrainer,
+  sleep,
+  startHandler,
+  statuses,
+  stubDeps,
+  tinyImages,
+  turns,
+  until,
+} from '../testing/handlerHarness';
 import { createHandler, type HandlerDeps } from './handler';
 
 /** A trainer double that counts steps and records what it was asked, with no tensors. */
@@ -73,14 +82,14 @@ describe('worker handler', () => {
   it('pause stops the loop and holds the step count; resume continues', async () => {
     const { trainers, send } = setup();
     await send({ type: 'start', runId: 1, config: cfg(), autoRun: true });
-    await sleep(30);
+    await until(() => trainers[0].stepCount > 0);
     await send({ type: 'pause', runId: 1 });
     const held = trainers[0].stepCount;
     expect(held).toBeGreaterThan(0);
-    await sleep(30);
+    await turns();
     expect(trainers[0].stepCount).toBe(held);
     await send({ type: 'resume', runId: 1 });
-    await sleep(30);
+    await until(() => trainers[0].stepCount > held);
     expect(trainers[0].stepCount).toBeGreaterThan(held);
     await send({ type: 'reset', runId: 2 });
   });
@@ -88,10 +97,11 @@ describe('worker handler', () => {
   it('after a reset no message carries the old run id and the trainer is disposed', async () => {
     const { out, trainers, send } = setup();
     await send({ type: 'start', runId: 1, config: cfg(), autoRun: true });
-    await sleep(20);
+    await until(() => trainers[0].stepCount > 0);
     await send({ type: 'reset', runId: 2 });
     const cut = out.length;
-    await sleep(30);
+    await until(() => trainers[0].disposed);
+    await turns();
     expect(trainers[0].disposed).toBe(true);
     expect(out.slice(cut).filter((m) => 'runId' in m && m.runId === 1)).toEqual([]);
   });
@@ -99,7 +109,7 @@ describe('worker handler', () => {
   it('stops by itself at the step budget and reports done', async () => {
     const { out, trainers, send } = setup();
     await send({ type: 'start', runId: 1, config: cfg({ steps: 7 }), autoRun: true });
-    await sleep(100);
+    await until(() => statuses(out).includes('done'));
     expect(trainers[0].stepCount).toBe(7);
     expect(statuses(out).slice(-1)).toEqual(['done']);
     const steps = out.flatMap((m) => (m.type === 'metrics' ? m.points.map((p) => p.step) : []));
@@ -112,7 +122,7 @@ describe('worker handler', () => {
     await send({ type: 'start', runId: 1, config: cfg(), autoRun: false });
     trainers[0].failAt = 3;
     await send({ type: 'resume', runId: 1 });
-    await sleep(50);
+    await until(() => out.some((m) => m.type === 'error') && statuses(out).slice(-1)[0] === 'paused');
     const err = out.find((m) => m.type === 'error');
     expect(err && err.type === 'error' ? err.error.message : '').toBe('in step 3: NaN in global');
     expect(statuses(out).slice(-1)).toEqual(['paused']);
@@ -179,7 +189,7 @@ describe('worker handler data imports', () => {
       },
     });
     await send({ type: 'start', runId: 1, config: cfg(), autoRun: true });
-    await sleep(10);
+    await until(() => trainers[0].stepCount > 0);
     const before = trainers[0].stepCount;
     await send({
       type: 'importData',
@@ -187,7 +197,7 @@ describe('worker handler data imports', () => {
       source: { kind: 'cifar10', files: [] },
       options: { size: 32, channels: 3 },
     });
-    await sleep(20);
+    await until(() => out.some((m) => m.type === 'dataFailed') && trainers[0].stepCount > before);
     expect(trainers[0].stepCount).toBeGreaterThan(before);
     expect(statuses(out).slice(-1)).toEqual(['running']);
     const failed = out.find((m) => m.type === 'dataFailed');
@@ -224,7 +234,7 @@ describe('worker handler divergence guard', () => {
     t.read = async (pending) =>
       (await read(pending)).map((p) => (p.step === 3 ? { ...p, loss: { ...p.loss, global: NaN } } : p));
     await send({ type: 'resume', runId: 1 });
-    await sleep(60);
+    await until(() => out.some((m) => m.type === 'error') && statuses(out).slice(-1)[0] === 'paused');
     const err = out.find((m) => m.type === 'error');
     expect(err && err.type === 'error' ? err.error.name : '').toBe('DivergenceError');
     expect(err && err.type === 'error' ? err.error.message : '').toContain(
