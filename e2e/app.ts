@@ -1,7 +1,9 @@
 /**
- * Page object for the playground: locators by accessible name, and a console/page-error collector.
+ * Page object for the playground: locators by accessible name, one object per panel (panels.ts), and
+ * a console/page-error collector.
  */
 import { expect, type Locator, type Page } from '@playwright/test';
+import { ChartPanel, MasksPanel, MixerBundlesPanel, Panel } from './panels';
 
 export class Playground {
   readonly status: Locator;
@@ -9,8 +11,26 @@ export class Playground {
   readonly state: Locator;
   readonly backend: Locator;
   readonly errors: string[] = [];
+  readonly loss: ChartPanel;
+  readonly accuracy: ChartPanel;
+  readonly masks: MasksPanel;
+  readonly mixerBundles: MixerBundlesPanel;
+  readonly diagnostics: Panel;
+  readonly compare: Panel;
+  readonly datasets: Panel;
+  readonly savedRuns: Panel;
+  readonly runControls: Panel;
 
   constructor(readonly page: Page) {
+    this.loss = new ChartPanel(page, 'Loss components');
+    this.accuracy = new ChartPanel(page, 'Accuracy');
+    this.masks = new MasksPanel(page);
+    this.mixerBundles = new MixerBundlesPanel(page);
+    this.diagnostics = new Panel(page, 'Mixup diagnostics');
+    this.compare = new Panel(page, 'Compare');
+    this.datasets = new Panel(page, 'Datasets');
+    this.savedRuns = new Panel(page, 'Saved runs');
+    this.runControls = new Panel(page, 'Run controls');
     this.status = page.getByRole('status', { name: 'Training status' });
     this.step = page.getByTestId('status-step');
     this.state = page.getByTestId('status-state');
@@ -47,10 +67,13 @@ export class Playground {
     if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
   }
 
-  chartPoints(title: string): Promise<number> {
-    return this.page
-      .getByTestId(`${title}-points`)
-      .getAttribute('data-points')
-      .then((v) => Number(v));
+  /** Any panel by its region name. */
+  panel(name: string): Panel {
+    return new Panel(this.page, name);
+  }
+
+  /** Any live chart by its title (e.g. the compare overlay "Compared test accuracy"). */
+  chart(title: string): ChartPanel {
+    return new ChartPanel(this.page, title);
   }
 }

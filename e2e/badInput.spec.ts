@@ -57,7 +57,7 @@ test('a run bundle with a 0×0 or −4×−4 probe is refused naming the field; 
   await expect(page.getByRole('note').filter({ hasText: 'Viewing a saved run' })).toHaveCount(0);
   const before = await app.stepCount();
   await expect.poll(() => app.stepCount(), { timeout: 60_000 }).toBeGreaterThan(before);
-  await expect(page.getByRole('region', { name: 'Masks' })).toBeVisible();
+  await expect(app.masks.root).toBeVisible();
 });
 
 test('a render error in one panel is named in its place; the page and the run go on; Try again redraws it', async ({
@@ -66,14 +66,14 @@ test('a render error in one panel is named in its place; the page and the run go
   const app = new Playground(page);
   await trainTiny(app);
   await page.evaluate(() => ((globalThis as { __samixPanelFault?: string }).__samixPanelFault = 'Masks'));
-  const failed = page.getByRole('region', { name: 'Masks (failed)' });
+  const failed = app.panel('Masks (failed)').root;
   await expect(failed).toContainText('The Masks panel could not be drawn: injected render fault in Masks');
   const before = await app.stepCount();
   await expect.poll(() => app.stepCount(), { timeout: 60_000 }).toBeGreaterThan(before);
-  await expect(page.getByRole('region', { name: 'Loss components' })).toBeVisible();
+  await expect(app.loss.root).toBeVisible();
   await page.evaluate(() => delete (globalThis as { __samixPanelFault?: string }).__samixPanelFault);
   await failed.getByRole('button', { name: 'Try again' }).click();
-  await expect(page.getByRole('region', { name: 'Masks' })).toBeVisible();
+  await expect(app.masks.root).toBeVisible();
   await expect(failed).toHaveCount(0);
 });
 

@@ -1,4 +1,4 @@
-import { expect, test, type Locator } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { DEFAULT_CONFIG } from '../src/core/config';
 import type { EvalResult, StepMetrics } from '../src/core/trainerTypes';
 import { buildRunBundle } from '../src/export/runBundle';
@@ -38,15 +38,6 @@ function longRunBundle(): Buffer {
   return Buffer.from(buildRunBundle({ config, metrics, evals, media: false }));
 }
 
-/** The rendered dots of each dotted line of a chart (recharts draws them in `.recharts-line-dots` layers). */
-async function dotsPerLine(chart: Locator): Promise<number[]> {
-  const groups = chart.locator('.recharts-line-dots');
-  const n = await groups.count();
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(await groups.nth(i).locator('circle').count());
-  return out.filter((c) => c > 0);
-}
-
 test('a 1,400-step run: step ticks in plain digits, every evaluation drawn, series are recharts lines', async ({
   page,
 }) => {
@@ -58,22 +49,19 @@ test('a 1,400-step run: step ticks in plain digits, every evaluation drawn, seri
     .setInputFiles({ name: 'long.zip', mimeType: 'application/zip', buffer: longRunBundle() });
   await expect(page.getByRole('note')).toContainText('Viewing a saved run: samix on shapes');
 
-  const accuracy = page.getByRole('region', { name: 'Accuracy' });
-  const loss = page.getByRole('region', { name: 'Loss components' });
-  await expect(accuracy.locator('.recharts-line').first()).toBeVisible({ timeout: 30_000 });
+  await expect(app.accuracy.lines().first()).toBeVisible({ timeout: 30_000 });
   // Ticks past step 1,000 read as integers with a thousands separator (never 1e+3).
-  const ticks = await accuracy
-    .locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value')
-    .allTextContents();
+  const ticks = await app.accuracy.stepTicks();
   expect(ticks.some((t) => /^1,\d{3}$/.test(t))).toBe(true);
   expect(ticks.join(' ')).not.toMatch(/e\+/);
   expect(ticks.every((t) => /^\d{1,3}(,\d{3})*$/.test(t))).toBe(true);
   // test online and test momentum: all 28 evaluations each (the dense train line has no dots).
-  expect(await dotsPerLine(accuracy)).toEqual([28, 28]);
+  expect(await app.accuracy.dotsPerLine()).toEqual([28, 28]);
   // Every series of every chart is a recharts line; no hand-drawn paths remain.
-  expect(await loss.locator('.recharts-line').count()).toBeGreaterThanOrEqual(6);
-  const diagnostics = page.getByRole('region', { name: 'Mixup diagnostics' });
-  await expect(diagnostics.getByTestId('object-kept').locator('.recharts-line').first()).toBeVisible();
+  expect(await app.loss.lines().count()).toBeGreaterThanOrEqual(6);
+  await expect(
+    app.diagnostics.root.getByTestId('object-kept').locator('.recharts-line').first(),
+  ).toBeVisible();
   expect(await page.locator('svg path[data-series]').count()).toBe(0);
   expect(app.errors).toEqual([]);
 });
@@ -94,11 +82,8 @@ test('a one-sided step leaves a gap in the skipped terms, not a drop to zero', a
   expect(mixQ.slice(2, 4).every(Number.isNaN)).toBe(true);
   expect(mixQ.filter(Number.isFinite)).toHaveLength(4);
   // The classifier's mixed-CE line (raw and smoothed) is drawn in two pieces around the gap.
-  const loss = page.getByRole('region', { name: 'Loss components' });
-  await expect.poll(() => app.chartPoints('Loss components')).toBe(6);
-  const paths = await loss
-    .locator('.recharts-line path.recharts-curve')
-    .evaluateAll((ps) => ps.map((p) => p.getAttribute('d') ?? ''));
+  await expect.poll(() => app.loss.points()).toBe(6);
+  const paths = await app.loss.curves().evaluateAll((ps) => ps.map((p) => p.getAttribute('d') ?? ''));
   const broken = paths.filter((d) => (d.match(/M/g) ?? []).length >= 2);
   expect(broken.length).toBeGreaterThanOrEqual(2); // mixed CE and clean CE (raw lines at least)
   expect(app.errors).toEqual([]);
@@ -109,7 +94,7 @@ test('a compare preset fills in a selection that stays editable, with the curves
 }) => {
   const app = new Playground(page);
   await app.open('?backend=wasm', '');
-  const panel = page.getByRole('region', { name: 'Compare' });
+  const panel = app.compare.root;
   await panel.getByRole('link', { name: 'η = 0 vs 0.5 vs 1' }).click();
   const methods = panel.getByRole('group', { name: 'Methods to compare' });
   await expect(methods.getByLabel('samix', { exact: true })).toBeChecked();

@@ -39,7 +39,7 @@ test('CIFAR-10 files and an image folder load through the real file inputs and t
   const app = new Playground(page);
   await app.open('?backend=wasm', TINY);
   await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
-  const panel = page.getByRole('region', { name: 'Datasets' });
+  const panel = app.datasets.root;
 
   await panel.getByLabel('CIFAR-10 files').setInputFiles([
     { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarFile(40, 1) },
@@ -57,7 +57,7 @@ test('CIFAR-10 files and an image folder load through the real file inputs and t
   await page.getByLabel('Dataset', { exact: true }).selectOption('cifar10');
   await app.button('Start').click();
   await app.waitForStep(3);
-  await expect(page.getByRole('region', { name: 'Masks' })).toContainText('probe pairs');
+  await expect(app.masks.root).toContainText('probe pairs');
   expect(app.errors).toEqual([]);
 });
 
@@ -69,13 +69,10 @@ test('a bad data file names the file and the problem while the running training 
   await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
   await app.button('Start').click();
   await app.waitForStep(2);
-  await page
-    .getByRole('region', { name: 'Datasets' })
-    .getByLabel('CIFAR-10 files')
-    .setInputFiles([
-      { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3073 * 2 + 5) },
-      { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarFile(10, 3) },
-    ]);
+  await app.datasets.root.getByLabel('CIFAR-10 files').setInputFiles([
+    { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3073 * 2 + 5) },
+    { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarFile(10, 3) },
+  ]);
   await expect(page.getByTestId('import-error')).toContainText('data_batch_1.bin');
   await expect(page.getByTestId('import-error')).toContainText('3,073');
   await expect(page.getByRole('table', { name: 'Cached datasets' })).toHaveCount(0); // nothing cached
@@ -106,7 +103,7 @@ test('a URL that fails or is not CORS-enabled names the URL and the problem; not
     await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
     await app.button('Start').click();
     await app.waitForStep(2);
-    const panel = page.getByRole('region', { name: 'Datasets' });
+    const panel = app.datasets.root;
     const error = page.getByTestId('import-error');
     const fetchUrl = async (url: string): Promise<void> => {
       await panel.getByLabel('CIFAR-10 URL').fill(url);
@@ -167,7 +164,7 @@ test('a dataset that is not installed is shown as unavailable with the command t
   await page.context().route('**/data/fashion-mnist/**', (route) => route.fulfill({ status: 404, body: '' }));
   await app.open('?backend=wasm', TINY);
   await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
-  const panel = page.getByRole('region', { name: 'Datasets' });
+  const panel = app.datasets.root;
   const fashion = panel.getByRole('listitem').filter({ hasText: 'Fashion-MNIST' });
   await expect(fashion).toContainText('unavailable — apt-get install dataset-fashion-mnist && npm run data');
   await expect(fashion.getByRole('button', { name: 'Use' })).toHaveCount(0);

@@ -16,8 +16,8 @@ test('a run exported as a zip imports again and shows the same curves; paused ru
   await expect(app.state).toHaveText('paused');
   // The charts redraw on a timer: wait until they show every step of the paused run.
   const held = await app.stepCount();
-  await expect.poll(() => app.chartPoints('Loss components')).toBe(held);
-  const points = await app.chartPoints('Loss components');
+  await expect.poll(() => app.loss.points()).toBe(held);
+  const points = await app.loss.points();
 
   const [dl] = await Promise.all([page.waitForEvent('download'), app.button('Run bundle (zip)').click()]);
   const file = info.outputPath('run.zip');
@@ -26,13 +26,13 @@ test('a run exported as a zip imports again and shows the same curves; paused ru
 
   // The paused run was saved in this browser and is listed after a reload.
   await page.reload();
-  const runs = page.getByRole('region', { name: 'Saved runs' });
+  const runs = app.savedRuns.root;
   await expect(runs.getByRole('button', { name: 'Open' }).first()).toBeVisible({ timeout: 30_000 });
 
   await page.getByLabel('Import run bundle').setInputFiles(file);
   await expect(page.getByRole('note')).toContainText('Viewing a saved run: samix on shapes');
-  await expect.poll(() => app.chartPoints('Loss components')).toBe(points);
-  await expect(page.getByRole('region', { name: 'Masks' })).toContainText('probe pairs at step');
+  await expect.poll(() => app.loss.points()).toBe(points);
+  await expect(app.masks.root).toContainText('probe pairs at step');
 
   // A corrupt bundle is refused with a message and nothing is added.
   const before = await runs.getByRole('button', { name: 'Open' }).count();

@@ -43,7 +43,7 @@ for (const method of METHODS) {
     expect(last?.loss.total).toBeGreaterThan(0);
 
     // The probe masks are painted (and vary over the image for the spatial methods).
-    const masks = page.getByRole('region', { name: 'Masks' }).getByRole('img', { name: /^Mask \d$/ });
+    const masks = app.masks.images();
     await expect(masks).toHaveCount(4);
     const m = await paint(masks.first());
     expect(m.opaque).toBe(1);

@@ -17,22 +17,13 @@ test('SAMix on shapes: loss components stream, masks render, live η, timeline s
   const last = await page.evaluate(() => window.__samix?.lastMetrics());
   expect(last?.loss.local).toBeGreaterThan(0);
   expect(last?.loss.global).toBeGreaterThan(0);
-  await expect(
-    page.locator('section[aria-label="Loss components"] .chart-legend li', { hasText: 'local (Mixer)' }),
-  ).toBeVisible();
+  await expect(app.loss.legendEntry('local (Mixer)')).toBeVisible();
   // Both series are drawn (a path with at least two points).
   for (const key of ['local', 'global'])
-    await expect
-      .poll(() =>
-        page
-          .locator(`section[aria-label="Loss components"] .recharts-line.series-${key} path.recharts-curve`)
-          .last()
-          .getAttribute('d'),
-      )
-      .toMatch(/^M[^L]+L/);
+    await expect.poll(() => app.loss.curves(key).last().getAttribute('d')).toMatch(/^M[^L]+L/);
 
   // Masks render: the canvases are painted (opaque pixels), one per probe pair.
-  const masks = page.getByRole('region', { name: 'Masks' }).getByRole('img', { name: /^Mask \d$/ });
+  const masks = app.masks.images();
   await expect(masks).toHaveCount(4);
   const opaque = await masks.first().evaluate((c: HTMLCanvasElement) => {
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
@@ -47,7 +38,7 @@ test('SAMix on shapes: loss components stream, masks render, live η, timeline s
   const eta = page.getByLabel('η (global weight)', { exact: true });
   await eta.fill('1');
   await eta.press('Enter');
-  await expect(page.locator('section[aria-label="Loss components"]').getByText('eta=1')).toBeVisible({
+  await expect(app.loss.root.getByText('eta=1')).toBeVisible({
     timeout: 30_000,
   });
   expect(await app.stepCount()).toBeGreaterThanOrEqual(before);
@@ -64,7 +55,7 @@ test('SAMix on shapes: loss components stream, masks render, live η, timeline s
   await expect
     .poll(async () => Number((await page.getByTestId('timeline-step').textContent())?.replace('step ', '')))
     .toBeLessThan(liveStep);
-  await expect(page.getByRole('region', { name: 'Masks' })).toContainText('(history)');
+  await expect(app.masks.root).toContainText('(history)');
 
   // A copied URL reloads the same configuration.
   const url = page.url();
@@ -86,10 +77,10 @@ test('landmarks, tooltips with defaults, keyboard (space, →), progress bar and
   await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
   await expect(app.status).toBeVisible();
   for (const name of ['Run controls', 'Masks', 'Loss components', 'Accuracy', 'Mixup diagnostics'])
-    await expect(page.getByRole('region', { name })).toBeVisible();
+    await expect(app.panel(name).root).toBeVisible();
 
   // Every setting says what it does and its default.
-  const fields = page.getByRole('region', { name: 'Run controls' }).locator('label.field');
+  const fields = app.runControls.root.locator('label.field');
   expect(await fields.count()).toBeGreaterThan(10);
   for (const title of await fields.evaluateAll((ls) => ls.map((l) => l.getAttribute('title') ?? '')))
     expect(title).toMatch(/Default: /);
@@ -109,7 +100,7 @@ test('landmarks, tooltips with defaults, keyboard (space, →), progress bar and
   );
 
   // Test accuracy is not evaluated yet: the chart says when it will be.
-  await expect(page.getByRole('region', { name: 'Accuracy' })).toContainText(
+  await expect(app.accuracy.root).toContainText(
     'Test accuracy appears after the first evaluation at step 500',
   );
   // The current batch shows the images of the last step.

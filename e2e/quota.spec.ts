@@ -27,7 +27,7 @@ test('a full storage quota is reported with an offer to delete old runs, and tra
   const app = new Playground(page);
   await app.open('?backend=wasm', TINY);
   await expect(app.backend).toContainText('Backend: wasm', { timeout: 60_000 });
-  const runs = page.getByRole('region', { name: 'Saved runs' });
+  const runs = app.savedRuns.root;
 
   // A first run is saved normally (it pauses), so there is an old run to delete later.
   await app.button('Start').click();

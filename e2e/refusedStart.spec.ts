@@ -15,17 +15,14 @@ const saves = (page: Page) =>
 
 /** Exports the current run's Mixer bundle as `name`; resolves once it is listed as stored. */
 async function exportBundle(page: Page, app: Playground, name: string) {
-  const bundles = page.getByRole('region', { name: 'Mixer bundles' });
+  const bundles = app.mixerBundles.root;
   await bundles.getByLabel('Bundle name').fill(name);
   const [file] = await Promise.all([
     page.waitForEvent('download'),
     app.button('Export Mixer bundle').click(),
   ]);
   expect(file.suggestedFilename()).toBe(`${name}.mixer.zip`);
-  const item = bundles
-    .getByRole('list', { name: 'Stored Mixer bundles' })
-    .getByRole('listitem')
-    .filter({ has: page.getByText(name, { exact: true }) });
+  const item = app.mixerBundles.entry(name);
   await expect(item).toContainText('mnist 28×28×1 (SL)');
   return item;
 }
@@ -41,9 +38,9 @@ test('a Start the worker refuses keeps the finished run: same step, and its weig
   await expect(app.state).toHaveText('done', { timeout: 120_000 });
   expect(await app.stepCount()).toBe(3);
   // The charts redraw on a timer: wait until they show every step of the finished run.
-  await expect.poll(() => app.chartPoints('Loss components')).toBe(3);
+  await expect.poll(() => app.loss.points()).toBe(3);
   const item = await exportBundle(page, app, 'mnist-gray');
-  const runs = page.getByRole('region', { name: 'Saved runs' });
+  const runs = app.savedRuns.root;
   await expect(runs.locator('tbody').getByRole('row')).toHaveCount(1); // one saved run under the header
   await expect(runs).toContainText('samix · mnist · 3 steps');
   const saved = await saves(page);
@@ -58,7 +55,7 @@ test('a Start the worker refuses keeps the finished run: same step, and its weig
   await expect(app.state).toHaveText('done');
   expect(await app.stepCount()).toBe(3);
   // ... and on the page: its curves, and its SAMix Mixer still exports (the form says samixp).
-  await expect.poll(() => app.chartPoints('Loss components')).toBe(3);
+  await expect.poll(() => app.loss.points()).toBe(3);
   await expect(app.button('Export Mixer bundle')).toBeEnabled();
   await exportBundle(page, app, 'mnist-gray-again');
   // The autosave that follows files it under its own key and configuration, not the refused one.
@@ -68,7 +65,7 @@ test('a Start the worker refuses keeps the finished run: same step, and its weig
   await expect(runs).not.toContainText('samixp');
 
   // The kept run is still in the worker: its classifier weights export (no run → a failure).
-  const bundles = page.getByRole('region', { name: 'Mixer bundles' });
+  const bundles = app.mixerBundles.root;
   const [file] = await Promise.all([
     page.waitForEvent('download'),
     app.button('Classifier weights (tfjs)').click(),

@@ -12,7 +12,7 @@ test('SAMix^P in the browser: export a bundle from a SAMix run, re-import it, tr
   test.setTimeout(300_000);
   const app = new Playground(page);
   const dir = mkdtempSync(join(tmpdir(), 'samixp-e2e-'));
-  const panel = page.getByRole('region', { name: 'Mixer bundles' });
+  const panel = app.mixerBundles.root;
 
   // samixp without a bundle: a clear message at the method picker.
   await app.open('?backend=wasm', `#method=samixp&${TINY}`);
@@ -41,7 +41,7 @@ test('SAMix^P in the browser: export a bundle from a SAMix run, re-import it, tr
   expect(file.suggestedFilename()).toBe('e2e-bundle.mixer.zip');
   const saved = join(dir, 'copy.mixer.zip');
   await file.saveAs(saved);
-  const list = panel.getByRole('list', { name: 'Stored Mixer bundles' });
+  const list = app.mixerBundles.stored();
   await expect(list).toContainText('e2e-bundle');
   await expect(list).toContainText('samix Mixer, stage 3, width 4, shapes 32×32×3 (SL)');
 

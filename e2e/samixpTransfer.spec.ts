@@ -1,5 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { Playground } from './app';
+import { MixerBundlesPanel } from './panels';
 
 /**
  * SAMix^P across datasets (issue #6): a Mixer bundle exported from an SL and from an SSL SAMix run on
@@ -8,12 +9,8 @@ import { Playground } from './app';
  */
 const TINY = 'batch=8&width=4&steps=2000&evalEvery=1000&testSize=64';
 
-const bundles = (page: Page): Locator => page.getByRole('region', { name: 'Mixer bundles' });
-const stored = (page: Page): Locator => bundles(page).getByRole('list', { name: 'Stored Mixer bundles' });
-const entry = (page: Page, name: string): Locator =>
-  stored(page)
-    .getByRole('listitem')
-    .filter({ has: page.getByText(name, { exact: true }) });
+const bundles = (page: Page): Locator => new MixerBundlesPanel(page).root;
+const entry = (page: Page, name: string): Locator => new MixerBundlesPanel(page).entry(name);
 
 /** Opens the page on wasm with `hash`, trains a few steps, pauses, exports the Mixer bundle as `name`. */
 async function exportFromRun(app: Playground, hash: string, name: string, steps = 3): Promise<Locator> {

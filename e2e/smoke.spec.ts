@@ -16,10 +16,8 @@ test('trains on the default dataset on the pinned backend, pauses and steps exac
 
   await app.button('Start').click();
   await app.waitForStep(3, 150_000);
-  await expect.poll(() => app.chartPoints('Loss components'), { timeout: 60_000 }).toBeGreaterThan(1);
-  await expect(
-    page.locator('section[aria-label="Loss components"] .recharts-line path.recharts-curve').first(),
-  ).toBeVisible();
+  await expect.poll(() => app.loss.points(), { timeout: 60_000 }).toBeGreaterThan(1);
+  await expect(app.loss.curves().first()).toBeVisible();
 
   await app.button('Pause').click();
   await expect(app.state).toHaveText('paused');

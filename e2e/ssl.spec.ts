@@ -28,16 +28,15 @@ test('SSL SAMix: contrastive loss streams, masks render, kNN points, a linear pr
   await expect(method.locator('option', { hasText: /^erm$/ })).toBeEnabled();
   await expect(page.getByLabel('Learning rate', { exact: true })).toHaveValue('0.06'); // the SSL default
 
-  const loss = page.locator('section[aria-label="Loss components"]');
-  await expect(loss.locator('.chart-legend li', { hasText: 'contrastive loss (MoCo InfoNCE' })).toBeVisible();
-  await expect(loss.locator('.chart-legend li', { hasText: 'global (Mixer, each instance' })).toBeVisible();
+  await expect(app.loss.legendEntry('contrastive loss (MoCo InfoNCE')).toBeVisible();
+  await expect(app.loss.legendEntry('global (Mixer, each instance')).toBeVisible();
   await app.button('Start').click();
   await app.waitForStep(2);
-  await expect.poll(() => app.chartPoints('Loss components')).toBeGreaterThan(0);
-  const first = await app.chartPoints('Loss components');
-  await expect.poll(() => app.chartPoints('Loss components')).toBeGreaterThan(first);
+  await expect.poll(() => app.loss.points()).toBeGreaterThan(0);
+  const first = await app.loss.points();
+  await expect.poll(() => app.loss.points()).toBeGreaterThan(first);
 
-  const masks = page.getByRole('region', { name: 'Masks' }).getByRole('img', { name: /^Mask \d$/ });
+  const masks = app.masks.images();
   await expect(masks).toHaveCount(4);
   const opaque = await masks.first().evaluate((c: HTMLCanvasElement) => {
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
@@ -47,10 +46,9 @@ test('SSL SAMix: contrastive loss streams, masks render, kNN points, a linear pr
   });
   expect(opaque).toBe(1);
 
-  const acc = page.locator('section[aria-label="Accuracy"]');
-  await expect(acc.locator('.chart-legend li', { hasText: KNN })).toBeVisible();
+  await expect(app.accuracy.legendEntry(KNN)).toBeVisible();
   await expect(app.state).toHaveText('done', { timeout: 240_000 });
-  await acc.getByRole('button', { name: 'Table' }).click();
+  await app.accuracy.root.getByRole('button', { name: 'Table' }).click();
   const table = page.getByRole('table', { name: 'Accuracy data' });
   const knn = await filledCells(table, KNN);
   expect(knn).toHaveLength(3); // evaluations at steps 10, 20, 30
