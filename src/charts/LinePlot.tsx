@@ -39,7 +39,8 @@ interface Props {
 }
 
 const DEFAULT_HEIGHT = 240;
-const MARGIN = { left: 8, right: 12, top: 8, bottom: 18 };
+// Right margin: room for half of the last step label ("12,000"), which every tick shows (interval 0).
+const MARGIN = { left: 8, right: 24, top: 8, bottom: 18 };
 const NO_SPARSE: ReadonlySet<string> = new Set();
 /** From step 0 to a round number past the last step, so the ticks fall on round steps. */
 const X_DOMAIN: [number, 'auto'] = [0, 'auto'];
