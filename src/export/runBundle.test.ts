@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
 import type { EvalResult, StepMetrics } from '../core/trainerTypes';
 import { decodePng } from '../data/png';
+import { probePair } from '../testing/fixtures';
 import type { MaskFrame } from './maskHistory';
 import {
   EVALS_COLUMNS,
@@ -202,7 +203,6 @@ describe('run bundle with mask history', () => {
     const f = frame(4);
     const side = Math.round(Math.sqrt(f.masks[0].length));
     const channels = f.mixed[0].length / f.masks[0].length;
-    const img = new Float32Array(side * side * channels).fill(0.5);
     const images = new Map([
       [
         f.pairKey,
@@ -211,20 +211,7 @@ describe('run bundle with mask history', () => {
           width: side,
           height: side,
           channels,
-          pairs: f.masks.map((_, k) => ({
-            indexA: 2 * k,
-            indexB: 2 * k + 1,
-            labelA: 0,
-            labelB: 1,
-            lam: 0.5,
-            lamEff: 0.5,
-            imageA: img,
-            imageB: img,
-            mixed: img,
-            mask: new Float32Array(side * side),
-            objectKeptA: NaN,
-            objectKeptB: NaN,
-          })),
+          pairs: f.masks.map((_, k) => probePair(side, channels, 0.5, { indexA: 2 * k, indexB: 2 * k + 1 })),
         },
       ],
     ]);

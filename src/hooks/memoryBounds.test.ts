@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult, StepMetrics } from '../core/trainerTypes';
 import { MAX_FRAMES, MAX_HISTORY_BYTES, frameBytes } from '../export/maskHistory';
+import { probePair } from '../testing/fixtures';
 import { EMPTY, MAX_POINTS, applyMessage, emptyRunData, type TrainerState } from './trainerState';
 
 /** A long run's messages, applied the way useTrainer applies them: what the page holds stays bounded. */
 function probe(step: number, side: number, channels: number): ProbeResult {
-  const n = side * side;
-  const pair = {
-    indexA: 0,
-    indexB: 1,
-    labelA: 0,
-    labelB: 1,
-    lam: 0.5,
-    lamEff: 0.5,
-    imageA: new Float32Array(n * channels),
-    imageB: new Float32Array(n * channels),
-    mixed: new Float32Array(n * channels),
-    mask: new Float32Array(n),
-    objectKeptA: 1,
-    objectKeptB: 0,
-  };
+  const pair = probePair(side, channels, 0, { objectKeptA: 1, objectKeptB: 0 });
   return { step, width: side, height: side, channels, pairs: [pair, pair] };
 }
 

@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG } from '../core/config';
 import type { ProbeResult, StepMetrics } from '../core/trainerTypes';
 import { buildRunBundle } from '../export/runBundle';
 import type { MaskFrame } from '../export/maskHistory';
+import { probePair } from './fixtures';
 
 export function onePairBundleFiles(metrics: StepMetrics[] = []): Record<string, Uint8Array> {
   const frame: MaskFrame = {
@@ -19,28 +20,12 @@ export function onePairBundleFiles(metrics: StepMetrics[] = []): Record<string, 
     objectKeptA: [0.8],
     objectKeptB: [0.4],
   };
-  const img = new Float32Array(48).fill(0.5);
   const probe: ProbeResult = {
     step: 2,
     width: 4,
     height: 4,
     channels: 3,
-    pairs: [
-      {
-        indexA: 0,
-        indexB: 1,
-        labelA: 0,
-        labelB: 1,
-        lam: 0.5,
-        lamEff: 0.5,
-        imageA: img,
-        imageB: img,
-        mixed: img,
-        mask: new Float32Array(16),
-        objectKeptA: 0.8,
-        objectKeptB: 0.4,
-      },
-    ],
+    pairs: [probePair(4, 3, 0.5, { objectKeptA: 0.8, objectKeptB: 0.4 })],
   };
   const zip = buildRunBundle({
     config: { ...DEFAULT_CONFIG, steps: 2 },
