@@ -30,6 +30,29 @@ function saved(page: Page, key: string): Promise<{ steps: number; chunks: number
   );
 }
 
+/** Frames held, autosaves measured and chunks stored: unchanged over 1.5 s. */
+async function settled(page: Page, key: string): Promise<void> {
+  const look = async () => {
+    const [frames, saves] = await page.evaluate(() => [
+      window.__samix!.frameCount(),
+      performance.getEntriesByName('samix:autosave').length,
+    ]);
+    return `${frames}/${saves}/${(await saved(page, key)).chunks}`;
+  };
+  let prev = '';
+  await expect
+    .poll(
+      async () => {
+        const now = await look();
+        const same = now === prev;
+        prev = now;
+        return same;
+      },
+      { timeout: 30_000, intervals: [1_500] },
+    )
+    .toBe(true);
+}
+
 test('a run saved in several chunks resumes after a reload with its curves and mask history', async ({
   page,
 }) => {
@@ -48,6 +71,9 @@ test('a run saved in several chunks resumes after a reload with its curves and m
   const held = await app.stepCount();
   const key = (await page.evaluate(() => window.__samix!.checkpoint()))!.key;
   await expect.poll(async () => (await saved(page, key)).steps, { timeout: 30_000 }).toBe(held);
+  // The worker posts the paused step's probe masks after its checkpoint, and that frame is saved by
+  // a later autosave: wait until the frames held and the saves made stop changing.
+  await settled(page, key);
   expect((await saved(page, key)).chunks).toBeGreaterThanOrEqual(4);
   const before = await page.evaluate(() => window.__samix!.metricsUpTo(Infinity));
   const framesBefore = await page.evaluate(() => window.__samix!.frameCount());
