@@ -13,9 +13,12 @@ const upward = (dirs) =>
     message: `This layer must not import ${d}/.`,
   }));
 
-/** Source folders from the bottom up; the page (hooks, components, charts, ui) and cli, worker sit on top. */
+/**
+ * Source folders from the bottom up; the page's trainer client (client), the page (hooks, components,
+ * charts, ui), cli and worker sit on top.
+ */
 const LAYERS = ['lib', 'data', 'core', 'compare', 'export', 'storage'];
-const ABOVE_ALL = ['ui', 'hooks', 'components', 'charts', 'worker', 'cli', 'testing'];
+const ABOVE_ALL = ['client', 'ui', 'hooks', 'components', 'charts', 'worker', 'cli', 'testing'];
 
 function layerRules() {
   return LAYERS.map((layer, i) => ({
@@ -60,6 +63,28 @@ export default tseslint.config(
   // The layers, lowest first (docs/architecture.md): each may import only the ones before it. Tests
   // may cross layers (a test of the configuration checks every place that reads one).
   ...layerRules(),
+  // The trainer client: plain TypeScript under the page, talking to the worker by messages only.
+  {
+    files: ['src/client/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noTf,
+            { group: ['react', 'react-dom', 'recharts'], message: 'client/ is UI-free.' },
+            ...upward(['ui', 'hooks', 'components', 'charts', 'cli', 'testing']),
+            {
+              group: ['**/worker/*', '../worker/*', '../../worker/*'],
+              allowTypeImports: true,
+              message: 'The client talks to the worker through messages: import its types only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: [
       'src/hooks/**/*.{ts,tsx}',

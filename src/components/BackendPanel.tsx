@@ -3,7 +3,7 @@
  * force one (it restarts the worker and is kept in the URL as `?backend=`).
  */
 import { BACKEND_NAMES, type BackendName } from '../core/config';
-import type { TrainerState } from '../hooks/trainerState';
+import type { TrainerState } from '../client/runState';
 import type { BackendInfo } from '../worker/protocol';
 
 interface Props {

@@ -7,7 +7,7 @@
 import { useEffect, useState, type DragEvent } from 'react';
 import { DATASET_LIST, type DataIndex } from '../data/catalog';
 import type { DataImportState } from '../hooks/useTrainer';
-import type { DataLoadState } from '../hooks/trainerState';
+import type { DataLoadState } from '../client/runState';
 import type { CachedDatasetSummary } from '../worker/datasetCache';
 import type { ImportOptions, UserDataSource } from '../worker/userData';
 import { sourceFromDrop } from '../ui/dropFiles';

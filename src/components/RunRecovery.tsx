@@ -7,13 +7,20 @@
 import { useEffect, useState } from 'react';
 import type { RunConfig } from '../core/config';
 import type { RunBundle } from '../export/runBundle';
-import type { TrainerApi } from '../hooks/useTrainer';
+import { sameFields, useTrainerActions, useTrainerSlice, type TrainerView } from '../hooks/useTrainer';
 import { RunStore } from '../ui/runStore';
 import { CheckpointStore, type CheckpointRun } from '../storage/checkpointStore';
 
+/** What the offers read of the run state. */
+const recoverySlice = (v: TrainerView) => ({
+  restored: v.restored,
+  runId: v.runId,
+  status: v.status,
+  divergence: v.divergence,
+});
+
 interface Props {
-  trainer: TrainerApi;
-  /** The run now continues with this configuration (the controls show it). */
+  /** The run now continues with this configuration (the controls show it). Stable. */
   onConfig(config: RunConfig): void;
 }
 
@@ -26,7 +33,9 @@ async function savedHistory(id: string): Promise<RunBundle | null> {
   }
 }
 
-export function RunRecovery({ trainer, onConfig }: Props) {
+export function RunRecovery({ onConfig }: Props) {
+  const view = useTrainerSlice(recoverySlice, sameFields);
+  const { resumeRun, rollback } = useTrainerActions();
   const [offer, setOffer] = useState<CheckpointRun | null>(null);
   const [busy, setBusy] = useState(false);
   const [closed, setClosed] = useState(false);
@@ -45,15 +54,13 @@ export function RunRecovery({ trainer, onConfig }: Props) {
     };
   }, []);
 
-  const restored = trainer.restored;
+  const restored = view.restored;
   useEffect(() => {
-    if (restored) onConfig(restored.config);
-    // Once per restore.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [restored]);
+    if (restored) onConfig(restored.config); // once per restore (`onConfig` is stable)
+  }, [restored, onConfig]);
 
   // The offer stands until the user answers it or starts something else.
-  const showOffer = offer && !closed && trainer.runId === 0 && trainer.status === 'idle';
+  const showOffer = offer && !closed && view.runId === 0 && view.status === 'idle';
 
   const resume = async (run: CheckpointRun): Promise<void> => {
     setBusy(true);
@@ -67,7 +74,7 @@ export function RunRecovery({ trainer, onConfig }: Props) {
         }
       : null;
     onConfig(run.config);
-    trainer.resumeRun(run.runKey, run.config, seed, true);
+    resumeRun(run.runKey, run.config, seed, true);
     setClosed(true);
     setBusy(false);
   };
@@ -79,8 +86,8 @@ export function RunRecovery({ trainer, onConfig }: Props) {
     store?.close();
   };
 
-  const d = trainer.divergence;
-  const showRollback = d && trainer.status === 'paused';
+  const d = view.divergence;
+  const showRollback = d && view.status === 'paused';
 
   if (!showOffer && !showRollback) return null;
   return (
@@ -101,7 +108,7 @@ export function RunRecovery({ trainer, onConfig }: Props) {
         <div role="group" aria-label="Divergence" className="banner error" data-testid="rollback-offer">
           Training diverged at step {d.step} ({d.term}).{' '}
           {d.rollbackStep !== null ? (
-            <button type="button" className="small" onClick={trainer.rollback}>
+            <button type="button" className="small" onClick={rollback}>
               Roll back to step {d.rollbackStep}
             </button>
           ) : (

@@ -2,7 +2,20 @@
  * The status line (a `role="status"` live region): backend and adapter, run state, step, epoch,
  * speed, tensors held and a progress bar with the time remaining.
  */
-import type { TrainerApi } from '../hooks/useTrainer';
+import { sameFields, useTrainerSlice, type TrainerView } from '../hooks/useTrainer';
+
+/** What the status line reads of the run state (it re-renders only when one of these changes). */
+const statusSlice = (v: TrainerView) => ({
+  backend: v.backend,
+  status: v.status,
+  step: v.step,
+  epoch: v.epoch,
+  runInfo: v.runInfo,
+  memory: v.memory,
+  note: v.note,
+  recovery: v.recovery.message,
+  msPerStep: v.data.metrics[v.data.metrics.length - 1]?.msPerStep ?? NaN,
+});
 
 function fmtBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -21,21 +34,19 @@ function fmtDuration(ms: number): string {
 }
 
 export function StatusBar({
-  trainer,
   budget,
   batch,
   scaled = null,
 }: {
-  trainer: TrainerApi;
   budget: number;
   batch: number;
   /** Why the default sizes were scaled down (slow backend), or null. */
   scaled?: string | null;
 }) {
-  const last = trainer.data.metrics[trainer.data.metrics.length - 1];
-  const ms = last?.msPerStep ?? NaN;
-  const b = trainer.backend;
-  const progress = budget > 0 ? Math.min(1, trainer.step / budget) : 0;
+  const run = useTrainerSlice(statusSlice, sameFields);
+  const ms = run.msPerStep;
+  const b = run.backend;
+  const progress = budget > 0 ? Math.min(1, run.step / budget) : 0;
   return (
     <div className="statusbar">
       <div role="status" aria-label="Training status" data-testid="status">
@@ -44,42 +55,42 @@ export function StatusBar({
           {b?.adapter ? ` (${b.adapter})` : ''}
         </span>
         <span>
-          {' · '}State: <strong data-testid="status-state">{trainer.status}</strong>
+          {' · '}State: <strong data-testid="status-state">{run.status}</strong>
         </span>
         <span>
-          {' · '}Step <strong data-testid="status-step">{trainer.step}</strong>
+          {' · '}Step <strong data-testid="status-step">{run.step}</strong>
         </span>
         <span>
-          {' · '}Epoch <span data-testid="status-epoch">{trainer.epoch.toFixed(2)}</span>
+          {' · '}Epoch <span data-testid="status-epoch">{run.epoch.toFixed(2)}</span>
         </span>
         {Number.isFinite(ms) && (
           <span>
             {' · '}
             {ms.toFixed(0)} ms/step · {((batch * 1000) / ms).toFixed(0)} img/s
-            {trainer.runInfo && Number.isFinite(trainer.runInfo.flopsPerStep)
-              ? ` · ${(trainer.runInfo.flopsPerStep / (ms * 1e6)).toFixed(2)} GFLOP/s`
+            {run.runInfo && Number.isFinite(run.runInfo.flopsPerStep)
+              ? ` · ${(run.runInfo.flopsPerStep / (ms * 1e6)).toFixed(2)} GFLOP/s`
               : ''}
           </span>
         )}
-        {trainer.runInfo && trainer.runInfo.warmupMs > 0 && (
-          <span> · warm-up {(trainer.runInfo.warmupMs / 1000).toFixed(1)} s</span>
+        {run.runInfo && run.runInfo.warmupMs > 0 && (
+          <span> · warm-up {(run.runInfo.warmupMs / 1000).toFixed(1)} s</span>
         )}
-        {trainer.memory && (
+        {run.memory && (
           <span>
-            {' · '}tensors {trainer.memory.numTensors} ({fmtBytes(trainer.memory.numBytes)})
+            {' · '}tensors {run.memory.numTensors} ({fmtBytes(run.memory.numBytes)})
           </span>
         )}
-        {trainer.note && <span className="note"> · {trainer.note}</span>}
+        {run.note && <span className="note"> · {run.note}</span>}
         {scaled && (
           <span className="note" data-testid="status-scaled">
             {' · '}
             {scaled}
           </span>
         )}
-        {trainer.recovery.message && (
+        {run.recovery && (
           <span className="note" data-testid="status-recovery">
             {' · '}
-            {trainer.recovery.message}
+            {run.recovery}
           </span>
         )}
       </div>
@@ -89,14 +100,14 @@ export function StatusBar({
         aria-label="Training progress"
         aria-valuemin={0}
         aria-valuemax={budget}
-        aria-valuenow={Math.min(trainer.step, budget)}
-        aria-valuetext={`${trainer.step} of ${budget} steps (${(progress * 100).toFixed(0)}%)`}
+        aria-valuenow={Math.min(run.step, budget)}
+        aria-valuetext={`${run.step} of ${budget} steps (${(progress * 100).toFixed(0)}%)`}
       >
         <div style={{ width: `${progress * 100}%` }} />
         <span>
-          {trainer.step}/{budget}
-          {Number.isFinite(ms) && trainer.status === 'running'
-            ? ` · ${fmtDuration((budget - trainer.step) * ms)} left`
+          {run.step}/{budget}
+          {Number.isFinite(ms) && run.status === 'running'
+            ? ` · ${fmtDuration((budget - run.step) * ms)} left`
             : ''}
         </span>
       </div>

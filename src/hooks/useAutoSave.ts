@@ -17,21 +17,28 @@ import type { TrainerApi } from './useTrainer';
 
 export function useAutoSave(trainer: TrainerApi, form: RunConfig, saved: SavedRunsApi): void {
   const [session] = useState(() => Date.now());
-  const { status, runId, step, runKey, restored } = trainer;
-  // Filed with the run's own configuration (the form may already hold the next one).
-  const config = trainer.runConfig ?? form;
+  const { status, runId } = trainer;
   const checkpointStep = trainer.checkpoint?.step ?? 0;
   const { saveParts } = saved;
-  const data = trainer.data;
+  // What a save reads, as of the latest render; a save is due only at the moments listed below.
+  const latest = useRef({ trainer, form });
+  useEffect(() => {
+    latest.current = { trainer, form };
+  });
   const last = useRef<{ mark: SaveMark | null; queue: Promise<void> }>({
     mark: null,
     queue: Promise.resolve(),
   });
+  // Saved once per pause, finish and checkpoint (and for a new run id).
   useEffect(() => {
+    const { trainer: t, form: f } = latest.current;
+    const { step, runKey, restored, data } = t;
+    // Filed with the run's own configuration (the form may already hold the next one).
+    const config = t.runConfig ?? f;
     const due = status === 'paused' || status === 'done' || (status === 'running' && checkpointStep > 0);
     if (!due || step === 0 || data.metrics.length === 0) return;
     const id = runKey || `run-${session}-${runId}`;
-    const backend = trainer.backend?.active ?? '';
+    const backend = t.backend?.active ?? '';
     const timer = setTimeout(() => {
       const s = last.current;
       const once = async (): Promise<'ok' | 'stale' | 'failed'> => {
@@ -69,7 +76,5 @@ export function useAutoSave(trainer: TrainerApi, form: RunConfig, saved: SavedRu
       });
     }, 50);
     return () => clearTimeout(timer);
-    // Saved once per pause/finish/checkpoint; `data` is the live run's mutable store.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [status, runId, saveParts, checkpointStep]);
+  }, [status, runId, saveParts, checkpointStep, session]);
 }

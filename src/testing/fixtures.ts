@@ -3,7 +3,8 @@
  * page-side trainer state reducer (`applyMessage`). Test-only: production code never imports this module.
  */
 import type { ProbeResult, StepMetrics } from '../core/trainerTypes';
-import { EMPTY, applyMessage, emptyRunData, type TrainerState } from '../hooks/trainerState';
+import { applyMessage } from '../client/applyMessage';
+import { EMPTY, emptyRunData, type TrainerState } from '../client/runState';
 
 /** One step's metrics with fixed, plausible values (loss 1, accuracy 0.5, λ 0.5, 1 ms). One argument: safe in `.map(point)`. */
 export function point(step: number): StepMetrics {

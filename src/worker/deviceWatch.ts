@@ -3,7 +3,8 @@
  * `webglcontextlost` event and `gl.isContextLost()`), or an out-of-memory error thrown by a step.
  * The handler asks `check()` before every step and `classify()` for every error it catches; the
  * first loss is reported once through `onLost`, and the page then restarts the worker on another
- * backend (src/hooks/recovery.ts). `inject()` is the test-only fault hook: it triggers the real
+ * backend (src/client/recovery.ts). `inject()` is the test-only fault hook (the handler accepts it only
+ * when the page asked for test hooks, src/client/testHooks.ts): it triggers the real
  * mechanism where the browser has one (`device.destroy()`, `WEBGL_lose_context.loseContext()`),
  * otherwise it makes the next step throw an error that goes through the same classification.
  */

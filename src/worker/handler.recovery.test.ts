@@ -38,7 +38,7 @@ describe('handler: backend loss', () => {
     const watch = new DeviceWatch();
     watch.attach('wasm');
     const { out, trainer, send } = setup(watch);
-    await send({ type: 'init', forced: null });
+    await send({ type: 'init', forced: null, testHooks: true });
     await send({ type: 'start', runId: 3, config: cfg, autoRun: true });
     await until(() => trainer.stepCount > 0);
     await send({ type: 'injectFault', kind: 'oom' });
@@ -69,7 +69,7 @@ describe('handler: backend loss', () => {
     const watch = new DeviceWatch();
     watch.attach('wasm');
     const { out, trainer, send } = setup(watch);
-    await send({ type: 'init', forced: null });
+    await send({ type: 'init', forced: null, testHooks: true });
     await send({ type: 'start', runId: 1, config: cfg, autoRun: false });
     trainer.throwAt = 2;
     trainer.thrown = new RangeError('Array buffer allocation failed');
@@ -89,7 +89,7 @@ describe('handler: backend loss', () => {
       },
     };
     const { out, send } = setup(guard);
-    await send({ type: 'init', forced: null });
+    await send({ type: 'init', forced: null, testHooks: true });
     await send({ type: 'start', runId: 2, config: cfg, autoRun: false });
     fire({ kind: 'deviceLost', reason: 'WebGPU device lost (destroyed)' });
     fire({ kind: 'deviceLost', reason: 'again' });
@@ -101,11 +101,28 @@ describe('handler: backend loss', () => {
     const watch = new DeviceWatch();
     watch.attach('wasm');
     const { out, trainer, send } = setup(watch);
-    await send({ type: 'init', forced: null });
+    await send({ type: 'init', forced: null, testHooks: true });
     await send({ type: 'start', runId: 1, config: cfg, autoRun: false });
     trainer.throwAt = 1;
     await send({ type: 'step', runId: 1, part: 'both' });
     expect(lost(out)).toEqual([]);
     expect(out.some((m) => m.type === 'error' && /NaN in global/.test(m.error.message))).toBe(true);
+  });
+
+  it('refuses an injected fault unless the page asked for test hooks, and trains on', async () => {
+    const watch = new DeviceWatch();
+    watch.attach('wasm');
+    const { out, trainer, send } = setup(watch);
+    await send({ type: 'init', forced: null });
+    await send({ type: 'start', runId: 4, config: cfg, autoRun: true });
+    await until(() => trainer.stepCount > 0);
+    await send({ type: 'injectFault', kind: 'oom' });
+    const held = trainer.stepCount;
+    await until(() => trainer.stepCount > held + 2);
+    expect(lost(out)).toEqual([]);
+    expect(ofType(out, 'error').map((e) => e.error.message)).toEqual([
+      'Fault injection (oom) is a test hook and is off: open the page with ?debug to use it.',
+    ]);
+    await send({ type: 'pause', runId: 4 });
   });
 });

@@ -33,6 +33,7 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
   return async (msg: ToWorker): Promise<void> => {
     switch (msg.type) {
       case 'init': {
+        s.testHooks = msg.testHooks ?? false;
         // Exclusive, so a Start sent while the backend is still starting waits for it.
         await exclusive(c, async () => {
           try {
@@ -174,6 +175,11 @@ export function createHandler(post: Post, deps: HandlerDeps): (msg: ToWorker) =>
       case 'rollback':
         return rollbackRun(c, msg.runId);
       case 'injectFault':
+        if (!s.testHooks) {
+          const message = `Fault injection (${msg.kind}) is a test hook and is off: open the page with ?debug to use it.`;
+          post({ type: 'error', runId: null, error: { name: 'TestHookOff', message }, fatal: false });
+          return;
+        }
         // Not exclusive: a fault must land while the loop is stepping.
         deps.device?.inject(msg.kind);
         return;

@@ -134,7 +134,12 @@ export interface BenchRow {
 
 export type ToWorker =
   | MixerToWorker
-  | { type: 'init'; forced: BackendName | null }
+  | {
+      type: 'init';
+      forced: BackendName | null;
+      /** Accept `injectFault` (the page runs under automation or with `?debug`); off by default. */
+      testHooks?: boolean;
+    }
   /** `key`: the run's checkpoint key (unique across page sessions); default: made unique by the worker. */
   | { type: 'start'; runId: number; config: RunConfig; autoRun: boolean; key?: string }
   | { type: 'pause'; runId: number }

@@ -32,6 +32,8 @@ export interface RunState {
   backendName: BackendName;
   /** A backendLost message was posted (it is sent once). */
   lostSent: boolean;
+  /** `injectFault` is accepted (the page asked for test hooks in `init`). */
+  testHooks: boolean;
   readonly ckpt: RunCheckpoints;
 }
 
@@ -61,6 +63,7 @@ export function createRunContext(post: Post, deps: HandlerDeps): RunContext {
     chain: Promise.resolve(),
     backendName: 'cpu',
     lostSent: false,
+    testHooks: false,
     ckpt: new RunCheckpoints(deps.checkpoints, post),
   };
   return { s, post, deps };

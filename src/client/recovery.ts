@@ -1,7 +1,7 @@
 /**
  * What the page does when the training worker's backend dies (device or context lost, out of
  * memory) or the worker itself crashes or stops answering: a pure state machine, so it is
- * unit-tested without a Worker. useTrainer terminates the worker, starts a new one forcing
+ * unit-tested without a Worker. the trainer client (trainerClient.ts) terminates the worker, starts a new one forcing
  * `target`, sends `restore` for the run and resumes it if it was training; this module decides the
  * target (the next backend of webgpu → webgl → wasm → cpu that has not failed), when to give up,
  * and the one line the status bar shows ("WebGPU device lost at step 412 — continued on wasm from
@@ -9,7 +9,7 @@
  */
 import type { BackendName } from '../core/config';
 import type { BackendLossKind } from '../worker/protocol';
-import type { RunData } from './trainerStateTypes';
+import type { RunData } from './runState';
 
 /** The order backends are tried in, best first. */
 export const BACKEND_CHAIN: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -162,7 +162,7 @@ export function restartedIdle(s: RecoveryState, backend: BackendName): RecoveryS
 
 /**
  * Drops what the page holds beyond `step` (metrics, evaluations, marks, mask frames) so the curves
- * continue cleanly from the restored checkpoint. Mutates `d` (the hook's ref) in place.
+ * continue cleanly from the restored checkpoint. Mutates `d` (the client's run data) in place.
  */
 export function dropAfter(d: RunData, step: number): void {
   d.metrics = d.metrics.filter((p) => p.step <= step);

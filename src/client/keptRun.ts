@@ -5,12 +5,12 @@
  * refuses the request and says so (an `error` with `kept`: the previous run stays in the worker,
  * answering to the new runId) and the previous run comes back as it was: curves, mask history and
  * images (the same data object, so the autosave goes on writing only what is new), config, checkpoint
- * key, step, probe and checkpoint info. Pure functions over the run's refs and React state.
+ * key, step, probe and checkpoint info. Functions over the trainer client's run fields and state.
  */
-import type { Dispatch, MutableRefObject, SetStateAction } from 'react';
 import type { RunConfig } from '../core/config';
 import type { FromWorker } from '../worker/protocol';
-import { applyMessage, type RunData, type Traffic, type TrainerState } from './trainerState';
+import { applyMessage, type StateUpdate } from './applyMessage';
+import type { RunData, Traffic, TrainerState } from './runState';
 
 /** What a start resets in the React state (and a refusal puts back). */
 const VIEW_FIELDS = [
@@ -34,13 +34,13 @@ export interface KeptRun {
   view: KeptView;
 }
 
-/** The refs a kept run lives in and comes back to. */
-export interface KeptRefs {
-  dataRef: MutableRefObject<RunData>;
-  trafficRef: MutableRefObject<Traffic>;
-  configRef: MutableRefObject<RunConfig | null>;
-  runKeyRef: MutableRefObject<string>;
-  keptRef: MutableRefObject<KeptRun | null>;
+/** Where the client holds the current run (and a kept run comes back to). */
+export interface RunFields {
+  data: RunData;
+  traffic: Traffic;
+  config: RunConfig | null;
+  runKey: string;
+  kept: KeptRun | null;
 }
 
 /**
@@ -50,15 +50,14 @@ export interface KeptRefs {
  */
 export function keepRun(
   s: TrainerState,
-  refs: Pick<KeptRefs, 'dataRef' | 'configRef' | 'runKeyRef' | 'keptRef'>,
+  run: Pick<RunFields, 'data' | 'config' | 'runKey' | 'kept'>,
   runId: number,
 ): KeptRun | null {
-  const pending = refs.keptRef.current;
-  if (pending) return { ...pending, runId };
-  const config = refs.configRef.current;
+  if (run.kept) return { ...run.kept, runId };
+  const config = run.config;
   if (!config || s.status === 'idle' || s.status === 'error') return null;
   const view = Object.fromEntries(VIEW_FIELDS.map((k) => [k, s[k]])) as KeptView;
-  return { runId, data: refs.dataRef.current, config, runKey: refs.runKeyRef.current, view };
+  return { runId, data: run.data, config, runKey: run.runKey, view };
 }
 
 /** How a message of the kept run's request settles it. */
@@ -69,36 +68,28 @@ export function verdictOf(kept: KeptRun, msg: FromWorker): 'restore' | 'drop' | 
   return msg.type === 'status' && msg.status === 'error' ? 'drop' : 'wait';
 }
 
-/** Puts the kept run back: its refs, and the state fields the start reset. */
-export function restoreKept(
-  kept: KeptRun,
-  refs: KeptRefs,
-  setState: Dispatch<SetStateAction<TrainerState>>,
-): void {
+/** Puts the kept run back: its fields, and the state fields the start reset. */
+export function restoreKept(kept: KeptRun, run: RunFields, setState: StateUpdate): void {
   const { data } = kept;
-  const since = refs.dataRef.current; // whatever arrived for the request before its refusal
+  const since = run.data; // whatever arrived for the request before its refusal
   data.metrics = data.metrics.concat(since.metrics);
   data.evals = data.evals.concat(since.evals);
   data.marks = data.marks.concat(since.marks);
   data.frames = data.frames.concat(since.frames);
   for (const [k, v] of since.images) data.images.set(k, v);
-  refs.dataRef.current = data;
-  refs.configRef.current = kept.config;
-  refs.runKeyRef.current = kept.runKey;
+  run.data = data;
+  run.config = kept.config;
+  run.runKey = kept.runKey;
   setState((s) => ({ ...s, ...kept.view, version: s.version + 1 }));
 }
 
 /** A (non-stale) message of the current request: settles a kept run, then updates the run. */
-export function applyCurrent(
-  msg: FromWorker,
-  refs: KeptRefs,
-  setState: Dispatch<SetStateAction<TrainerState>>,
-): void {
-  const kept = refs.keptRef.current;
+export function applyCurrent(msg: FromWorker, run: RunFields, setState: StateUpdate): void {
+  const kept = run.kept;
   const verdict = kept ? verdictOf(kept, msg) : 'wait';
   if (kept && verdict !== 'wait') {
-    refs.keptRef.current = null;
-    if (verdict === 'restore') restoreKept(kept, refs, setState);
+    run.kept = null;
+    if (verdict === 'restore') restoreKept(kept, run, setState);
   }
-  applyMessage(msg, refs.dataRef.current, refs.trafficRef.current, setState);
+  applyMessage(msg, run.data, run.traffic, setState);
 }

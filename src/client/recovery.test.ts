@@ -12,7 +12,7 @@ import {
   restored,
   type Failure,
 } from './recovery';
-import { emptyRunData } from './trainerState';
+import { emptyRunData } from './runState';
 
 const fail = (kind: Failure['kind'], backend: Failure['backend'], step = 412): Failure => ({
   kind,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { point, trainerStateHarness as harness } from '../testing/fixtures';
-import { MAX_POINTS } from './trainerState';
+import { MAX_POINTS } from './applyMessage';
 
 describe('applyMessage', () => {
   it('appends metrics, tracks the step and caps the history', () => {

@@ -1,25 +1,15 @@
 /**
  * How each worker message updates the page's view of the training worker (metrics into capped
- * arrays, the mask history, imports, comparisons, benchmarks). The state types themselves are in
- * trainerStateTypes.ts (re-exported here). Kept apart from the hook that owns the Worker so the
- * hook stays small.
+ * arrays, the mask history, imports, comparisons, benchmarks): the trainer client's reducer. The
+ * state types are in runState.ts.
  */
-import type { Dispatch, SetStateAction } from 'react';
 import { appendFrame, pairKeyOf, toFrame } from '../export/maskHistory';
 import { dropAfter } from './recovery';
 import type { FromWorker } from '../worker/protocol';
-import type { RunData, Traffic, TrainerState } from './trainerStateTypes';
+import type { RunData, Traffic, TrainerState } from './runState';
 
-export { EMPTY, emptyRunData } from './trainerStateTypes';
-export type {
-  CompareState,
-  DataImportState,
-  DataLoadState,
-  LiveMark,
-  RunData,
-  Traffic,
-  TrainerState,
-} from './trainerStateTypes';
+/** Replaces the run state by a function of the current one (the client's `update`). */
+export type StateUpdate = (next: (s: TrainerState) => TrainerState) => void;
 
 /** Points kept per run in memory; older points are thinned (every other one dropped). */
 export const MAX_POINTS = 20_000;
@@ -29,12 +19,7 @@ export function thin<T>(arr: T[]): T[] {
 }
 
 /** Applies one (non-stale) worker message: run data and traffic are updated in place, React state via `setState`. */
-export function applyMessage(
-  msg: FromWorker,
-  d: RunData,
-  traffic: Traffic,
-  setState: Dispatch<SetStateAction<TrainerState>>,
-): void {
+export function applyMessage(msg: FromWorker, d: RunData, traffic: Traffic, setState: StateUpdate): void {
   if (msg.type === 'probe') {
     traffic.probes++;
     for (const p of msg.result.pairs)

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ProbeResult, StepMetrics } from '../core/trainerTypes';
 import { MAX_FRAMES, MAX_HISTORY_BYTES, frameBytes } from '../export/maskHistory';
 import { probePair } from '../testing/fixtures';
-import { EMPTY, MAX_POINTS, applyMessage, emptyRunData, type TrainerState } from './trainerState';
+import { MAX_POINTS, applyMessage } from './applyMessage';
+import { EMPTY, emptyRunData, type TrainerState } from './runState';
 
 /** A long run's messages, applied the way useTrainer applies them: what the page holds stays bounded. */
 function probe(step: number, side: number, channels: number): ProbeResult {

@@ -1,7 +1,7 @@
 /**
- * The page's view of the training worker, as data: the React state of a run (status, probes,
+ * The page's view of the training worker, as data: the state of a run (status, probes,
  * imports, comparisons, benchmarks, checkpoints), the per-run series kept outside React state, and
- * their empty values. How worker messages update them is trainerState.ts.
+ * their empty values. How worker messages update them is applyMessage.ts.
  */
 import type { CompareEntry, CompareRunResult } from '../compare/types';
 import type {

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type RunConfig } from '../core/config';
+import { clientHarness } from '../testing/fakeWorker';
 import { point } from '../testing/fixtures';
-import type { FromWorker, ToWorker } from '../worker/protocol';
-import { applyCurrent } from './keptRun';
-import { makeTrainerActions } from './trainerActions';
-import { EMPTY, emptyRunData, type TrainerState } from './trainerState';
-import type { TrainerRefs } from './useWorkerSupervisor';
+import type { FromWorker } from '../worker/protocol';
 
 /**
- * The page's side of a refused Start: the actions and the supervisor's routing of current-request
- * messages, driven the way useWorkerSupervisor drives them (stale runIds dropped, checkpoint keys
- * tracked), with a fake worker that records what the page posts.
+ * The page's side of a refused Start, through the trainer client over a fake worker that records
+ * what the page posts.
  */
 const SAMIX: RunConfig = {
   ...DEFAULT_CONFIG,
@@ -24,32 +20,16 @@ const REFUSED: RunConfig = { ...SAMIX, method: 'samixp', dataset: 'shapes', mixe
 const memory = { numTensors: 1, numBytes: 2 };
 
 function page() {
-  const posted: ToWorker[] = [];
-  let state: TrainerState = EMPTY;
-  const refs: TrainerRefs = {
-    workerRef: { current: { postMessage: (m: ToWorker) => posted.push(m) } as unknown as Worker },
-    runIdRef: { current: 0 },
-    dataRef: { current: emptyRunData() },
-    trafficRef: { current: { bytes: 0, probes: 0, metrics: 0 } },
-    listenersRef: { current: new Set() },
-    configRef: { current: null },
-    runKeyRef: { current: 'run-0' },
-    keptRef: { current: null },
-    stateRef: { current: EMPTY },
+  const h = clientHarness();
+  const run = () => h.client.currentRun;
+  return {
+    actions: h.client.actions,
+    deliver: (msg: FromWorker) => h.worker.emit(msg),
+    lastStart: () => h.worker.last('start'),
+    get: () => h.view,
+    data: () => h.view.data,
+    run,
   };
-  const setState = (u: TrainerState | ((s: TrainerState) => TrainerState)) => {
-    state = typeof u === 'function' ? u(state) : u;
-    refs.stateRef.current = state; // what the supervisor's effect does after each render
-  };
-  const actions = makeTrainerActions(refs, setState);
-  const deliver = (msg: FromWorker) => {
-    if ((msg.type === 'checkpoint' || msg.type === 'restored') && msg.runId === refs.runIdRef.current)
-      refs.runKeyRef.current = msg.key;
-    if ('runId' in msg && msg.runId !== null && msg.runId !== refs.runIdRef.current) return;
-    applyCurrent(msg, refs, setState);
-  };
-  const lastStart = () => posted.filter((m) => m.type === 'start').at(-1) as ToWorker & { type: 'start' };
-  return { refs, actions, deliver, posted, lastStart, get: () => state };
 }
 
 /** A SAMix run that finished at step 3: metrics, a probe, an evaluation, a checkpoint. */
@@ -70,13 +50,13 @@ function finishedRun() {
 describe('a Start the worker refuses', () => {
   it('gives the finished run back: curves, config, run key, step, probe and checkpoint', () => {
     const p = finishedRun();
-    const before = { state: p.get(), data: p.refs.dataRef.current, key: p.refs.runKeyRef.current };
+    const before = { state: p.get(), data: p.data(), key: p.run().runKey };
     expect(before.data.metrics).toHaveLength(3);
 
     p.actions.start(REFUSED, true);
     const { runId } = p.lastStart();
     expect(p.get().step).toBe(0); // the page shows the new request at once
-    expect(p.refs.dataRef.current.metrics).toHaveLength(0);
+    expect(p.data().metrics).toHaveLength(0);
     p.deliver({ type: 'status', runId, status: 'loading', step: 3, epoch: 0, note: 'Loading shapes…' });
     p.deliver({
       type: 'error',
@@ -88,23 +68,23 @@ describe('a Start the worker refuses', () => {
     p.deliver({ type: 'status', runId, status: 'done', step: 3, epoch: 0, note: 'Not changed.' });
 
     const s = p.get();
-    expect(p.refs.dataRef.current).toBe(before.data); // same object: the autosave stays incremental
-    expect(p.refs.dataRef.current.metrics.map((m) => m.step)).toEqual([1, 2, 3]);
-    expect(p.refs.dataRef.current.evals).toHaveLength(1);
-    expect(p.refs.dataRef.current.frames).toHaveLength(1);
-    expect(p.refs.configRef.current).toEqual(SAMIX);
-    expect(p.refs.runKeyRef.current).toBe(before.key);
+    expect(p.data()).toBe(before.data); // same object: the autosave stays incremental
+    expect(p.data().metrics.map((m) => m.step)).toEqual([1, 2, 3]);
+    expect(p.data().evals).toHaveLength(1);
+    expect(p.data().frames).toHaveLength(1);
+    expect(p.run().config).toEqual(SAMIX);
+    expect(p.run().runKey).toBe(before.key);
     expect(s.runConfig).toEqual(SAMIX);
     expect(s.runKey).toBe(before.key);
     expect(s.checkpoint).toEqual(before.state.checkpoint);
     expect(s.probe).toBe(before.state.probe);
     expect([s.status, s.step, s.runId]).toEqual(['done', 3, runId]);
     expect(s.errors.map((e) => e.message)).toEqual(['starting samixp on shapes: mixer bundle: channels 1']);
-    expect(p.refs.keptRef.current).toBeNull();
+    expect(p.run().kept).toBe(false);
 
     // The kept run answers to the refused request's id: a later message is not stale.
     p.deliver({ type: 'live', runId, step: 3, patch: { eta: 0.5 } });
-    expect(p.refs.dataRef.current.marks).toHaveLength(1);
+    expect(p.data().marks).toHaveLength(1);
     expect(p.get().runConfig?.eta).toBe(0.5);
   });
 
@@ -113,30 +93,26 @@ describe('a Start the worker refuses', () => {
     p.actions.start({ ...SAMIX, dataset: 'shapes' }, true);
     const { runId, key } = p.lastStart();
     p.deliver({ type: 'dataset', runId, info: { name: 'shapes' } as never });
-    expect(p.refs.keptRef.current).toBeNull();
+    expect(p.run().kept).toBe(false);
     p.deliver({ type: 'runInfo', runId, flopsPerStep: 10, warmupMs: 5 });
     p.deliver({ type: 'metrics', runId, points: [point(1)], memory });
     // A later non-fatal error of the new run (not a refusal) brings nothing back.
     p.deliver({ type: 'error', runId, error: { name: 'Error', message: 'x' }, fatal: false, kept: true });
-    expect(p.refs.dataRef.current.metrics.map((m) => m.step)).toEqual([1]);
-    expect([p.refs.runKeyRef.current, p.get().runKey, p.get().runConfig?.dataset]).toEqual([
-      key,
-      key,
-      'shapes',
-    ]);
+    expect(p.data().metrics.map((m) => m.step)).toEqual([1]);
+    expect([p.run().runKey, p.get().runKey, p.get().runConfig?.dataset]).toEqual([key, key, 'shapes']);
   });
 
   it('over an idle or failed page keeps nothing, as before', () => {
     const idle = page();
     idle.actions.start(REFUSED, true);
-    expect(idle.refs.keptRef.current).toBeNull();
+    expect(idle.run().kept).toBe(false);
 
     const failed = finishedRun();
     const { runId } = failed.lastStart();
     failed.deliver({ type: 'error', runId, error: { name: 'Error', message: 'lost' }, fatal: true });
     expect(failed.get().status).toBe('error');
     failed.actions.start(REFUSED, true);
-    expect(failed.refs.keptRef.current).toBeNull();
+    expect(failed.run().kept).toBe(false);
     const next = failed.lastStart();
     failed.deliver({
       type: 'error',
@@ -144,15 +120,15 @@ describe('a Start the worker refuses', () => {
       error: { name: 'Error', message: 'no' },
       fatal: true,
     });
-    expect(failed.refs.dataRef.current.metrics).toHaveLength(0);
-    expect(failed.refs.configRef.current).toEqual(REFUSED);
+    expect(failed.data().metrics).toHaveLength(0);
+    expect(failed.run().config).toEqual(REFUSED);
   });
 
   it('a reset forgets the run a pending start kept', () => {
     const p = finishedRun();
     p.actions.start(REFUSED, true);
     p.actions.reset();
-    expect(p.refs.keptRef.current).toBeNull();
+    expect(p.run().kept).toBe(false);
     expect(p.get().runConfig).toBeNull();
   });
 });
