@@ -145,6 +145,16 @@ export function configFromSettings(partial: Record<string, unknown>, base?: RunC
   return config;
 }
 
+/** Help lines of the options several commands share (one wording everywhere). */
+export const SHARED_HELP = {
+  backend: ['--backend wasm|cpu', 'TF.js backend (default wasm)'],
+  epochs: ['--epochs N', 'the step budget in epochs of the training set, instead of --steps'],
+  data: ['--data PATH', 'files of cifar10 / folder / idx datasets'],
+  config: ['--config FILE', 'JSON of settings in camelCase (flags win)'],
+  reportEvery: ['--report-every N', 'steps per readback (default 10)'],
+  out: ['--out FILE', 'every result as JSON'],
+} satisfies Record<string, [string, string]>;
+
 /**
  * A command's help text: its usage line, its own options, and (when it takes run settings) a pointer
  * to the RunConfig flags listed by name.

@@ -18,8 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { DEFAULT_CONFIG, parseConfig, type MethodName } from '../core/config';
-import { setConvMode } from '../core/nets/conv';
-import { setFusedGraph } from '../core/nets/fused';
+import { withEngine } from '../core/nets/engine';
 import { observeSections, SECTIONS, type Section } from '../core/perf';
 import { Trainer } from '../core/trainer';
 import type { ImageDataset } from '../data/types';
@@ -232,13 +231,11 @@ export async function runNodeBench(a: NodeBenchArgs, data: ImageDataset): Promis
   if (a.gpuGraphBatch > 0) {
     a.log(`kernels per step (webgl/webgpu graph, Node cpu backend, batch ${a.gpuGraphBatch}; slow) …`);
     await tf.setBackend('cpu');
-    setConvMode('native');
-    setFusedGraph('gpu');
     try {
-      gpu = await kernelCounts(data, a.gpuGraphBatch, a.width);
+      gpu = await withEngine({ conv: 'native', graph: 'gpu' }, () =>
+        kernelCounts(data, a.gpuGraphBatch, a.width),
+      );
     } finally {
-      setConvMode('auto');
-      setFusedGraph('auto');
       await tf.setBackend('wasm');
     }
   }

@@ -26,7 +26,6 @@ import { loadDatasetNode } from '../data/nodeLoad';
 import {
   BOOLEAN_CONFIG_KEYS,
   CONFIG_KEYS,
-  UsageError,
   flagTable,
   helpText,
   kebab,
@@ -34,6 +33,8 @@ import {
   positive,
   readConfigFile,
   runCommand,
+  SHARED_HELP,
+  UsageError,
 } from './args';
 import { checkOutputPath, PendingFile } from './outputs';
 import { checkExportFlags, createSlTrainer, writeRunExports } from './runExportsCli';
@@ -68,11 +69,11 @@ const HELP = helpText(
   'usage: npm run train -- [--method samix] [--dataset shapes] [--steps N | --epochs N] [options]',
   [
     ['--out FILE', 'JSON lines of the logged steps and the summary (default: stdout)'],
-    ['--backend wasm|cpu', 'TF.js backend (default wasm)'],
-    ['--epochs N', 'the step budget in epochs of the training set, instead of --steps'],
-    ['--data PATH', 'files of cifar10 / folder / idx datasets'],
+    SHARED_HELP.backend,
+    SHARED_HELP.epochs,
+    SHARED_HELP.data,
     ['--log-every N', 'steps between logged lines (default 1)'],
-    ['--config FILE', 'JSON of settings in camelCase (flags win)'],
+    SHARED_HELP.config,
     ['--mixer PATH', 'the Mixer bundle a samixp run uses'],
     ['--save-mixer PATH', "write the run's Mixer bundle (a folder, or a .zip)"],
     ['--save-weights DIR', 'write the online classifier (model.json + weights.bin)'],

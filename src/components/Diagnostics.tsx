@@ -79,6 +79,33 @@ function frameStats(f: MaskFrame, size: { width: number; height: number }): Fram
 
 const DIAGNOSTICS_REDRAW_MS = 1000;
 
+/** A small plot of raw values over steps (no smoothing, marks or cursor) in the diagnostics grid. */
+function TimePlot(p: {
+  title: string;
+  data: PlotRow[];
+  series: Parameters<typeof LinePlot>[0]['series'];
+  yDomain: [number, number];
+  yLabel: string;
+  sparse?: Parameters<typeof LinePlot>[0]['sparse'];
+}) {
+  return (
+    <LinePlot
+      title={p.title}
+      data={p.data}
+      series={p.series}
+      smoothed={false}
+      logY={false}
+      yDomain={p.yDomain}
+      marks={NO_MARKS}
+      cursorStep={null}
+      onHover={ignore}
+      height={160}
+      yLabel={p.yLabel}
+      sparse={p.sparse}
+    />
+  );
+}
+
 function DiagnosticsImpl(props: Props) {
   const { alpha, margin, size, lams, checkCollapse } = props;
   // Distributions and slow trends: redrawn once a second, in a task of their own (a redraw per
@@ -226,17 +253,11 @@ function DiagnosticsImpl(props: Props) {
         </figure>
         <figure>
           <figcaption>probe mask statistics over time</figcaption>
-          <LinePlot
+          <TimePlot
             title="Mask statistics over time"
             data={statRows}
             series={STAT_SERIES}
-            smoothed={false}
-            logY={false}
             yDomain={UNIT}
-            marks={NO_MARKS}
-            cursorStep={null}
-            onHover={ignore}
-            height={160}
             yLabel="mask statistic"
           />
           <ChartLegend series={STAT_SERIES} />
@@ -253,17 +274,11 @@ function DiagnosticsImpl(props: Props) {
               object kept by the masks: {keptNow!.toFixed(2)} (1 = masks that ignore the images, 2 = both
               objects whole)
             </figcaption>
-            <LinePlot
+            <TimePlot
               title="Object kept over time"
               data={keptRows}
               series={KEPT_SERIES}
-              smoothed={false}
-              logY={false}
               yDomain={KEPT_DOMAIN}
-              marks={NO_MARKS}
-              cursorStep={null}
-              onHover={ignore}
-              height={160}
               yLabel="object kept"
               sparse={KEPT_SPARSE}
             />

@@ -55,6 +55,33 @@ interface RowProps {
   onPick: (testIndex: number) => void;
 }
 
+/** One source image of a pair (click: pick it as a probe). */
+function SourceFigure(p: {
+  which: 'A' | 'B';
+  name: string;
+  rgba: Uint8ClampedArray;
+  width: number;
+  height: number;
+  selected: boolean;
+  onPick(): void;
+}) {
+  return (
+    <figure>
+      <PixelCanvas
+        rgba={p.rgba}
+        width={p.width}
+        height={p.height}
+        label={`Image ${p.which}: ${p.name}`}
+        selected={p.selected}
+        onClick={p.onPick}
+      />
+      <figcaption>
+        {p.which} · {p.name}
+      </figcaption>
+    </figure>
+  );
+}
+
 const PairRow = memo(function PairRow({ pair, probe, index, classes, picked, onPick }: RowProps) {
   const { width, height, channels } = probe;
   const [hover, setHover] = useState<{ x: number; y: number } | null>(null);
@@ -72,28 +99,24 @@ const PairRow = memo(function PairRow({ pair, probe, index, classes, picked, onP
   const readout = hover ? pair.mask[hover.y * width + hover.x] : null;
   return (
     <div className="pair" data-testid={`probe-pair-${index}`}>
-      <figure>
-        <PixelCanvas
-          rgba={imgs.a}
-          width={width}
-          height={height}
-          label={`Image A: ${nameA}`}
-          selected={picked === pair.indexA}
-          onClick={() => onPick(pair.indexA)}
-        />
-        <figcaption>A · {nameA}</figcaption>
-      </figure>
-      <figure>
-        <PixelCanvas
-          rgba={imgs.b}
-          width={width}
-          height={height}
-          label={`Image B: ${nameB}`}
-          selected={picked === pair.indexB}
-          onClick={() => onPick(pair.indexB)}
-        />
-        <figcaption>B · {nameB}</figcaption>
-      </figure>
+      <SourceFigure
+        which="A"
+        name={nameA}
+        rgba={imgs.a}
+        width={width}
+        height={height}
+        selected={picked === pair.indexA}
+        onPick={() => onPick(pair.indexA)}
+      />
+      <SourceFigure
+        which="B"
+        name={nameB}
+        rgba={imgs.b}
+        width={width}
+        height={height}
+        selected={picked === pair.indexB}
+        onPick={() => onPick(pair.indexB)}
+      />
       <figure>
         <PixelCanvas
           rgba={imgs.m}

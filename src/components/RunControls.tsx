@@ -18,6 +18,7 @@ import {
 } from '../core/config';
 import type { RunStatus } from '../worker/protocol';
 import {
+  ChoiceField,
   ESSENTIAL_NUMERIC,
   MIXER_SWITCHES,
   NUMERIC,
@@ -159,18 +160,13 @@ function RunControlsImpl(p: Props) {
             ))}
           </select>
         </label>
-        <label className="field" title={tooltip('dataset')}>
-          <span>Dataset</span>
-          <select
-            aria-label="Dataset"
-            value={config.dataset}
-            onChange={(e) => p.onChange({ dataset: e.target.value as RunConfig['dataset'] })}
-          >
-            {DATASET_NAMES.map((m) => (
-              <option key={m}>{m}</option>
-            ))}
-          </select>
-        </label>
+        <ChoiceField
+          label="Dataset"
+          title={tooltip('dataset')}
+          value={config.dataset}
+          options={DATASET_NAMES}
+          onChange={(dataset) => p.onChange({ dataset })}
+        />
         {ESSENTIAL_NUMERIC.map((n) => (
           <NumberInput
             key={n.field}
@@ -189,42 +185,27 @@ function RunControlsImpl(p: Props) {
       <details className="advanced" data-testid="advanced-settings">
         <summary>Advanced</summary>
         <div className="fields">
-          <label className="field" title={SCENARIO_TIP}>
-            <span>Scenario</span>
-            <select
-              aria-label="Scenario"
-              value={config.scenario}
-              onChange={(e) => p.onChange(scenarioPatch(config, e.target.value as RunConfig['scenario']))}
-            >
-              {SCENARIO_NAMES.map((m) => (
-                <option key={m}>{m}</option>
-              ))}
-            </select>
-          </label>
-          <label className="field" title={tooltip('etaMode')}>
-            <span>Global term</span>
-            <select
-              aria-label="Global term"
-              value={config.etaMode}
-              onChange={(e) => p.onChange({ etaMode: e.target.value as RunConfig['etaMode'] })}
-            >
-              {ETA_MODES.map((m) => (
-                <option key={m}>{m}</option>
-              ))}
-            </select>
-          </label>
-          <label className="field" title={tooltip('mixerOptimizer')}>
-            <span>Mixer optimiser</span>
-            <select
-              aria-label="Mixer optimiser"
-              value={config.mixerOptimizer}
-              onChange={(e) => p.onChange({ mixerOptimizer: e.target.value as RunConfig['mixerOptimizer'] })}
-            >
-              {MIXER_OPTIMIZERS.map((m) => (
-                <option key={m}>{m}</option>
-              ))}
-            </select>
-          </label>
+          <ChoiceField
+            label="Scenario"
+            title={SCENARIO_TIP}
+            value={config.scenario}
+            options={SCENARIO_NAMES}
+            onChange={(scenario) => p.onChange(scenarioPatch(config, scenario))}
+          />
+          <ChoiceField
+            label="Global term"
+            title={tooltip('etaMode')}
+            value={config.etaMode}
+            options={ETA_MODES}
+            onChange={(etaMode) => p.onChange({ etaMode })}
+          />
+          <ChoiceField
+            label="Mixer optimiser"
+            title={tooltip('mixerOptimizer')}
+            value={config.mixerOptimizer}
+            options={MIXER_OPTIMIZERS}
+            onChange={(mixerOptimizer) => p.onChange({ mixerOptimizer })}
+          />
           {config.method === 'samix' &&
             !ssl &&
             MIXER_SWITCHES.map(({ field, label }) => (

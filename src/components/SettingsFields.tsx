@@ -156,3 +156,23 @@ export function NumberInput({
     </label>
   );
 }
+
+/** A labelled drop-down of `options` (its accessible name is `label`). */
+export function ChoiceField<T extends string>(p: {
+  label: string;
+  title: string;
+  value: T;
+  options: readonly T[];
+  onChange(value: T): void;
+}) {
+  return (
+    <label className="field" title={p.title}>
+      <span>{p.label}</span>
+      <select aria-label={p.label} value={p.value} onChange={(e) => p.onChange(e.target.value as T)}>
+        {p.options.map((m) => (
+          <option key={m}>{m}</option>
+        ))}
+      </select>
+    </label>
+  );
+}

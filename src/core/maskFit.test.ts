@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeak, initTestBackend } from '../testing/tf';
 import { fitLogits, fitLogitsGrad, fitMaskMean, fitShift } from './maskFit';
-import { setFusedGraph, type FusedGraph } from './nets/kernels';
+import { withEngine, type FusedGraph } from './nets/engine';
 import { Rng } from '../lib/random';
 
 /** Masks with per-sample levels and spatial contrast: sigmoid of N(μ_n, s²) logits, `[3, 8, 8, 1]`. */
@@ -93,8 +93,7 @@ describe.each<FusedGraph>(['cpu', 'gpu'])('fitLogits on the %s graph', (graph) =
   beforeAll(() => initTestBackend());
 
   it('hits every target mean to 1e-4 whatever the sharpness and level of the logits', () => {
-    setFusedGraph(graph);
-    try {
+    withEngine({ graph }, () => {
       let worst = 0;
       for (const [scale, level] of [
         [0.05, 0],
@@ -112,19 +111,14 @@ describe.each<FusedGraph>(['cpu', 'gpu'])('fitLogits on the %s graph', (graph) =
         u.dispose();
       }
       expect(worst).toBeLessThan(1e-4);
-    } finally {
-      setFusedGraph('auto');
-    }
+    });
   });
 
   it('agrees with the other graph on the shift, and fits one target per sample', () => {
     const u = mixerLogits(9, 3, 1);
     const targets = [0.2, 0.5, 0.7, 0.95];
-    setFusedGraph(graph);
-    const mine = fitShift(u, targets);
-    setFusedGraph(graph === 'gpu' ? 'cpu' : 'gpu');
-    const other = fitShift(u, targets);
-    setFusedGraph('auto');
+    const mine = withEngine({ graph }, () => fitShift(u, targets));
+    const other = withEngine({ graph: graph === 'gpu' ? 'cpu' : 'gpu' }, () => fitShift(u, targets));
     expect(tf.max(tf.abs(tf.sub(mine, other))).dataSync()[0]).toBeLessThan(2e-3);
     const m = tf.sigmoid(tf.add(u, mine)) as tf.Tensor4D;
     means(m).forEach((v, i) => expect(v).toBeCloseTo(targets[i], 4));

@@ -22,7 +22,7 @@
  * `fitLogitsGrad` on its upsampled logits; `fitMaskMean` is the same fit for a mask given as values.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activeFusedGraph } from './nets/kernels';
+import { activeFusedGraph } from './nets/engine';
 
 type T4 = tf.Tensor4D;
 

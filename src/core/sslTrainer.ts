@@ -18,7 +18,6 @@ import { parseConfig, type RunConfig } from './config';
 import type { CheckpointData, RngJson } from './checkpoint';
 import { compileOnlyPass } from './compileOnly';
 import type { ImageDataset } from '../data/types';
-import { flushFusedSaves } from './nets/fused';
 import { makeMixerOptimizer, type FlatOptimizer } from './nets/mixerOptimizer';
 import { trainableVariables } from './nets/params';
 import { Sgd } from './nets/sgd';
@@ -34,7 +33,7 @@ import {
   type SslStateParts,
 } from './sslState';
 import { disposeSample } from './scenarios/batchSample';
-import { sslStep, type SslContext } from './scenarios/sslStep';
+import { sslStep } from './scenarios/sslStep';
 import type { MixerPieces } from './weights/mixerBundle';
 import { sslMixerPieces } from './weights/runExports';
 import { buildSslNets, disposeSslNets, sslStepFlops, type SslNets } from './ssl/model';
@@ -167,35 +166,22 @@ export class SslTrainer extends TrainerBase {
 
   /** One training step; `part` 'mixer' | 'classifier' restricts SAMix's update to φ or to θ_q. */
   step(part: StepPart = 'both'): PendingStep {
-    this.checkAlive();
-    const t0 = performance.now();
-    const ctx: SslContext = {
-      cfg: this.cfg,
-      data: this.data,
-      rng: this.rng,
-      nets: this.nets,
-      queue: this.queue,
-      optQ: this.optQ,
-      optMixer: this.optMixer,
-      views: this.views,
-      step: this.steps,
-    };
-    let out;
-    try {
-      out = sslStep(ctx, part);
-      disposeSample(this.sample);
-      this.sample = out.sample;
-    } finally {
-      flushFusedSaves();
-      this.nets.q.markDirty();
-      this.nets.k.markDirty();
-    }
-    this.steps += 1;
-    return {
-      packed: out.packed,
-      info: { step: this.steps, epoch: this.data.epoch, lamMb: out.lamMb, lamBb: out.lamBb, part },
-      hostMs: performance.now() - t0,
-    };
+    return this.takeStep(part, [this.nets.q, this.nets.k], (step) =>
+      sslStep(
+        {
+          cfg: this.cfg,
+          data: this.data,
+          rng: this.rng,
+          nets: this.nets,
+          queue: this.queue,
+          optQ: this.optQ,
+          optMixer: this.optMixer,
+          views: this.views,
+          step,
+        },
+        part,
+      ),
+    );
   }
 
   /** Reads back many pending steps with one stack + `await data()`; disposes their tensors. */

@@ -19,7 +19,6 @@ import { disposeModel, isLearned, type SlModel, type TrainNets } from './model';
 import type { Sgd } from './nets/sgd';
 import type { FlatOptimizer } from './nets/mixerOptimizer';
 import type { EmaPair } from './nets/ema';
-import { flushFusedSaves } from './nets/fused';
 import { readPendingSteps, type PendingStep } from './pendingStep';
 import { probeModel, probeObjectKept } from './probe';
 import type { Rng } from '../lib/random';
@@ -36,7 +35,7 @@ import {
 } from './trainerState';
 import { buildSlRun, type TrainerOptions } from './trainerSetup';
 import { handcraftedStep } from './scenarios/handcrafted';
-import { learnedStep, type SlContext, type StepOutput } from './scenarios/supervised';
+import { learnedStep, type SlContext } from './scenarios/supervised';
 import { disposeSample } from './scenarios/batchSample';
 import { TrainerBase } from './trainerBase';
 import type { EvalResult, ProbeResult, StepMetrics, StepPart } from './trainerTypes';
@@ -128,35 +127,22 @@ export class Trainer extends TrainerBase {
    * to θ_q (+EMA); hand-crafted methods always update θ_q.
    */
   step(part: StepPart = 'both'): PendingStep {
-    this.checkAlive();
-    const t0 = performance.now();
-    const ctx: SlContext = {
-      cfg: this.cfg,
-      data: this.data,
-      rng: this.rng,
-      dataRng: this.dataRng,
-      nets: this.nets,
-      optQ: this.optQ,
-      optMixer: this.optMixer,
-      ema: this.ema,
-      step: this.steps,
-      pretrained: this.pretrained ?? undefined,
-    };
-    let out: StepOutput;
-    try {
-      out = isLearned(this.cfg) ? learnedStep(ctx, part) : handcraftedStep(ctx);
-    } finally {
-      flushFusedSaves();
-      for (const n of [this.nets.q, this.nets.k, this.nets.mixer]) n?.markDirty();
-    }
-    this.steps += 1;
-    disposeSample(this.sample);
-    this.sample = out.sample ?? null;
-    return {
-      packed: out.packed,
-      info: { step: this.steps, epoch: this.data.epoch, lamMb: out.lamMb, lamBb: out.lamBb, part },
-      hostMs: performance.now() - t0,
-    };
+    const nets = [this.nets.q, this.nets.k, this.nets.mixer];
+    return this.takeStep(part, nets, (step) => {
+      const ctx: SlContext = {
+        cfg: this.cfg,
+        data: this.data,
+        rng: this.rng,
+        dataRng: this.dataRng,
+        nets: this.nets,
+        optQ: this.optQ,
+        optMixer: this.optMixer,
+        ema: this.ema,
+        step,
+        pretrained: this.pretrained ?? undefined,
+      };
+      return isLearned(this.cfg) ? learnedStep(ctx, part) : handcraftedStep(ctx);
+    });
   }
 
   /**

@@ -6,8 +6,10 @@
  */
 import { applyLivePatch, parseConfig, type LiveField, type RunConfig } from './config';
 import type { ImageDataset } from '../data/types';
-import { readSample, type StepSample } from './scenarios/batchSample';
-import type { BatchSamples } from './trainerTypes';
+import { flushFusedSaves } from './nets/fused';
+import type { PendingStep } from './pendingStep';
+import { disposeSample, readSample, type StepSample } from './scenarios/batchSample';
+import type { BatchSamples, StepPart } from './trainerTypes';
 import { exportMixerBundle, type MixerPieces } from './weights/mixerBundle';
 import type { MixerBundle } from './weights/mixerManifest';
 
@@ -47,6 +49,43 @@ export abstract class TrainerBase {
   protected checkAlive(): void {
     if (this.disposed) throw new Error(`${this.kind} used after dispose()`);
   }
+
+  /**
+   * One step of `run` with the bookkeeping both trainers share: the alive check, the host time, the
+   * fused ops' saved tensors flushed and the flat storage of `nets` marked dirty (also when the step
+   * throws), the batch sample kept, the step counter.
+   */
+  protected takeStep(
+    part: StepPart,
+    nets: Array<{ markDirty(): void } | null>,
+    run: (step: number) => {
+      packed: PendingStep['packed'];
+      lamMb: number;
+      lamBb: number;
+      sample?: StepSample | null;
+    },
+  ): PendingStep {
+    this.checkAlive();
+    const t0 = performance.now();
+    let out;
+    try {
+      out = run(this.steps);
+    } finally {
+      flushFusedSaves();
+      for (const n of nets) n?.markDirty();
+    }
+    this.steps += 1;
+    disposeSample(this.sample);
+    this.sample = out.sample ?? null;
+    return {
+      packed: out.packed,
+      info: { step: this.steps, epoch: this.epoch, lamMb: out.lamMb, lamBb: out.lamBb, part },
+      hostMs: performance.now() - t0,
+    };
+  }
+
+  /** Fractional epoch (training samples drawn / training images). */
+  abstract get epoch(): number;
 
   /** Up to `k` images of the last step's batch with their λ and labels; null before the first step. */
   lastBatchSamples(k: number): Promise<BatchSamples | null> {

@@ -111,20 +111,19 @@ async function activate(name: BackendName): Promise<{ ok: boolean; reason: strin
 export async function selectBackend(forced: BackendName | null): Promise<BackendInfo> {
   const t0 = performance.now();
   const skipped: SkippedBackend[] = [];
+  const chosen = (active: BackendName, p: { adapter: string; isSoftware: boolean }): BackendInfo => ({
+    active,
+    adapter: p.adapter,
+    isSoftware: p.isSoftware,
+    forced,
+    skipped,
+    initMs: performance.now() - t0,
+  });
   if (forced) {
     const p = await probe(forced);
     if (p.ok) {
       const a = await activate(forced);
-      if (a.ok) {
-        return {
-          active: forced,
-          adapter: p.adapter,
-          isSoftware: p.isSoftware,
-          forced,
-          skipped,
-          initMs: performance.now() - t0,
-        };
-      }
+      if (a.ok) return chosen(forced, p);
       skipped.push({ backend: forced, reason: `forced backend could not start: ${a.reason}` });
     } else {
       skipped.push({ backend: forced, reason: `forced backend could not start: ${p.reason}` });
@@ -140,16 +139,7 @@ export async function selectBackend(forced: BackendName | null): Promise<Backend
       }
     }
     const a = await activate(name);
-    if (a.ok) {
-      return {
-        active: name,
-        adapter: p.adapter,
-        isSoftware: p.isSoftware,
-        forced,
-        skipped,
-        initMs: performance.now() - t0,
-      };
-    }
+    if (a.ok) return chosen(name, p);
     skipped.push({ backend: name, reason: a.reason });
   }
   throw new Error(

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../lib/random';
-import { conv2d, setConvMode, type ConvPad } from './conv';
+import { conv2d, type ConvPad } from './conv';
+import { withEngine, type ConvMode } from './engine';
 
 type Case = { size: number; k: number; stride: number; pad: ConvPad; ci: number; co: number };
 
@@ -49,7 +50,6 @@ describe('conv2d (custom gradient for wasm/cpu)', () => {
     await tf.setBackend('wasm');
   });
   afterAll(async () => {
-    setConvMode('auto');
     await tf.setBackend('wasm');
   });
 
@@ -59,20 +59,13 @@ describe('conv2d (custom gradient for wasm/cpu)', () => {
       const xs = rng.normalArray(2 * c.size * c.size * c.ci, 1);
       const ws = rng.normalArray(c.k * c.k * c.ci * c.co, 0.5);
       const rs = rng.normalArray(2 * c.size * c.size * c.co, 1);
+      const inMode = (conv: ConvMode) => withEngine({ conv }, () => grads(c, xs, ws, rs));
       await tf.setBackend('cpu');
-      setConvMode('native');
-      const [gxRef, gwRef] = grads(c, xs, ws, rs);
+      const [gxRef, gwRef] = inMode('native');
       const results: Array<[string, Float32Array[]]> = [];
-      for (const mode of ['corr', 'im2col'] as const) {
-        setConvMode(mode);
-        results.push([`cpu ${mode}`, grads(c, xs, ws, rs)]);
-      }
+      for (const mode of ['corr', 'im2col'] as const) results.push([`cpu ${mode}`, inMode(mode)]);
       await tf.setBackend('wasm');
-      for (const mode of ['corr', 'im2col'] as const) {
-        setConvMode(mode);
-        results.push([`wasm ${mode}`, grads(c, xs, ws, rs)]);
-      }
-      setConvMode('auto');
+      for (const mode of ['corr', 'im2col'] as const) results.push([`wasm ${mode}`, inMode(mode)]);
       expect(gxRef.length).toBe(2 * c.size * c.size * c.ci);
       for (const [name, [gx, gw]] of results) {
         expect(maxRel(gx, gxRef), `dx ${name} ${JSON.stringify(c)}`).toBeLessThan(1e-3);

@@ -5,7 +5,7 @@
  * extremely slow. On those two backends `conv2d` is a `tf.customGrad` op whose
  * forward is the native `tf.conv2d` and whose gradients use kernels wasm has:
  *
- * - filter gradient, two interchangeable strategies (`ConvMode`):
+ * - filter gradient, two interchangeable strategies (`ConvMode`, nets/engine.ts):
  *   - `im2col`: the kh·kw shifted, strided views of the padded input are concatenated along channels
  *     into `[B·Ho·Wo, kh·kw·Ci]` and multiplied ONCE with the output gradient `[B·Ho·Wo, Co]`
  *     (this mode takes its input gradient from `tf.conv2dTranspose`);
@@ -19,26 +19,10 @@
  * On webgl/webgpu the native op (and its native gradients) is used.
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeConvMode } from './engine';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './kernels';
 
 export type ConvPad = 'same' | 'valid';
-
-/** Which implementation `conv2d` uses: decided per call from the active backend, or forced. */
-export type ConvMode = 'auto' | 'native' | 'im2col' | 'corr';
-
-let convMode: ConvMode = 'auto';
-
-/** Forces the conv implementation (tests, benchmarks). `auto` = `corr` on wasm and cpu, else native. */
-export function setConvMode(mode: ConvMode): void {
-  convMode = mode;
-}
-
-/** The implementation `conv2d` uses right now. */
-export function activeConvMode(): Exclude<ConvMode, 'auto'> {
-  if (convMode !== 'auto') return convMode;
-  const b = tf.getBackend();
-  return b === 'wasm' || b === 'cpu' ? 'corr' : 'native';
-}
 
 /**
  * Padding TF.js applies for `pad` (same rule as its conv_util): [before, after].

@@ -3,16 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initTestBackend } from '../../testing/tf';
 import { Rng } from '../../lib/random';
 import { applyBnUpdates, type BnRecord } from './batchNorm';
-import { setConvMode, type ConvMode } from './conv';
+import { overrideEngine, type ConvMode } from './engine';
 import { FlatNet } from './flat';
-import {
-  flushFusedSaves,
-  fusedClassify,
-  fusedStageFeatures,
-  setFusedGraph,
-  type FusedGraph,
-  type HeadName,
-} from './fused';
+import { flushFusedSaves, fusedClassify, fusedStageFeatures, type FusedGraph, type HeadName } from './fused';
 import { buildHeads, linearHead, type HeadsParams } from './heads';
 import { cloneParams, disposeParams, namedVariables, trainableVariables } from './params';
 import { buildResNet, resnetForward, type FeatureMix, type ResNetParams } from './resnet';
@@ -82,15 +75,12 @@ const NATIVE: Array<[FusedGraph, ConvMode]> =
 describe.each<[FusedGraph, ConvMode]>([['cpu', 'corr'], ['gpu', 'corr'], ['gpu', 'im2col'], ...NATIVE])(
   'fused classifier op (%s graph, %s conv gradients)',
   (graph, mode) => {
+    let restore = (): void => undefined;
     beforeAll(async () => {
       await initTestBackend();
-      setConvMode(mode);
-      setFusedGraph(graph);
+      restore = overrideEngine({ conv: mode, graph });
     });
-    afterAll(() => {
-      setConvMode('auto');
-      setFusedGraph('auto');
-    });
+    afterAll(() => restore());
 
     it.each([
       { name: 'one group', heads: ['one'] as HeadName[] },

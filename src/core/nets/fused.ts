@@ -43,13 +43,14 @@ import {
   type T3,
   type T4,
 } from './fusedForward';
-import { activeFusedGraph, isTaping, type FusedGraph } from './kernels';
+import { activeFusedGraph, type FusedGraph } from './engine';
+import { isTaping } from './kernels';
 import { currentSection, withSection } from '../perf';
 import { opParams } from './opParams';
 import { flushSaves, Saves } from './saves';
 
 export type { ClassifierTree, FusedOptions, HeadName } from './fusedForward';
-export { activeFusedGraph, setFusedGraph, type FusedGraph } from './kernels';
+export { activeFusedGraph, type FusedGraph } from './engine';
 
 /**
  * Frees what forwards kept for backwards that never ran (an op whose output did not reach the

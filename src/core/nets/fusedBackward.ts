@@ -14,7 +14,8 @@ import { BN_EPSILON } from './batchNorm';
 import { convFilterGrad, convInputGrad } from './conv';
 import { channelMean, type ClassifierTree, type Forward, type HeadName, type MixRec } from './fusedForward';
 import type { T1, T3, T4, UnitRec } from './fusedForward';
-import { batchMatMul, depthwise1x1, fusedBatchNorm, type FusedGraph } from './kernels';
+import type { FusedGraph } from './engine';
+import { batchMatMul, depthwise1x1, fusedBatchNorm } from './kernels';
 import { inversePermutation } from './permute';
 
 /** Gradients of one backward, by parameter leaf; `scales[leaf]` multiplies the leaf's gradient. */

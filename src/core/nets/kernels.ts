@@ -9,26 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { activeFusedGraph } from './engine';
 
-/**
- * Which graph the training ops build (nets/fused.ts): `gpu` (webgl, webgpu — dispatch-bound: fewest
- * kernels) or `cpu` (wasm, cpu — bandwidth-bound: fewest slow kernels). `auto` follows the backend.
- */
-export type FusedGraph = 'gpu' | 'cpu';
-
-let graphMode: FusedGraph | 'auto' = 'auto';
-
-/** Forces the graph (tests; the bench counts the gpu graph on the Node cpu backend). */
-export function setFusedGraph(mode: FusedGraph | 'auto'): void {
-  graphMode = mode;
-}
-
-/** The graph the ops build right now. */
-export function activeFusedGraph(): FusedGraph {
-  if (graphMode !== 'auto') return graphMode;
-  const b = tf.getBackend();
-  return b === 'wasm' || b === 'cpu' ? 'cpu' : 'gpu';
-}
+export type { FusedGraph } from './engine';
 
 /**
  * One `FusedBatchNorm` kernel: (x − mean)·scale·rsqrt(variance + ε) + offset, every vector
@@ -76,6 +59,20 @@ export function batchMatMul(
   return tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA, transposeB }) as tf.Tensor3D;
 }
 
+type Shape4 = [number, number, number, number];
+
+/** One native convolution-gradient kernel, NHWC, square stride. */
+function convGradKernel(
+  name: 'Conv2DBackpropFilter' | 'Conv2DBackpropInput',
+  inputs: tf.NamedTensorMap,
+  stride: number,
+  pad: 'same' | 'valid',
+  shape: { filterShape: Shape4 } | { inputShape: Shape4 },
+): tf.Tensor4D {
+  const attrs = { strides: [stride, stride], pad, dataFormat: 'NHWC', ...shape };
+  return tf.engine().runKernel(name, inputs, attrs) as tf.Tensor4D;
+}
+
 /**
  * One native `Conv2DBackpropFilter` kernel (webgl, webgpu, cpu; wasm has none).
  * @param x `[B, H, W, Ci]`; @param dy `[B, Ho, Wo, Co]`
@@ -84,17 +81,11 @@ export function batchMatMul(
 export function conv2dBackpropFilter(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
-  filterShape: [number, number, number, number],
+  filterShape: Shape4,
   stride: number,
   pad: 'same' | 'valid',
 ): tf.Tensor4D {
-  return tf
-    .engine()
-    .runKernel(
-      'Conv2DBackpropFilter',
-      { x, dy },
-      { strides: [stride, stride], pad, dataFormat: 'NHWC', filterShape },
-    ) as tf.Tensor4D;
+  return convGradKernel('Conv2DBackpropFilter', { x, dy }, stride, pad, { filterShape });
 }
 
 /**
@@ -105,17 +96,11 @@ export function conv2dBackpropFilter(
 export function conv2dBackpropInput(
   dy: tf.Tensor4D,
   w: tf.Tensor4D,
-  inputShape: [number, number, number, number],
+  inputShape: Shape4,
   stride: number,
   pad: 'same' | 'valid',
 ): tf.Tensor4D {
-  return tf
-    .engine()
-    .runKernel(
-      'Conv2DBackpropInput',
-      { dy, filter: w },
-      { strides: [stride, stride], pad, dataFormat: 'NHWC', inputShape },
-    ) as tf.Tensor4D;
+  return convGradKernel('Conv2DBackpropInput', { dy, filter: w }, stride, pad, { inputShape });
 }
 
 /** True while TF.js records a gradient tape (inside `tf.grad`/`variableGrads`, not inside a kernel). */

@@ -13,7 +13,7 @@ import {
   type SamixMixerParams,
 } from './mixer';
 import { samixMixerPasses } from './mixerOp';
-import { setFusedGraph } from './kernels';
+import { overrideEngine } from './engine';
 import { disposeParams } from './params';
 
 const N = 4;
@@ -180,80 +180,83 @@ describe('SAMix Mixer passes as one op', () => {
   ])(
     'equals separate layer-by-layer passes: masks, BN statistics and the φ gradient of pass 0 ($name)',
     ({ opt, graph }) => {
-      setFusedGraph(graph ?? 'auto');
-      const a = buildMixer(new Rng(21), 'samix', C) as SamixMixerParams;
-      const b = buildMixer(new Rng(21), 'samix', C) as SamixMixerParams;
-      tf.tidy(() => {
-        // Non-trivial value-net BN affine and a sharper attention.
-        for (const m of [a, b]) {
-          m.valueBn.gamma.assign(tf.tensor1d([0.5, 1.5, -1, 2]));
-          m.valueBn.beta.assign(tf.tensor1d([0.1, 0, -0.2, 0.3]));
-          m.query.w.assign(tf.mul(m.query.w, 50));
-          m.value2.assign(tf.mul(m.value2, 30));
-        }
-      });
-      const z = features(22);
-      const passes = [
-        { perm: PERM, lam: 0.3 },
-        { perm: new Int32Array([1, 3, 0, 2]), lam: 0.8 },
-      ];
-      const weight = tf.randomNormal([N, 16, 16, 1], 0, 1, 'float32', 23);
-      const vars = (m: SamixMixerParams) => [
-        m.query.w,
-        m.query.b,
-        m.key.w,
-        m.key.b,
-        m.value1,
-        m.valueBn.gamma,
-        m.valueBn.beta,
-        m.value2,
-      ];
-      const recA: BnUpdate[] = [];
-      const recB: BnUpdate[] = [];
-      let others: tf.Tensor[] = [];
-      const got = tf.variableGrads(() => {
-        const ms = samixMixerPasses(a, z, passes, {
-          outSize: [16, 16],
-          lamMulK: 0.25,
-          bnUpdates: recA as never,
-          ...opt,
+      const restore = overrideEngine({ graph: graph ?? 'auto' });
+      try {
+        const a = buildMixer(new Rng(21), 'samix', C) as SamixMixerParams;
+        const b = buildMixer(new Rng(21), 'samix', C) as SamixMixerParams;
+        tf.tidy(() => {
+          // Non-trivial value-net BN affine and a sharper attention.
+          for (const m of [a, b]) {
+            m.valueBn.gamma.assign(tf.tensor1d([0.5, 1.5, -1, 2]));
+            m.valueBn.beta.assign(tf.tensor1d([0.1, 0, -0.2, 0.3]));
+            m.query.w.assign(tf.mul(m.query.w, 50));
+            m.value2.assign(tf.mul(m.value2, 30));
+          }
         });
-        others = ms.slice(1).map((t) => tf.keep(t));
-        return tf.sum(tf.mul(ms[0], weight)) as tf.Scalar;
-      }, vars(a));
-      const want = tf.variableGrads(() => {
-        const ms = passes.map(
-          (ps) => mixerForward(b, { z, perm: ps.perm }, ps.lam, { ...OPTS, bnUpdates: recB, ...opt }).m,
-        );
-        others = [...others, tf.keep(ms[1])];
-        return tf.sum(tf.mul(ms[0], weight)) as tf.Scalar;
-      }, vars(b));
-      const diff = (p: tf.Tensor, q: tf.Tensor) => tf.max(tf.abs(tf.sub(p, q))).arraySync() as number;
-      expect(diff(got.value, want.value)).toBeLessThan(1e-4);
-      expect(diff(others[0], others[1])).toBeLessThan(1e-6); // pass 1 mask
-      vars(a).forEach((v, i) => {
-        const g = got.grads[v.name];
-        const r = want.grads[vars(b)[i].name];
-        // Relative error (the key bias has a zero gradient: softmax ignores a shift of every score).
-        const scale = Math.max(1e-3, tf.max(tf.abs(r)).arraySync() as number);
-        expect(diff(g, r) / scale, v.name).toBeLessThan(1e-3);
-      });
-      expect(recA.length).toBe(1);
-      applyBnUpdates(recA);
-      applyBnUpdates(recB);
-      expect(diff(a.valueBn.movingMean, b.valueBn.movingMean)).toBeLessThan(1e-6);
-      expect(diff(a.valueBn.movingVar, b.valueBn.movingVar)).toBeLessThan(1e-5);
-      tf.dispose([
-        got.value,
-        want.value,
-        ...Object.values(got.grads),
-        ...Object.values(want.grads),
-        ...others,
-        z,
-        weight,
-      ]);
-      disposeParams([a, b]);
-      setFusedGraph('auto');
+        const z = features(22);
+        const passes = [
+          { perm: PERM, lam: 0.3 },
+          { perm: new Int32Array([1, 3, 0, 2]), lam: 0.8 },
+        ];
+        const weight = tf.randomNormal([N, 16, 16, 1], 0, 1, 'float32', 23);
+        const vars = (m: SamixMixerParams) => [
+          m.query.w,
+          m.query.b,
+          m.key.w,
+          m.key.b,
+          m.value1,
+          m.valueBn.gamma,
+          m.valueBn.beta,
+          m.value2,
+        ];
+        const recA: BnUpdate[] = [];
+        const recB: BnUpdate[] = [];
+        let others: tf.Tensor[] = [];
+        const got = tf.variableGrads(() => {
+          const ms = samixMixerPasses(a, z, passes, {
+            outSize: [16, 16],
+            lamMulK: 0.25,
+            bnUpdates: recA as never,
+            ...opt,
+          });
+          others = ms.slice(1).map((t) => tf.keep(t));
+          return tf.sum(tf.mul(ms[0], weight)) as tf.Scalar;
+        }, vars(a));
+        const want = tf.variableGrads(() => {
+          const ms = passes.map(
+            (ps) => mixerForward(b, { z, perm: ps.perm }, ps.lam, { ...OPTS, bnUpdates: recB, ...opt }).m,
+          );
+          others = [...others, tf.keep(ms[1])];
+          return tf.sum(tf.mul(ms[0], weight)) as tf.Scalar;
+        }, vars(b));
+        const diff = (p: tf.Tensor, q: tf.Tensor) => tf.max(tf.abs(tf.sub(p, q))).arraySync() as number;
+        expect(diff(got.value, want.value)).toBeLessThan(1e-4);
+        expect(diff(others[0], others[1])).toBeLessThan(1e-6); // pass 1 mask
+        vars(a).forEach((v, i) => {
+          const g = got.grads[v.name];
+          const r = want.grads[vars(b)[i].name];
+          // Relative error (the key bias has a zero gradient: softmax ignores a shift of every score).
+          const scale = Math.max(1e-3, tf.max(tf.abs(r)).arraySync() as number);
+          expect(diff(g, r) / scale, v.name).toBeLessThan(1e-3);
+        });
+        expect(recA.length).toBe(1);
+        applyBnUpdates(recA);
+        applyBnUpdates(recB);
+        expect(diff(a.valueBn.movingMean, b.valueBn.movingMean)).toBeLessThan(1e-6);
+        expect(diff(a.valueBn.movingVar, b.valueBn.movingVar)).toBeLessThan(1e-5);
+        tf.dispose([
+          got.value,
+          want.value,
+          ...Object.values(got.grads),
+          ...Object.values(want.grads),
+          ...others,
+          z,
+          weight,
+        ]);
+        disposeParams([a, b]);
+      } finally {
+        restore();
+      }
     },
   );
 
