@@ -1,6 +1,6 @@
 /**
  * A small typed view of the run on `window.__samix`, for e2e tests, the UI benchmarks and people
- * poking at the page from the console (style rule R15: tests read state, not pixels). Installed only
+ * poking at the page from the console (rule R15, docs/architecture.md: tests read state, not pixels). Installed only
  * when `testHooksWanted` (the page runs under automation, or with `?debug`); its module is loaded on
  * demand, so an ordinary visit neither downloads it nor can inject faults into the worker.
  */

@@ -243,7 +243,7 @@ export function mixerSwitches(cfg: Pick<RunConfig, 'method' | 'scenario' | 'mixe
 /**
  * Mask-loss weight actually used when `maskLossWeight` is 0: 0.3 for supervised SAMix with `maskFit`
  * (the L1 term is then always zero and the weight only scales the −2·Var term, which at 0.1 left the
- * fitted masks near-flat: README "The SAMix Mixer's two browser switches"), otherwise the reference 0.1.
+ * fitted masks near-flat: docs/decisions.md "The SAMix Mixer's two browser switches"), otherwise the reference 0.1.
  */
 export function effectiveMaskLossWeight(
   cfg: Pick<RunConfig, 'maskLossWeight' | 'method' | 'scenario' | 'maskFit'>,

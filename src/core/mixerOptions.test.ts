@@ -1,6 +1,6 @@
 /**
- * The supervised SAMix Mixer's two browser options (`mixerLocal`, `maskFit`; README "Where the engine
- * departs from the reference"): what they do to one Mixer pass, and to the training step.
+ * The supervised SAMix Mixer's two browser options (`mixerLocal`, `maskFit`; docs/decisions.md,
+ * "The SAMix Mixer's two browser switches"): what they do to one Mixer pass, and to the training step.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * A dispatched training step whose metrics still live on the device, and the one readback that turns
- * many of them into `StepMetrics` (style rule R6: `step()` never reads back; `read()` stacks the
+ * many of them into `StepMetrics` (rule R6, docs/architecture.md: `step()` never reads back; `read()` stacks the
  * packed metrics of many steps and does a single `await data()`).
  */
 import * as tf from '@tensorflow/tfjs';

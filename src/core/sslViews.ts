@@ -34,7 +34,7 @@ export interface ViewOptions {
  * `shapes` draws every colour at random per image and defines the class by the outline only, so its
  * views randomise colour completely: any hue (hue jitter 0.5, always applied) and grayscale half of
  * the time. With the CIFAR recipe, plain MoCo (batch 64, width 8, 600 steps) ended at kNN 11.7 %
- * (it fell below the random encoder's 13.5 %); with this one at 15.1 % (README "Self-supervised SAMix").
+ * (it fell below the random encoder's 13.5 %); with this one at 15.1 % (docs/ssl.md).
  */
 const SHAPES_COLOUR = {
   jitter: [0.4, 0.4, 0.4, 0.5] as [number, number, number, number],

@@ -3,7 +3,7 @@
  * and the EMA pairs, and exposes one step at a time to the worker loop and the headless command.
  *
  * `step()` never reads back: it returns a `PendingStep` holding a small packed metrics tensor;
- * `read()` turns many of them into `StepMetrics` with a single stack + `await data()` (style rule R6).
+ * `read()` turns many of them into `StepMetrics` with a single stack + `await data()` (rule R6, docs/architecture.md).
  *
  * Helpers: assembly in trainerSetup.ts, state save/restore (warm-up, checkpoints) in trainerState.ts,
  * the readback in pendingStep.ts, the compile-only warm-up pass in compileOnly.ts, and what it

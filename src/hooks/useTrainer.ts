@@ -1,5 +1,5 @@
 /**
- * The page's handle on the training worker (style rule R4): one TrainerClient (src/client) per
+ * The page's handle on the training worker (rule R4, docs/architecture.md): one TrainerClient (src/client) per
  * forced backend, connected while the page is mounted, read through `useSyncExternalStore`.
  * Components never touch `Worker`. `useTrainerSlice` lets a panel re-render only when its slice
  * of the run state changes.

@@ -1,6 +1,6 @@
 /**
  * The worker's message handler: a function of (message, post) with its dependencies injected, so
- * vitest drives it in Node without a Worker (style rule R14). It owns one run at a time, runs the
+ * vitest drives it in Node without a Worker (rule R14, docs/architecture.md). It owns one run at a time, runs the
  * training loop with a generation counter (stale loops exit, R12), serialises everything that
  * touches the trainer, batches metrics (one GPU readback per report) and throttles mask probes.
  * This file is the router: it wires the pieces (runState, runStatus, runLoop, runLifecycle,

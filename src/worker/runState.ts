@@ -10,7 +10,7 @@ import { RunCheckpoints } from './runCheckpoints';
 
 export interface RunState {
   runId: number;
-  /** Bumped to stop a running loop: a loop whose generation is stale exits (R12). */
+  /** Bumped to stop a running loop: a loop whose generation is stale exits (rule R12, docs/architecture.md). */
   generation: number;
   status: RunStatus;
   config: RunConfig | null;

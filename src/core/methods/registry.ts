@@ -1,5 +1,5 @@
 /**
- * The method registry (style rule R7): every mixing method behind one interface, keyed by its
+ * The method registry (rule R7, docs/architecture.md): every mixing method behind one interface, keyed by its
  * config name. Drives the method dropdown, the trainer's dispatch and the per-method e2e loop.
  */
 import { METHOD_NAMES, type MethodName } from '../config';

@@ -1,5 +1,5 @@
 /**
- * One interface for every mixup method (style rule R7): each produces a mask `m` — the weight of the
+ * One interface for every mixup method (rule R7, docs/architecture.md): each produces a mask `m` — the weight of the
  * shuffled image x[σ], `[N, H, W, 1]` in [0, 1] — and one `mixWithMask` applies it:
  * x̃ = (1 − m)·x + m·x[σ], label weight λ on y and 1 − λ on y[σ].
  * ManifoldMix mixes hidden features instead (kind `feature`); AutoMix and SAMix learn the mask

@@ -9,7 +9,7 @@
  * The only λ-dependent path of the SAMix mask runs through that attention (the value net's
  * BatchNorm removes the λ scaling of Z_b, since one pass shares one λ). Plain SGD at the browser's
  * few thousand steps stays at the saddle and the mask mean ignores λ; Adam's per-weight step size
- * leaves it within a few hundred steps (measured: src/core/nets/adam.test.ts and the README).
+ * leaves it within a few hundred steps (measured: src/core/nets/adam.test.ts and docs/decisions.md).
  *
  * Same flat layout as `Sgd`: one slot `[2P + 1]` = [m, v, t] so a checkpoint saves it as one tensor.
  */

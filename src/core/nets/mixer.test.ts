@@ -262,7 +262,7 @@ describe('SAMix Mixer passes as one op', () => {
 
   it('lets λ reach the mask only through the attention: flat features give the same mask for every λ', () => {
     // Why a Mixer whose value scores are flat within each image cannot make its mask mean follow λ
-    // (README "where the engine departs from the reference"): the value net's train-mode BN cancels
+    // (docs/method.md, "Departures from OpenMixup, and why"): the value net's train-mode BN cancels
     // the (2 − λ̂) scaling of Z_b, and each mask logit is an attention-weighted average of ONE
     // image's value scores.
     const rng = new Rng(11);

@@ -10,7 +10,7 @@
  * AutoMix: one shared 1×1 conv W (C→d, bias) on Z_a = Z and Z_b = Z[σ] separately, value = 1×1 conv
  * C→1 with bias on Z_b, nearest upsampling, no λ input.
  * 1×1 convs are written as matrix products on `[N·h·w, C]`. Init N(0, 0.01²), bias 0, BN γ=1, β=0.
- * Two browser options, both off in OpenMixup (README, "Where the engine departs from the reference"):
+ * Two browser options, both off in OpenMixup (docs/decisions.md, "The SAMix Mixer's two browser switches"):
  * `local` adds each position's own value score to its logit (logits = P·V + V), and `fit` shifts
  * each mask's logits so that its mean is exactly 1 − λ (maskFit.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * Per-step metrics travel as ONE small device tensor (no readback inside the step, style rule R6);
+ * Per-step metrics travel as ONE small device tensor (no readback inside the step, rule R6, docs/architecture.md);
  * the trainer stacks many of them and reads them back with a single `await data()`.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -22,7 +22,7 @@
  * closures; the classifiers and the Mixer are hand-differentiated ops (nets/fused.ts, mixerOp.ts), the
  * losses too (lossOps.ts); f_q sees x_bb and x in ONE forward with per-batch BN statistics.
  * The terms of steps 1–8 are in learnedTerms.ts (re-exported here); SAMix's browser switches
- * (`mixerLocal`, `maskFit`, README) act inside its Mixer passes, on both masks.
+ * (`mixerLocal`, `maskFit`, docs/decisions.md) act inside its Mixer passes, on both masks.
  */
 import * as tf from '@tensorflow/tfjs';
 import { effectiveMixerLr, type RunConfig } from '../config';

@@ -189,7 +189,7 @@ describe('SSL configuration', () => {
   it('fills unset fields with the SSL defaults of docs/ssl.md; explicit values win', () => {
     const { config } = validateConfig({ scenario: 'ssl' });
     expect([config.lr, config.emaBase, config.emaEnd]).toEqual([0.06, 0.99, 0.99]);
-    expect(config.mixerOptimizer).toBe('sgd'); // Adam kept SSL masks near-constant (README)
+    expect(config.mixerOptimizer).toBe('sgd'); // Adam kept SSL masks near-constant (docs/ssl.md)
     expect(validateConfig({ scenario: 'ssl', lr: 0.1, emaEnd: 0.999 }).config).toMatchObject({
       lr: 0.1,
       emaEnd: 0.999,
