@@ -161,7 +161,7 @@ function LinePlotImpl(p: Props) {
   const yAxisLabel = useMemo(
     () =>
       p.yLabel
-        ? { value: p.yLabel, angle: -90, position: 'insideLeft' as const, offset: 12, fontSize: 10 }
+        ? { value: p.yLabel, angle: -90, position: 'insideLeft' as const, offset: 6, fontSize: 10 }
         : undefined,
     [p.yLabel],
   );

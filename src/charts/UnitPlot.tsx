@@ -64,7 +64,7 @@ function UnitPlotImpl({
     [xLabel],
   );
   const yTitle = useMemo(
-    () => ({ value: yLabel, angle: -90, position: 'insideLeft' as const, offset: 10, fontSize: 10 }),
+    () => ({ value: yLabel, angle: -90, position: 'insideLeft' as const, offset: 6, fontSize: 10 }),
     [yLabel],
   );
   return (
@@ -87,7 +87,7 @@ function UnitPlotImpl({
             allowDataOverflow
             tickFormatter={fmtTick}
             tick={AXIS_TICK}
-            width={40}
+            width={52}
             label={yTitle}
           />
           {bars.length > 0 && <Bar dataKey="bar" fill={barColor} isAnimationActive={false} />}

@@ -248,7 +248,7 @@ function DiagnosticsImpl(props: Props) {
             lines={bandLines}
             dots={dots}
             xLabel="λ asked"
-            yLabel="A's share obtained"
+            yLabel="A's share"
           />
         </figure>
         <figure>
@@ -258,7 +258,7 @@ function DiagnosticsImpl(props: Props) {
             data={statRows}
             series={STAT_SERIES}
             yDomain={UNIT}
-            yLabel="mask statistic"
+            yLabel="statistic"
           />
           <ChartLegend series={STAT_SERIES} />
         </figure>
