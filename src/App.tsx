@@ -162,7 +162,6 @@ export function App() {
     },
     [frames],
   );
-  const version = trainer.version;
   const runCfg = vb ? vb.config : shown;
 
   return (
@@ -283,7 +282,6 @@ export function App() {
                   margin={shown.maskMargin}
                   size={probeSize}
                   lams={probeLams}
-                  version={version}
                   checkCollapse={LEARNED_METHODS.includes(shown.method)}
                 />
               </PanelBoundary>

@@ -21,7 +21,6 @@ interface Props {
   margin: number;
   size: { width: number; height: number } | null;
   lams: number[];
-  version: number;
   /** Collapse warnings only make sense for learned masks (Mixup's mask is constant by design). */
   checkCollapse: boolean;
 }
@@ -290,18 +289,7 @@ function DiagnosticsImpl(props: Props) {
 }
 
 /**
- * Memoised on the mask history: the diagnostics redraw when a probe arrives (about once a second),
- * not on every metrics batch; they then read the latest metrics.
+ * Memoised; on a metrics batch only this component re-runs: its plots read values handed on once a
+ * second (`useThrottled`), so they redraw at that pace, not per batch.
  */
-export const Diagnostics = memo(
-  DiagnosticsImpl,
-  (a, b) =>
-    a.frames === b.frames &&
-    a.evals === b.evals &&
-    a.alpha === b.alpha &&
-    a.margin === b.margin &&
-    a.size === b.size &&
-    a.lams === b.lams &&
-    a.checkCollapse === b.checkCollapse &&
-    (a.metrics.length === 0) === (b.metrics.length === 0),
-);
+export const Diagnostics = memo(DiagnosticsImpl);
