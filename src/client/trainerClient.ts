@@ -6,7 +6,7 @@
  * run begins through `beginRun`. Worker messages update the state through applyMessage.ts; a start
  * the worker refuses gives the previous run back (keptRun.ts); failures follow recovery.ts.
  */
-import { validateConfig, type BackendName, type RunConfig } from '../core/config';
+import type { BackendName, RunConfig } from '../core/config';
 import type { FromWorker, ToWorker } from '../worker/protocol';
 import type { StateUpdate } from './applyMessage';
 import { applyCurrent, keepRun, type RunFields } from './keptRun';
@@ -22,7 +22,7 @@ import {
   type RecoveryState,
 } from './recovery';
 import { EMPTY, emptyRunData, type RunData, type Traffic, type TrainerState } from './runState';
-import type { TrainerActions } from './trainerActions';
+import { makeTrainerActions, type ActionHost, type RunStart, type TrainerActions } from './trainerActions';
 
 /** What the client needs of a Worker (tests pass a fake). */
 export interface WorkerLike {
@@ -51,18 +51,6 @@ export interface TrainerClientOptions {
 
 const trainingWorker = (): WorkerLike =>
   new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module' });
-
-/** How a new run begins (see `beginRun`). */
-interface RunStart {
-  /** Put the current run aside until the worker answers (a refusal gives it back). */
-  keep: boolean;
-  key: string;
-  config: RunConfig | null;
-  /** History shown at once (a resumed or shipped run). */
-  seed?: Partial<RunData> | null;
-  /** Further state for the new run. */
-  patch?: Partial<TrainerState>;
-}
 
 export class TrainerClient {
   /** The actions, bound: each keeps its identity for the client's lifetime. */
@@ -93,7 +81,7 @@ export class TrainerClient {
   constructor(private readonly options: TrainerClientOptions) {
     this.makeWorker = options.makeWorker ?? trainingWorker;
     this.snapshot = this.view();
-    this.actions = this.bindActions();
+    this.actions = makeTrainerActions(this.actionHost());
   }
 
   /** Starts the worker and its watchdog (again after `disconnect`). */
@@ -190,86 +178,17 @@ export class TrainerClient {
     return `run-${Date.now().toString(36)}-${this.runId + 1}`;
   }
 
-  private bindActions(): TrainerActions {
-    const run = this.run;
+  /** What the actions need of the client. */
+  private actionHost(): ActionHost {
     return {
-      start: (config, autoRun) => {
-        // Every field and cross-field rule, through the one validator; a refused start keeps the run.
-        const { issues } = validateConfig({ ...config });
-        if (config.method === 'samixp' && config.mixerBundle === '')
-          issues.push({
-            field: 'mixerBundle',
-            message:
-              'method samixp needs a pre-trained Mixer bundle: pick or import one in the Mixer bundles panel',
-          });
-        if (issues.length > 0) {
-          const message = `Cannot start: ${issues.map((i) => i.message).join('; ')}`;
-          this.update((s) => ({ ...s, errors: [...s.errors, { name: 'ConfigError', message }] }));
-          return;
-        }
-        const key = this.freshKey();
-        const runId = this.beginRun({ keep: true, key, config });
-        this.send({ type: 'start', runId, config, autoRun, key });
-      },
-      pause: () => this.send({ type: 'pause', runId: this.runId }),
-      resume: () => this.send({ type: 'resume', runId: this.runId }),
-      stepOnce: (part = 'both') => this.send({ type: 'step', runId: this.runId, part }),
-      reset: () => {
-        const runId = this.beginRun({
-          keep: false,
-          key: run.runKey,
-          config: null,
-          patch: { status: 'idle' },
-        });
-        this.send({ type: 'reset', runId });
-      },
-      setLive: (patch) => this.send({ type: 'setLive', runId: this.runId, patch }),
-      repickProbes: (pairs) => this.send({ type: 'probe', runId: this.runId, pairs }),
-      dismissError: (index) => this.update((s) => ({ ...s, errors: s.errors.filter((_, i) => i !== index) })),
-      runBench: (request) => {
-        this.update((s) => ({ ...s, bench: { rows: [], done: false } }));
-        this.send({ type: 'bench', request });
-      },
-      runSelfCheck: () => {
-        this.update((s) => ({ ...s, selfCheck: { results: [], done: false } }));
-        this.send({ type: 'selfCheck' });
-      },
-      importData: (source, options) => {
-        const requestId = ++this.importId;
-        const startedAt = performance.now();
-        const dataImport = {
-          requestId,
-          startedAt,
-          phase: 'starting',
-          loaded: 0,
-          total: 1,
-          result: null,
-          error: null,
-        };
-        this.update((s) => ({ ...s, dataImport }));
-        this.send({ type: 'importData', requestId, source, options });
-      },
-      deleteDataset: (name) => this.send({ type: 'deleteDataset', name }),
-      runCompare: (entries) => {
-        // Comparisons are not checkpointed: no configuration to restore.
-        const compare = { entries, progress: null, evals: [], results: [], done: false };
-        const runId = this.beginRun({ keep: false, key: run.runKey, config: null, patch: { compare } });
-        this.send({ type: 'compare', runId, entries });
-      },
-      injectFault: (kind) => this.send({ type: 'injectFault', kind }),
-      resumeRun: (key, config, seed, autoRun) => {
-        const runId = this.beginRun({ keep: true, key, config, seed });
-        this.send({ type: 'restore', runId, key, autoRun });
-      },
-      openShippedRun: (config, seed, checkpoint, autoRun) => {
-        const key = this.freshKey();
-        const runId = this.beginRun({ keep: true, key, config, seed });
-        const bytes = checkpoint.slice().buffer;
-        this.send({ type: 'openCheckpoint', runId, key, checkpoint: bytes, autoRun }, [bytes]);
-      },
-      rollback: () => this.send({ type: 'rollback', runId: this.runId }),
-      send: (msg) => this.send(msg),
-      subscribe: (listener) => {
+      runId: () => this.runId,
+      runKey: () => this.run.runKey,
+      update: this.update,
+      send: (msg, transfer) => this.send(msg, transfer),
+      beginRun: (o) => this.beginRun(o),
+      freshKey: () => this.freshKey(),
+      nextImportId: () => ++this.importId,
+      listen: (listener) => {
         this.messageListeners.add(listener);
         return () => void this.messageListeners.delete(listener);
       },
