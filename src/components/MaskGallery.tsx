@@ -99,24 +99,19 @@ const PairRow = memo(function PairRow({ pair, probe, index, classes, picked, onP
   const readout = hover ? pair.mask[hover.y * width + hover.x] : null;
   return (
     <div className="pair" data-testid={`probe-pair-${index}`}>
-      <SourceFigure
-        which="A"
-        name={nameA}
-        rgba={imgs.a}
-        width={width}
-        height={height}
-        selected={picked === pair.indexA}
-        onPick={() => onPick(pair.indexA)}
-      />
-      <SourceFigure
-        which="B"
-        name={nameB}
-        rgba={imgs.b}
-        width={width}
-        height={height}
-        selected={picked === pair.indexB}
-        onPick={() => onPick(pair.indexB)}
-      />
+      {(
+        [
+          ['A', nameA, imgs.a, pair.indexA],
+          ['B', nameB, imgs.b, pair.indexB],
+        ] as const
+      ).map(([which, name, rgba, source]) => (
+        <SourceFigure
+          key={which}
+          {...{ which, name, rgba, width, height }}
+          selected={picked === source}
+          onPick={() => onPick(source)}
+        />
+      ))}
       <figure>
         <PixelCanvas
           rgba={imgs.m}
