@@ -64,7 +64,8 @@ export function App() {
   const { shown, scaledNote } = useScaledConfig(config, trainer.backend, touched);
 
   useEffect(() => {
-    const url = `${window.location.pathname}${backendToSearch(forced)}${configToHash(config, hidden)}`;
+    const debug = new URLSearchParams(window.location.search).has('debug'); // kept: src/client/testHooks.ts
+    const url = `${window.location.pathname}${backendToSearch(forced, debug)}${configToHash(config, hidden)}`;
     window.history.replaceState(null, '', url);
   }, [config, forced, hidden]);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../core/config';
-import { configToHash, parseUrlState } from './urlState';
+import { backendToSearch, configToHash, parseUrlState } from './urlState';
 
 describe('URL state', () => {
   it('round-trips a whole configuration through the hash', () => {
@@ -51,5 +51,16 @@ describe('URL state', () => {
     expect(bad.notes).toEqual([
       'Unknown backend "tpu" in ?backend=; allowed: webgpu, webgl, wasm, cpu, auto. Using automatic selection.',
     ]);
+  });
+});
+
+describe('backendToSearch', () => {
+  it('writes the forced backend and keeps ?debug', () => {
+    expect(backendToSearch(null)).toBe('');
+    expect(backendToSearch('wasm')).toBe('?backend=wasm');
+    expect(backendToSearch(null, true)).toBe('?debug');
+    expect(backendToSearch('webgpu', true)).toBe('?backend=webgpu&debug');
+    expect(parseUrlState('?backend=webgpu&debug', '').backend).toBe('webgpu');
+    expect(parseUrlState('?backend=webgpu&debug', '').notes).toEqual([]);
   });
 });

@@ -105,6 +105,8 @@ export function configToHash(config: RunConfig, hidden: Iterable<string> = []): 
   return s ? `#${s}` : '';
 }
 
-export function backendToSearch(backend: BackendName | null): string {
-  return backend ? `?backend=${backend}` : '';
+/** The search part of the page address: the forced backend, and `debug` when it was asked for. */
+export function backendToSearch(backend: BackendName | null, debug = false): string {
+  const parts = [...(backend ? [`backend=${backend}`] : []), ...(debug ? ['debug'] : [])];
+  return parts.length ? `?${parts.join('&')}` : '';
 }
