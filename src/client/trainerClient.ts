@@ -110,7 +110,7 @@ export class TrainerClient {
   /** The current view: a new object whenever the state, the run data or the recovery state changed. */
   readonly getSnapshot = (): TrainerView => this.snapshot;
 
-  /** What the client holds for the current run besides the view (tests, the page's test API). */
+  /** What the client holds for the current run besides the view (read by the unit tests). */
   get currentRun(): { runId: number; config: RunConfig | null; runKey: string; kept: boolean } {
     const { config, runKey, kept } = this.run;
     return { runId: this.runId, config, runKey, kept: kept !== null };
