@@ -35,12 +35,12 @@ export class ChartPanel extends Panel {
       .allTextContents();
   }
 
-  /** The number of dots of each dotted line (recharts draws them in `.recharts-line-dots` layers). */
+  /** The number of point marks of each marked line (markedCurve.tsx draws them in `.series-marks`). */
   async dotsPerLine(): Promise<number[]> {
-    const groups = this.root.locator('.recharts-line-dots');
-    const n = await groups.count();
+    const lines = this.root.locator('.recharts-line');
+    const n = await lines.count();
     const out: number[] = [];
-    for (let i = 0; i < n; i++) out.push(await groups.nth(i).locator('circle').count());
+    for (let i = 0; i < n; i++) out.push(await lines.nth(i).locator('.series-marks circle').count());
     return out.filter((c) => c > 0);
   }
 

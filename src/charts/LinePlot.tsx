@@ -9,6 +9,7 @@
 import { memo, useCallback, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { fmtStep, fmtTick } from './scale';
+import { markedCurve } from './markedCurve';
 
 export interface PlotSeries {
   key: string;
@@ -51,14 +52,7 @@ const X_DOMAIN: [number, 'auto'] = [0, 'auto'];
  * them all and re-render the chart synchronously several times per new row.
  */
 const AXIS_TICK = { fontSize: 10 };
-const dotStyles = new Map<string, { r: number; fill: string; stroke: string }>();
-function dotStyle(color: string): { r: number; fill: string; stroke: string } {
-  let d = dotStyles.get(color);
-  if (!d) dotStyles.set(color, (d = { r: 2.5, fill: color, stroke: color }));
-  return d;
-}
-
-/** Series with at most this many points also get a dot per point (a lone evaluation shows). */
+/** Series with at most this many points also get a mark per point (markedCurve.tsx; a lone point shows). */
 export const MAX_DOTS = 60;
 
 /** Whether a series has few enough points to draw each as a dot. */
@@ -111,7 +105,8 @@ function LinePlotImpl(p: Props) {
               name={s.label}
               stroke={s.color}
               strokeWidth={1.6}
-              dot={dotStyle(s.color)}
+              dot={false}
+              shape={markedCurve}
               activeDot={false}
               connectNulls
               isAnimationActive={false}
@@ -128,7 +123,8 @@ function LinePlotImpl(p: Props) {
             stroke={s.color}
             strokeOpacity={smoothed ? 0.22 : 1}
             strokeWidth={smoothed ? 1 : 1.6}
-            dot={dots ? dotStyle(s.color) : false}
+            dot={false}
+            shape={dots ? markedCurve : undefined}
             activeDot={false}
             connectNulls={false}
             isAnimationActive={false}

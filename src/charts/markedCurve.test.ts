@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { markedPoints } from './markedCurve';
+
+describe('markedPoints: the marks of a marked line', () => {
+  it('marks every point with a place on the plot and skips gaps and off-scale values', () => {
+    const pts = [
+      { x: 0, y: 10 },
+      { x: 5, y: null }, // a step without an evaluation (gap)
+      { x: 10, y: Number.NaN }, // a value a log axis cannot place
+      { x: null, y: 3 },
+      { x: 20, y: Number.POSITIVE_INFINITY },
+      { x: 30, y: 4 },
+    ];
+    expect(markedPoints(pts)).toEqual([
+      { x: 0, y: 10 },
+      { x: 30, y: 4 },
+    ]);
+  });
+
+  it('marks all 28 evaluations of a 1,400-step run drawn over its 1,428 rows', () => {
+    const rows = Array.from({ length: 1428 }, (_, i) => ({ x: i, y: i % 51 === 50 ? 100 - i / 20 : null }));
+    expect(markedPoints(rows)).toHaveLength(28);
+    expect(markedPoints(undefined)).toEqual([]);
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * The `shape` of a recharts Line whose points are also marked (evaluations, or a series with few
+ * points yet): recharts' default line shape draws the line, and one plain circle per point sits on
+ * top of it in the same element. recharts' `dot` option builds a props object and three components
+ * per point on every redraw, a third of an accuracy-chart redraw with 56 evaluations
+ * (docs/performance.md); these marks are one element each.
+ */
+import type { ReactElement } from 'react';
+import { LineDrawShape, type LineDrawShapeProps } from 'recharts';
+
+/** Radius of a point mark in pixels. */
+export const MARK_RADIUS = 2.5;
+
+interface MaybePoint {
+  x: number | null;
+  y: number | null;
+}
+
+/** The points that have a place on the plot (a gap, a value off a log scale, has none). */
+export function markedPoints(points: readonly MaybePoint[] | undefined): Array<{ x: number; y: number }> {
+  const out: Array<{ x: number; y: number }> = [];
+  for (const p of points ?? []) {
+    if (p.x !== null && p.y !== null && Number.isFinite(p.x) && Number.isFinite(p.y)) out.push({ x: p.x, y: p.y });
+  }
+  return out;
+}
+
+/** A Line shape: the line recharts draws, and a mark at each point that has a value. */
+export function markedCurve(props: LineDrawShapeProps): ReactElement {
+  const color = typeof props.stroke === 'string' ? props.stroke : 'currentColor';
+  return (
+    <g className="series-marked">
+      <LineDrawShape {...props} />
+      <g className="series-marks" fill={color} stroke={color} opacity={props.strokeOpacity}>
+        {markedPoints(props.points).map((p, i) => (
+          <circle key={i} cx={p.x} cy={p.y} r={MARK_RADIUS} />
+        ))}
+      </g>
+    </g>
+  );
+}
