@@ -156,8 +156,9 @@ const PairRow = memo(function PairRow({ pair, probe, index, classes, picked, onP
 function MaskGalleryImpl(props: Props) {
   const { classes, onRepick, isHistory, onPairs } = props;
   // New masks and batch samples are drawn in tasks of their own, apart from the message that brought them.
-  const probe = useThrottled(props.probe, 0);
-  const batch = useThrottled(props.batch, 0);
+  // Both in one turn of the page's redraw queue (one redraw, not two).
+  const inputs = useMemo(() => ({ probe: props.probe, batch: props.batch }), [props.probe, props.batch]);
+  const { probe, batch } = useThrottled(inputs, 0);
   const [picked, setPicked] = useState<number | null>(null);
   // Stable between probes and picks, so the memoised rows do not redraw on other updates.
   const onPick = useCallback(
