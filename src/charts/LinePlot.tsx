@@ -3,13 +3,13 @@
  * smoothed ones), axis titles, integer step ticks with thousands separators, dashed marks where a
  * setting changed live, the shared cursor with a read-out, and hover reporting the nearest step.
  * Missing values (null) are gaps, never zeros; sparse series (evaluations) are drawn point to point
- * with a dot each. Animation is off and the rows come decimated (MetricChart), so a redraw is a few
+ * with a mark at each (markedCurve.tsx). Animation is off and the rows come decimated (MetricChart), so a redraw is a few
  * paths (`npm run bench -- --part ui` measures it).
  */
 import { memo, useCallback, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { fmtStep, fmtTick } from './scale';
-import { markedCurve } from './markedCurve';
+import { denseCurve, markedCurve } from './markedCurve';
 
 export interface PlotSeries {
   key: string;
@@ -52,19 +52,6 @@ const X_DOMAIN: [number, 'auto'] = [0, 'auto'];
  * them all and re-render the chart synchronously several times per new row.
  */
 const AXIS_TICK = { fontSize: 10 };
-/** Series with at most this many points also get a mark per point (markedCurve.tsx; a lone point shows). */
-export const MAX_DOTS = 60;
-
-/** Whether a series has few enough points to draw each as a dot. */
-export function dotted(data: PlotRow[], key: string): boolean {
-  let n = 0;
-  for (const r of data) {
-    const v = r[key];
-    if (v !== null && v !== undefined && Number.isFinite(v) && ++n > MAX_DOTS) return false;
-  }
-  return n > 0;
-}
-
 /** Index of the row whose step is nearest to `step` (rows sorted by step). */
 function nearest(data: PlotRow[], step: number): number {
   let lo = 0;
@@ -87,12 +74,6 @@ function LinePlotImpl(p: Props) {
     () => [yDomain?.[0] ?? 'auto', yDomain?.[1] ?? 'auto'],
     [yDomain],
   );
-  // Which dense series are still short enough for dots: the only thing the lines take from the data,
-  // so the Line elements stay the same objects while it does not change.
-  const dottedKeys = series
-    .filter((s) => !sparse.has(s.key) && dotted(data, `${s.key}_raw`))
-    .map((s) => s.key)
-    .join(',');
   const lines = useMemo(
     () =>
       series.flatMap((s) => {
@@ -113,7 +94,6 @@ function LinePlotImpl(p: Props) {
             />,
           ];
         }
-        const dots = dottedKeys.split(',').includes(s.key);
         const raw = (
           <Line
             key={`${s.key}_raw`}
@@ -124,7 +104,7 @@ function LinePlotImpl(p: Props) {
             strokeOpacity={smoothed ? 0.22 : 1}
             strokeWidth={smoothed ? 1 : 1.6}
             dot={false}
-            shape={dots ? markedCurve : undefined}
+            shape={denseCurve}
             activeDot={false}
             connectNulls={false}
             isAnimationActive={false}
@@ -147,7 +127,7 @@ function LinePlotImpl(p: Props) {
           />,
         ];
       }),
-    [series, sparse, smoothed, dottedKeys],
+    [series, sparse, smoothed],
   );
   const xLabel = p.xLabel ?? 'step';
   const xAxisLabel = useMemo(

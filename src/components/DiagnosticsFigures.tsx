@@ -94,9 +94,30 @@ export const ShareFigure = memo(function ShareFigure(props: { metrics: StepMetri
   );
   const bandLines = useMemo<UnitLine[]>(
     () => [
-      { points: [[0, 0], [1, 1]], color: '#111827', label: 'y = x' },
-      { points: [[0, -margin], [1, 1 - margin]], color: '#9ca3af', dash: '3 3' },
-      { points: [[0, margin], [1, 1 + margin]], color: '#9ca3af', dash: '3 3' },
+      {
+        points: [
+          [0, 0],
+          [1, 1],
+        ],
+        color: '#111827',
+        label: 'y = x',
+      },
+      {
+        points: [
+          [0, -margin],
+          [1, 1 - margin],
+        ],
+        color: '#9ca3af',
+        dash: '3 3',
+      },
+      {
+        points: [
+          [0, margin],
+          [1, 1 + margin],
+        ],
+        color: '#9ca3af',
+        dash: '3 3',
+      },
     ],
     [margin],
   );
@@ -105,7 +126,14 @@ export const ShareFigure = memo(function ShareFigure(props: { metrics: StepMetri
       <figcaption>
         A&apos;s share of the mix (1 − mean of the mask m) vs λ, y = x and band ±{margin}
       </figcaption>
-      <UnitPlot label="Mask mean against λ" yMax={1} lines={bandLines} dots={dots} xLabel="λ asked" yLabel="A's share" />
+      <UnitPlot
+        label="Mask mean against λ"
+        yMax={1}
+        lines={bandLines}
+        dots={dots}
+        xLabel="λ asked"
+        yLabel="A's share"
+      />
     </figure>
   );
 });
@@ -195,7 +223,13 @@ export const StatsFigure = memo(function StatsFigure(props: {
   return (
     <figure>
       <figcaption>probe mask statistics over time</figcaption>
-      <TimePlot title="Mask statistics over time" data={rows} series={STAT_SERIES} yDomain={UNIT} yLabel="statistic" />
+      <TimePlot
+        title="Mask statistics over time"
+        data={rows}
+        series={STAT_SERIES}
+        yDomain={UNIT}
+        yLabel="statistic"
+      />
       <ChartLegend series={STAT_SERIES} />
     </figure>
   );
