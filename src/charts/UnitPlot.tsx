@@ -4,16 +4,8 @@
  * λ), with axis titles, ticks at 0, ½, 1 on x and no animation.
  */
 import { memo, useMemo } from 'react';
-import {
-  Bar,
-  CartesianGrid,
-  ComposedChart,
-  Line,
-  ResponsiveContainer,
-  Scatter,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { Bar, CartesianGrid, ComposedChart, Line, ResponsiveContainer, XAxis, YAxis } from 'recharts';
+import { scatterShape } from './markedCurve';
 import { fmtTick } from './scale';
 
 export interface UnitLine {
@@ -58,6 +50,8 @@ function UnitPlotImpl({
   const barRows = useMemo(() => bars.map((b) => ({ x: b.x, bar: b.height })), [bars]);
   const lineData = useMemo(() => lines.map((l) => l.points.map(([x, y]) => ({ x, y }))), [lines]);
   const dotData = useMemo(() => dots.map(([x, y]) => ({ x, y })), [dots]);
+  // The same domain object while the top stays: a new one would make recharts register the axis again.
+  const yDomain = useMemo<[number, number]>(() => [0, top], [top]);
   // Stable label objects: recharts re-registers an axis whose props change (see LinePlot.tsx).
   const xTitle = useMemo(
     () => ({ value: xLabel, position: 'insideBottom' as const, offset: -8, fontSize: 10 }),
@@ -83,7 +77,7 @@ function UnitPlotImpl({
           />
           <YAxis
             type="number"
-            domain={[0, top]}
+            domain={yDomain}
             allowDataOverflow
             tickFormatter={fmtTick}
             tick={AXIS_TICK}
@@ -106,7 +100,19 @@ function UnitPlotImpl({
             />
           ))}
           {dots.length > 0 && (
-            <Scatter data={dotData} dataKey="y" fill={dotColor} fillOpacity={0.6} isAnimationActive={false} />
+            // The points as marks of a line that draws no stroke: one element per point, where a
+            // recharts Scatter builds several components per point on each redraw.
+            <Line
+              data={dotData}
+              dataKey="y"
+              type="linear"
+              stroke={dotColor}
+              strokeOpacity={0.6}
+              shape={scatterShape}
+              dot={false}
+              activeDot={false}
+              isAnimationActive={false}
+            />
           )}
         </ComposedChart>
       </ResponsiveContainer>

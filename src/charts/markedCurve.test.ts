@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MARKED, markedPoints, marksFor } from './markedCurve';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { denseCurve, MAX_MARKED, markedCurve, markedPoints, marksFor, scatterShape } from './markedCurve';
 
 describe('markedPoints: the marks of a marked line', () => {
   it('marks every point with a place on the plot and skips gaps and off-scale values', () => {
@@ -44,5 +45,38 @@ describe('marksFor: which lines are marked point by point', () => {
 
   it('marks every evaluation of a sparse series however many there are', () => {
     expect(marksFor(series(500), true)).toHaveLength(500);
+  });
+});
+
+describe('the shapes draw what they say', () => {
+  const props = (n: number) =>
+    ({
+      points: Array.from({ length: n }, (_, i) => ({ x: i * 10, y: i % 3 === 1 ? null : 50 - i })),
+      stroke: '#2563eb',
+      strokeOpacity: 0.6,
+      pathRef: { current: null },
+      type: 'linear',
+      connectNulls: false,
+    }) as unknown as Parameters<typeof markedCurve>[0];
+  const count = (html: string, tag: string) => html.split(`<${tag}`).length - 1;
+
+  it('markedCurve: the line and a mark per point with a value', () => {
+    const html = renderToStaticMarkup(markedCurve(props(9)));
+    expect(count(html, 'path')).toBe(1);
+    expect(count(html, 'circle')).toBe(6);
+  });
+
+  it('denseCurve: the line, marked only while the series is short', () => {
+    expect(count(renderToStaticMarkup(denseCurve(props(9))), 'circle')).toBe(6);
+    const long = renderToStaticMarkup(denseCurve(props(3 * MAX_MARKED)));
+    expect(count(long, 'path')).toBe(1);
+    expect(count(long, 'circle')).toBe(0);
+  });
+
+  it('scatterShape: marks only, no line, at the series opacity', () => {
+    const html = renderToStaticMarkup(scatterShape(props(300)));
+    expect(count(html, 'path')).toBe(0);
+    expect(count(html, 'circle')).toBe(200);
+    expect(html).toContain('opacity="0.6"');
   });
 });

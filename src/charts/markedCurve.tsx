@@ -38,11 +38,11 @@ export function marksFor(
   return sparse || marks.length <= MAX_MARKED ? marks : [];
 }
 
-function drawMarked(props: LineDrawShapeProps, sparse: boolean): ReactElement {
+function drawMarked(props: LineDrawShapeProps, sparse: boolean, line = true): ReactElement {
   const color = typeof props.stroke === 'string' ? props.stroke : 'currentColor';
   return (
     <g className="series-marked">
-      <LineDrawShape {...props} />
+      {line && <LineDrawShape {...props} />}
       <g className="series-marks" fill={color} stroke={color} opacity={props.strokeOpacity}>
         {marksFor(props.points, sparse).map((p, i) => (
           <circle key={i} cx={p.x} cy={p.y} r={MARK_RADIUS} />
@@ -65,4 +65,9 @@ export function markedCurve(props: LineDrawShapeProps): ReactElement {
  */
 export function denseCurve(props: LineDrawShapeProps): ReactElement {
   return drawMarked(props, false);
+}
+
+/** The shape of a point cloud (the diagnostics' A's share against λ): a mark at every point, no line. */
+export function scatterShape(props: LineDrawShapeProps): ReactElement {
+  return drawMarked(props, true, false);
 }
