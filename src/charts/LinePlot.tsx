@@ -3,8 +3,8 @@
  * smoothed ones), axis titles, integer step ticks with thousands separators, dashed marks where a
  * setting changed live, the shared cursor with a read-out, and hover reporting the nearest step.
  * Missing values (null) are gaps, never zeros; sparse series (evaluations) are drawn point to point
- * with a mark at each (markedCurve.tsx). Animation is off and the rows come decimated (MetricChart), so a redraw is a few
- * paths (`npm run bench -- --part ui` measures it).
+ * with a mark at each (markedCurve.tsx). Animation is off and the rows come decimated (MetricChart),
+ * so a redraw is a few paths (`npm run bench -- --part ui` measures it).
  */
 import { memo, useCallback, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';

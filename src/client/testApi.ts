@@ -18,6 +18,8 @@ export interface SamixTestApi {
   /** Steps of the metric points the page holds, in order (curves after a recovery). */
   metricSteps(): number[];
   frameCount(): number;
+  /** Steps of the mask-history frames held, in order. */
+  frameSteps(): number[];
   marks(): Array<{ step: number; label: string }>;
   status(): string;
   /** Approximate bytes received from the worker (transferred buffers + structured metrics). */
@@ -59,6 +61,7 @@ export function installTestApi(client: TrainerClient): () => void {
     metricsCount: () => d().metrics.length,
     metricSteps: () => d().metrics.map((p) => p.step),
     frameCount: () => d().frames.length,
+    frameSteps: () => d().frames.map((f) => f.step),
     marks: () => d().marks.slice(),
     status: () => v().status,
     bytesReceived: () => v().traffic.bytes,
