@@ -9,7 +9,7 @@ import type { ReactElement } from 'react';
 import { LineDrawShape, type LineDrawShapeProps } from 'recharts';
 
 /** Radius of a point mark in pixels. */
-export const MARK_RADIUS = 2.5;
+const MARK_RADIUS = 2.5;
 
 interface MaybePoint {
   x: number | null;

@@ -22,7 +22,7 @@ const browserTimers: QueueTimers = {
 };
 
 /** How long a turn waits for its panel to report before the next panel goes (ms). */
-export const MAX_TURN_MS = 250;
+const MAX_TURN_MS = 250;
 
 interface Turn {
   key: object;

@@ -13,10 +13,10 @@ import { useThrottled } from '../charts/throttle';
 import { UnitPlot, type UnitLine } from '../charts/UnitPlot';
 import type { EvalResult, StepMetrics } from '../core/trainerTypes';
 import type { MaskFrame } from '../export/maskHistory';
-import { betaPdf, histogram, maskStats } from '../ui/diagnostics';
+import { betaPdf, histogram, histogramTop, maskStats } from '../ui/diagnostics';
 
 /** How often a diagnostics plot takes new values (ms). */
-export const DIAGNOSTICS_REDRAW_MS = 1000;
+const DIAGNOSTICS_REDRAW_MS = 1000;
 
 const BINS = 20;
 const UNIT: [number, number] = [0, 1];
@@ -34,13 +34,6 @@ const KEPT_SERIES = [
 ];
 const KEPT_DOMAIN: [number, number] = [0, 2];
 const KEPT_SPARSE: ReadonlySet<string> = new Set(['kept']);
-
-/** The top of the histogram's y axis: at least 1, at most 6, in steps of ½ so it seldom moves. */
-export function histogramTop(densities: readonly number[]): number {
-  let top = 1;
-  for (const d of densities) if (Number.isFinite(d) && d > top) top = d;
-  return Math.min(6, Math.ceil(top * 2) / 2);
-}
 
 /** λ of the backbone mix (bars) against the Beta(α, α) density it is drawn from (line). */
 export const LamFigure = memo(function LamFigure(props: { metrics: StepMetrics[]; alpha: number }) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { betaPdf, collapseWarning, histogram, logGamma, maskStats } from './diagnostics';
+import { betaPdf, collapseWarning, histogram, histogramTop, logGamma, maskStats } from './diagnostics';
 
 describe('Beta density', () => {
   it('log Γ matches known values', () => {
@@ -63,5 +63,16 @@ describe('mask statistics', () => {
         2,
       ),
     ).toBeNull();
+  });
+});
+
+describe('histogram top', () => {
+  it('is at least 1, at most 6, and moves in steps of 1/2 so the axis seldom changes', () => {
+    expect(histogramTop([0.2, 0.9])).toBe(1);
+    expect(histogramTop([1.01])).toBe(1.5);
+    expect(histogramTop([1.49, 1.2])).toBe(1.5);
+    expect(histogramTop([1.51])).toBe(2);
+    expect(histogramTop([2.9, Number.NaN, Number.POSITIVE_INFINITY])).toBe(3);
+    expect(histogramTop([40])).toBe(6);
   });
 });

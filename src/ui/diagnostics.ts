@@ -37,6 +37,13 @@ export function histogram(values: readonly number[], bins: number): Array<{ x: n
   return counts.map((c, i) => ({ x: (i + 0.5) / bins, density: n ? (c / n) * bins : 0 }));
 }
 
+/** The top of the histogram's y axis: at least 1, at most 6, in steps of ½ so it seldom moves. */
+export function histogramTop(densities: readonly number[]): number {
+  let top = 1;
+  for (const d of densities) if (Number.isFinite(d) && d > top) top = d;
+  return Math.min(6, Math.ceil(top * 2) / 2);
+}
+
 export interface MaskStats {
   mean: number;
   variance: number;
