@@ -35,7 +35,14 @@ export function useShownProbe(
           : liveProbe,
     [frame, frameImages, lastFrame, lastImages, liveProbe],
   );
-  const size = useMemo(() => (probe ? { width: probe.width, height: probe.height } : null), [probe]);
+  // The same object while the probe's size stays, so what depends on it (the mask statistics plot)
+  // does not redraw in the task of each probe message.
+  const width = probe?.width;
+  const height = probe?.height;
+  const size = useMemo(
+    () => (width !== undefined && height !== undefined ? { width, height } : null),
+    [width, height],
+  );
   const lams = useMemo(() => (probe ? probe.pairs.map((p) => p.lam) : []), [probe]);
   return { frame, probe, size, lams };
 }
