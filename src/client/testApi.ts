@@ -6,6 +6,7 @@
  */
 import type { EvalResult, StepMetrics } from '../core/trainerTypes';
 import type { FaultKind, MemoryInfo } from '../worker/protocol';
+import type { MessageCostSummary } from './messageCost';
 import type { TrainerClient } from './trainerClient';
 
 export interface SamixTestApi {
@@ -39,6 +40,8 @@ export interface SamixTestApi {
   /** Step of the run's last saved checkpoint, its key, and where the run was last restored. */
   checkpoint(): { key: string; step: number } | null;
   restoredStep(): number | null;
+  /** Per worker-message type: the main thread's time on it (handler + synchronous re-render). */
+  messageCosts(): MessageCostSummary[];
 }
 
 declare global {
@@ -85,6 +88,7 @@ export function installTestApi(client: TrainerClient): () => void {
       return c ? { key: c.key, step: c.step } : null;
     },
     restoredStep: () => v().restored?.step ?? null,
+    messageCosts: () => client.messageCosts.summary(),
   };
   window.__samix = api;
   return () => {

@@ -6,6 +6,7 @@
  * run begins through `beginRun`. Worker messages update the state through applyMessage.ts; a start
  * the worker refuses gives the previous run back (keptRun.ts); failures follow recovery.ts.
  */
+import { MessageCosts, timedHandler } from './messageCost';
 import type { BackendName, RunConfig } from '../core/config';
 import type { FromWorker, ToWorker } from '../worker/protocol';
 import type { StateUpdate } from './applyMessage';
@@ -77,6 +78,12 @@ export class TrainerClient {
   private readonly viewers = new Set<() => void>();
   private readonly messageListeners = new Set<(msg: FromWorker) => void>();
   private readonly makeWorker: () => WorkerLike;
+  /** What each kind of worker message costs the main thread (messageCost.ts). */
+  readonly messageCosts = new MessageCosts();
+  private readonly handle = timedHandler(this.messageCosts, (msg: FromWorker) => {
+    this.onMessage(msg);
+    for (const l of this.messageListeners) l(msg);
+  });
 
   constructor(private readonly options: TrainerClientOptions) {
     this.makeWorker = options.makeWorker ?? trainingWorker;
@@ -215,8 +222,7 @@ export class TrainerClient {
     w.onmessage = (e) => {
       if (w !== this.worker) return; // a terminated worker's last words
       this.lastMessageAt = performance.now();
-      this.onMessage(e.data);
-      for (const l of this.messageListeners) l(e.data);
+      this.handle(e.data);
     };
     w.onerror = (e) => {
       e.preventDefault();
