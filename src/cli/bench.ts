@@ -229,12 +229,16 @@ async function main(): Promise<void> {
       console.log(
         `\n## Responsiveness (built app, wasm, ${ui.seconds.toFixed(0)} s of SAMix at the page defaults)\n`,
       );
+      const mt = ui.mainThread;
       console.log(
         table(
           [
-            'long tasks',
-            'total ms',
+            'long tasks (all)',
+            'while training',
             'max ms',
+            '> 50 ms CPU',
+            'max task CPU ms',
+            'main busy',
             'chart Hz',
             'mask Hz',
             'KB/s',
@@ -244,9 +248,12 @@ async function main(): Promise<void> {
           ],
           [
             [
-              ui.longTasks,
-              ui.longTaskMs,
-              ui.maxLongTaskMs,
+              String(ui.longTasks),
+              String(ui.longTasksTraining),
+              ui.maxLongTaskTrainingMs,
+              mt ? String(mt.overBudgetCpu) : '–',
+              mt ? mt.maxCpuMs : NaN,
+              mt ? `${(mt.busyShare * 100).toFixed(0)} %` : '–',
               ui.chartRefreshHz,
               ui.maskRefreshHz,
               ui.bytesPerSecond / 1024,
@@ -255,6 +262,16 @@ async function main(): Promise<void> {
               ui.msPerStepOpen / ui.msPerStepHidden,
             ],
           ],
+        ),
+      );
+      console.log(
+        '\nLong tasks are wall-clock (Long Tasks API); "> 50 ms CPU" counts the main-thread tasks that ran',
+      );
+      console.log('over 50 ms on the CPU (a trace while training). Main-thread time per worker message:\n');
+      console.log(
+        table(
+          ['message', 'count', 'median ms', 'max ms'],
+          ui.messageCosts.map((c) => [c.type, String(c.count), c.medianMs, c.maxMs]),
         ),
       );
     }

@@ -6,7 +6,9 @@
  * messages), bytes per second from the worker, and ms/step with the UI open against hidden.
  */
 import type { Page } from '@playwright/test';
+import type { MessageCostSummary } from '../client/messageCost';
 import { withPreviewPage } from './benchPage';
+import { traceMainThread, type MainThreadTasks } from './mainThreadTrace';
 
 /**
  * The shared preview page, with the build folder and port from UI_BENCH_DIST / UI_BENCH_PORT so
@@ -28,6 +30,10 @@ export interface UiBenchResult {
   /** Long tasks after the first metrics arrived (training), and the longest of them. */
   longTasksTraining: number;
   maxLongTaskTrainingMs: number;
+  /** The main thread's tasks while training from a trace: wall clock and CPU time (mainThreadTrace.ts). */
+  mainThread: MainThreadTasks | null;
+  /** Main-thread time per worker-message type (handler + synchronous re-render), open panels. */
+  messageCosts: MessageCostSummary[];
   chartRefreshHz: number;
   maskRefreshHz: number;
   bytesPerSecond: number;
@@ -82,6 +88,7 @@ async function trainFor(page: Page, url: string, seconds: number, watchChart: bo
   await page.evaluate(() => {
     (window as unknown as { __ui: UiProbe }).__ui.trainingFrom = performance.now();
   });
+  const stopTrace = watchChart ? await traceMainThread(page) : null;
   const t0 = Date.now();
   const start = await page.evaluate(() => ({
     bytes: window.__samix!.bytesReceived(),
@@ -99,14 +106,17 @@ async function trainFor(page: Page, url: string, seconds: number, watchChart: bo
     steps: window.__samix!.lastMetrics()?.step ?? 0,
     ui: (window as unknown as { __ui: UiProbe }).__ui,
     backend: document.querySelector('[data-testid="status-backend"] strong')?.textContent ?? '',
+    costs: window.__samix!.messageCosts(),
   }));
   const secs = (Date.now() - t0) / 1000;
+  const mainThread = stopTrace ? await stopTrace() : null;
   return {
     ...end,
     secs,
     bytes: end.bytes - start.bytes,
     probes: end.probes - start.probes,
     msPerStep: median(perStep),
+    mainThread,
   };
 }
 
@@ -144,6 +154,8 @@ export async function runUiBench(o: {
       maxLongTaskMs: lt.length ? Math.max(...lt) : 0,
       longTasksTraining: during.length,
       maxLongTaskTrainingMs: during.length ? Math.max(...during) : 0,
+      mainThread: open.mainThread,
+      messageCosts: open.costs,
       chartRefreshHz: open.ui.chartMutations / open.secs,
       maskRefreshHz: open.probes / open.secs,
       bytesPerSecond: open.bytes / open.secs,
