@@ -8,7 +8,7 @@
  */
 import { memo, useCallback, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';
-import { fmtStep, fmtTick } from './scale';
+import { fmtStep, fmtTick, valueAxis, type Axis } from './scale';
 import { denseCurve, markedCurve } from './markedCurve';
 
 export interface PlotSeries {
@@ -52,6 +52,20 @@ const X_DOMAIN: [number, 'auto'] = [0, 'auto'];
  * them all and re-render the chart synchronously several times per new row.
  */
 const AXIS_TICK = { fontSize: 10 };
+/**
+ * The axis as an object that keeps its identity while its domain and ticks stay, so recharts does
+ * not register the axis again on each redraw.
+ */
+function useSteadyAxis(axis: Axis): Axis {
+  const key = JSON.stringify(axis);
+  return useMemo(() => JSON.parse(key) as Axis, [key]);
+}
+
+/** Every value the plot draws (raw and smoothed lines), for the value axis. */
+function* plottedValues(data: PlotRow[], keys: string[]): Generator<number | null> {
+  for (const row of data) for (const k of keys) yield row[k] ?? null;
+}
+
 /** Index of the row whose step is nearest to `step` (rows sorted by step). */
 function nearest(data: PlotRow[], step: number): number {
   let lo = 0;
@@ -70,10 +84,14 @@ function LinePlotImpl(p: Props) {
   const { data, series, smoothed, logY, yDomain, onHover } = p;
   const sparse = p.sparse ?? NO_SPARSE;
   const height = p.height ?? DEFAULT_HEIGHT;
-  const domain = useMemo<[number | string, number | string]>(
-    () => [yDomain?.[0] ?? 'auto', yDomain?.[1] ?? 'auto'],
-    [yDomain],
+  // Round value ticks (1-2-5 steps, or decades on a log axis; scale.ts): recharts' own search gave
+  // ticks such as 0.85 and 1.7 on the loss chart.
+  const keys = useMemo(
+    () =>
+      series.flatMap((s) => (smoothed && !sparse.has(s.key) ? [`${s.key}_raw`, s.key] : [`${s.key}_raw`])),
+    [series, smoothed, sparse],
   );
+  const yAxis = useSteadyAxis(valueAxis(plottedValues(data, keys), logY, yDomain));
   const lines = useMemo(
     () =>
       series.flatMap((s) => {
@@ -137,7 +155,14 @@ function LinePlotImpl(p: Props) {
   const yAxisLabel = useMemo(
     () =>
       p.yLabel
-        ? { value: p.yLabel, angle: -90, position: 'insideLeft' as const, offset: 6, fontSize: 10 }
+        ? {
+            value: p.yLabel,
+            angle: -90,
+            position: 'insideLeft' as const,
+            offset: 6,
+            fontSize: 10,
+            textAnchor: 'middle' as const,
+          }
         : undefined,
     [p.yLabel],
   );
@@ -183,9 +208,12 @@ function LinePlotImpl(p: Props) {
             label={xAxisLabel}
           />
           <YAxis
+            type="number"
             scale={logY ? 'log' : 'auto'}
-            domain={domain}
-            allowDataOverflow={logY}
+            domain={yAxis.domain}
+            ticks={yAxis.ticks}
+            niceTicks="none"
+            allowDataOverflow
             interval={0}
             tickFormatter={fmtTick}
             tick={AXIS_TICK}

@@ -58,7 +58,14 @@ function UnitPlotImpl({
     [xLabel],
   );
   const yTitle = useMemo(
-    () => ({ value: yLabel, angle: -90, position: 'insideLeft' as const, offset: 6, fontSize: 10 }),
+    () => ({
+      value: yLabel,
+      angle: -90,
+      position: 'insideLeft' as const,
+      offset: 6,
+      fontSize: 10,
+      textAnchor: 'middle' as const,
+    }),
     [yLabel],
   );
   return (

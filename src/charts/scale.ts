@@ -70,6 +70,32 @@ export function scaleTicks(s: Scale, count = 5): number[] {
   return out;
 }
 
+/** An axis drawn with a fixed domain and fixed ticks (recharts then derives neither from the data). */
+export interface Axis {
+  domain: [number, number];
+  ticks: number[];
+}
+
+/**
+ * A value axis: the `fixed` ends where they are numbers, the others rounded outwards from the extent
+ * of `values` to a 1-2-5 tick (a whole decade on a log axis), so every value is inside and every tick
+ * is a round number. Without values: [0, 1], or [1, 10] on a log axis.
+ */
+export function valueAxis(
+  values: Iterable<number | null>,
+  log: boolean,
+  fixed: readonly [number | 'auto', number | 'auto'] = ['auto', 'auto'],
+): Axis {
+  const [flo, fhi] = fixed;
+  const ext = extent(values, log) ?? (log ? [1, 10] : [0, 1]);
+  const lo = typeof flo === 'number' && (!log || flo > 0) ? flo : ext[0];
+  const hi = typeof fhi === 'number' && (!log || fhi > 0) ? fhi : ext[1];
+  const s = makeScale(Math.min(lo, hi), Math.max(lo, hi), log);
+  if (!log && typeof flo === 'number') s.lo = flo;
+  if (!log && typeof fhi === 'number') s.hi = fhi;
+  return { domain: [s.lo, s.hi], ticks: scaleTicks(s) };
+}
+
 /** Position of `v` in [0, 1] along the scale (not clamped). */
 export function unit(s: Scale, v: number): number {
   if (s.log) return (Math.log10(v) - Math.log10(s.lo)) / (Math.log10(s.hi) - Math.log10(s.lo) || 1);
