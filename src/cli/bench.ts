@@ -236,10 +236,12 @@ async function main(): Promise<void> {
             'long tasks (all)',
             'while training',
             'max ms',
+            'traced > 50 ms (GC)',
             '> 50 ms CPU',
             'max task CPU ms',
             'main busy',
             'chart Hz',
+            'metrics Hz',
             'mask Hz',
             'KB/s',
             'ms/step UI open',
@@ -251,10 +253,12 @@ async function main(): Promise<void> {
               String(ui.longTasks),
               String(ui.longTasksTraining),
               ui.maxLongTaskTrainingMs,
+              mt ? `${mt.overBudgetWall} (${mt.overBudgetWallGc})` : '–',
               mt ? String(mt.overBudgetCpu) : '–',
               mt ? mt.maxCpuMs : NaN,
               mt ? `${(mt.busyShare * 100).toFixed(0)} %` : '–',
               ui.chartRefreshHz,
+              ui.metricsHz,
               ui.maskRefreshHz,
               ui.bytesPerSecond / 1024,
               ui.msPerStepOpen,
@@ -265,9 +269,15 @@ async function main(): Promise<void> {
         ),
       );
       console.log(
-        '\nLong tasks are wall-clock (Long Tasks API); "> 50 ms CPU" counts the main-thread tasks that ran',
+        [
+          '',
+          'Long tasks are wall-clock (Long Tasks API). From a trace while training: "traced > 50 ms" counts',
+          "the main thread's tasks over 50 ms by the wall clock, in brackets those that were mostly V8",
+          'garbage collection; "> 50 ms CPU" those that ran over 50 ms on the CPU. "chart Hz" counts redraws',
+          'of the loss chart\'s plot, "metrics Hz" the new values it can draw. Main-thread time per worker',
+          'message:\n',
+        ].join('\n'),
       );
-      console.log('over 50 ms on the CPU (a trace while training). Main-thread time per worker message:\n');
       console.log(
         table(
           ['message', 'count', 'median ms', 'max ms'],

@@ -2,8 +2,9 @@
  * The page's main-thread tasks from a Chromium trace, with the time each one ran on the CPU next to
  * its wall-clock length. The Long Tasks API sees wall-clock time only; on a machine whose cores are
  * busy (the training worker holds one of this machine's two) a task can wait for a core half of its
- * length. Thread time separates what the page's own code costs from that wait
- * (docs/performance.md, "Responsiveness while training").
+ * length. Thread time separates what the page's own code costs from that wait, and the garbage
+ * collections inside the long tasks show how many of them were V8 collecting rather than the page's
+ * code (docs/performance.md, "Responsiveness while training").
  */
 import type { Page } from '@playwright/test';
 
@@ -25,6 +26,12 @@ export interface MainThreadTasks {
   tasks: number;
   /** Tasks longer than the budget by the wall clock (what the Long Tasks API reports). */
   overBudgetWall: number;
+  /**
+   * Of the tasks over the budget by the wall clock, those that were mostly garbage collection (V8's
+   * minor or major GC took over half of the task's wall time): their parallel phases wait for helper
+   * threads, which wait for a core like everything else.
+   */
+  overBudgetWallGc: number;
   /** Tasks that ran longer than the budget on the CPU. */
   overBudgetCpu: number;
   maxWallMs: number;
@@ -34,6 +41,15 @@ export interface MainThreadTasks {
 }
 
 const TASK = 'ThreadControllerImpl::RunTask';
+const GC = new Set(['MinorGC', 'MajorGC']);
+
+/** Wall time (µs) of the garbage collections on the task's thread that started inside `task`. */
+function gcTimeIn(task: TraceEvent, gcs: readonly TraceEvent[]): number {
+  const end = task.ts + (task.dur ?? 0);
+  let sum = 0;
+  for (const g of gcs) if (g.ts >= task.ts && g.ts < end) sum += g.dur ?? 0;
+  return sum;
+}
 
 /** Main-thread tasks over `budgetMs` by wall clock and by CPU, from the events of one trace. */
 export function summarizeMainThread(events: readonly TraceEvent[], budgetMs = 50): MainThreadTasks {
@@ -41,13 +57,18 @@ export function summarizeMainThread(events: readonly TraceEvent[], budgetMs = 50
     .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
     .map((e) => `${e.pid}:${e.tid}`);
   const byThread = new Map<string, TraceEvent[]>(mains.map((k) => [k, []]));
+  const gcByThread = new Map<string, TraceEvent[]>(mains.map((k) => [k, []]));
   for (const e of events) {
-    if (e.ph !== 'X' || e.name !== TASK) continue;
-    byThread.get(`${e.pid}:${e.tid}`)?.push(e);
+    if (e.ph !== 'X') continue;
+    const thread = `${e.pid}:${e.tid}`;
+    if (e.name === TASK) byThread.get(thread)?.push(e);
+    else if (GC.has(e.name)) gcByThread.get(thread)?.push(e);
   }
   // The page's renderer is the busiest one (a browser may keep other renderers alive).
-  const tasks = [...byThread.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  const [thread, tasks] = [...byThread.entries()].sort((a, b) => b[1].length - a[1].length)[0] ?? ['', []];
+  const gcs = gcByThread.get(thread) ?? [];
   const budget = budgetMs * 1000;
+  const longWall = tasks.filter((t) => (t.dur ?? 0) > budget);
   let maxWall = 0;
   let maxCpu = 0;
   let cpu = 0;
@@ -63,7 +84,8 @@ export function summarizeMainThread(events: readonly TraceEvent[], budgetMs = 50
   }
   return {
     tasks: tasks.length,
-    overBudgetWall: tasks.filter((t) => (t.dur ?? 0) > budget).length,
+    overBudgetWall: longWall.length,
+    overBudgetWallGc: longWall.filter((t) => 2 * gcTimeIn(t, gcs) > (t.dur ?? 0)).length,
     overBudgetCpu: tasks.filter((t) => (t.tdur ?? 0) > budget).length,
     maxWallMs: maxWall / 1000,
     maxCpuMs: maxCpu / 1000,
@@ -79,7 +101,8 @@ export async function traceMainThread(page: Page): Promise<() => Promise<MainThr
   cdp.on('Tracing.dataCollected', (e) => events.push(...(e.value as unknown as TraceEvent[])));
   await cdp.send('Tracing.start', {
     transferMode: 'ReportEvents',
-    traceConfig: { includedCategories: ['toplevel', '__metadata'] },
+    // devtools.timeline: the garbage collections (MinorGC, MajorGC) inside the tasks.
+    traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', '__metadata'] },
   });
   return async () => {
     const done = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
