@@ -271,9 +271,10 @@ async function main(): Promise<void> {
       console.log(
         [
           '',
-          'Long tasks are wall-clock (Long Tasks API). From a trace while training: "traced > 50 ms" counts',
-          "the main thread's tasks over 50 ms by the wall clock, in brackets those that were mostly V8",
-          'garbage collection; "> 50 ms CPU" those that ran over 50 ms on the CPU. "chart Hz" counts redraws',
+          'Long tasks are wall-clock (Long Tasks API), from a run without a trace (recording one costs CPU).',
+          'From a second run of the same length, traced: "traced > 50 ms" counts the main thread\'s tasks',
+          'over 50 ms by the wall clock, in brackets those that were mostly V8 garbage collection;',
+          '"> 50 ms CPU" those that ran over 50 ms on the CPU. "chart Hz" counts redraws',
           'of the loss chart\'s plot, "metrics Hz" the new values it can draw. Main-thread time per worker',
           'message:\n',
         ].join('\n'),

@@ -4,7 +4,9 @@
  * hidden (`*_hide=true`), and reports main-thread long tasks (PerformanceObserver 'longtask'), how
  * often the loss chart's plot redraws (animation frames in which its SVG changed) against how often
  * new metrics arrive, how often masks refresh (probe messages), bytes per second from the worker,
- * and ms/step with the UI open against hidden.
+ * and ms/step with the UI open against hidden. The wall-clock figures come from a run without a
+ * trace: recording one costs this 2-core machine CPU and stretched the page's tasks (3 alternated
+ * pairs: 8, 4, 5 long tasks traced against 2, 5, 4 untraced); a second open run records the trace.
  */
 import type { Page } from '@playwright/test';
 import type { MessageCostSummary } from '../client/messageCost';
@@ -31,7 +33,7 @@ export interface UiBenchResult {
   /** Long tasks after the first metrics arrived (training), and the longest of them. */
   longTasksTraining: number;
   maxLongTaskTrainingMs: number;
-  /** The main thread's tasks while training from a trace: wall clock and CPU time (mainThreadTrace.ts). */
+  /** The main thread's tasks in a second, traced run of the same length: wall clock and CPU (mainThreadTrace.ts). */
   mainThread: MainThreadTasks | null;
   /** Main-thread time per worker-message type (handler + synchronous re-render), open panels. */
   messageCosts: MessageCostSummary[];
@@ -65,14 +67,20 @@ function median(xs: number[]): number {
   return s.length ? s[Math.floor(s.length / 2)] : NaN;
 }
 
-async function trainFor(page: Page, url: string, seconds: number, watchChart: boolean) {
+/** What a training run watches: the loss chart's redraws, and a trace of the main thread. */
+interface Watch {
+  chart: boolean;
+  trace: boolean;
+}
+
+async function trainFor(page: Page, url: string, seconds: number, watch: Watch) {
   await page.goto('about:blank'); // a hash-only change would not reload the app
   await page.goto(url);
   await page
     .getByTestId('status-backend')
     .filter({ hasText: /Backend: (webgpu|webgl|wasm|cpu)/ })
     .waitFor({ timeout: 60_000 });
-  if (watchChart) {
+  if (watch.chart) {
     await page.evaluate(() => {
       const w = window as unknown as { __ui: UiProbe };
       const region = document.querySelector('section[aria-label="Loss components"]');
@@ -99,7 +107,7 @@ async function trainFor(page: Page, url: string, seconds: number, watchChart: bo
   await page.evaluate(() => {
     (window as unknown as { __ui: UiProbe }).__ui.trainingFrom = performance.now();
   });
-  const stopTrace = watchChart ? await traceMainThread(page) : null;
+  const stopTrace = watch.trace ? await traceMainThread(page) : null;
   const t0 = Date.now();
   const start = await page.evaluate(() => ({
     bytes: window.__samix!.bytesReceived(),
@@ -148,14 +156,14 @@ export async function runUiBench(o: {
   return withUiPage(!!o.skipBuild || process.env.UI_BENCH_SKIP_BUILD === '1', async (page, origin) => {
     await page.addInitScript(OBSERVERS);
     const query = o.backend ? `?backend=${o.backend}` : '';
-    const open = await trainFor(page, `${origin}/${query}${o.hash}`, o.seconds, true);
+    const openUrl = `${origin}/${query}${o.hash}`;
+    const open = await trainFor(page, openUrl, o.seconds, { chart: true, trace: false });
+    const traced = await trainFor(page, openUrl, o.seconds, { chart: false, trace: true });
     const hiddenHash = `${o.hash}${o.hash ? '&' : '#'}masks_hide=true&loss_hide=true&accuracy_hide=true&diagnostics_hide=true`;
-    const hidden = await trainFor(
-      page,
-      `${origin}/${query}${hiddenHash}`,
-      Math.max(10, o.seconds / 2),
-      false,
-    );
+    const hidden = await trainFor(page, `${origin}/${query}${hiddenHash}`, Math.max(10, o.seconds / 2), {
+      chart: false,
+      trace: false,
+    });
     const lt = open.ui.longTasks;
     const during = lt.filter((_, i) => open.ui.longTaskStarts[i] >= open.ui.trainingFrom);
     process.stderr.write(
@@ -170,7 +178,7 @@ export async function runUiBench(o: {
       maxLongTaskMs: lt.length ? Math.max(...lt) : 0,
       longTasksTraining: during.length,
       maxLongTaskTrainingMs: during.length ? Math.max(...during) : 0,
-      mainThread: open.mainThread,
+      mainThread: traced.mainThread,
       messageCosts: open.costs,
       chartRefreshHz: open.redraws / open.secs,
       metricsHz: open.metrics / open.secs,
