@@ -91,7 +91,12 @@ function LinePlotImpl(p: Props) {
       series.flatMap((s) => (smoothed && !sparse.has(s.key) ? [`${s.key}_raw`, s.key] : [`${s.key}_raw`])),
     [series, smoothed, sparse],
   );
-  const yAxis = useSteadyAxis(valueAxis(plottedValues(data, keys), logY, yDomain));
+  // Computed again only when the drawn values change, not on the re-renders a hover causes.
+  const axis = useMemo(
+    () => valueAxis(plottedValues(data, keys), logY, yDomain),
+    [data, keys, logY, yDomain],
+  );
+  const yAxis = useSteadyAxis(axis);
   const lines = useMemo(
     () =>
       series.flatMap((s) => {
